@@ -1,0 +1,103 @@
+/* ferry plugin ABI, version 1.
+ *
+ * The only contract between a plugin shared library and ferry-worker. It is
+ * plain C on purpose: a plugin built by another compiler or standard library
+ * still loads, and nothing but fixed-width integers, pointer+length bytes and
+ * function pointers crosses it: no exceptions, no std:: types.
+ *
+ * A plugin exports exactly one symbol, FERRY_PLUGIN_SYMBOL, a function that
+ * returns a pointer to a static ferry_plugin_v1. Plugin authors never write
+ * these structs by hand: <ferry/plugin.hpp> generates them from typed C++.
+ *
+ * Ownership: whoever allocates frees. A task hands its output to the host
+ * through ferry_sink_v1::write during the call; the host copies it before
+ * write returns. */
+#ifndef FERRY_ABI_H
+#define FERRY_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped on any incompatible change to the structs below. */
+#define FERRY_ABI_VERSION 1u
+
+/* Name of the one exported entry point: const ferry_plugin_v1* ferry_plugin(void). */
+#define FERRY_PLUGIN_SYMBOL "ferry_plugin"
+
+/* Status codes returned by ferry_task_v1::invoke. */
+#define FERRY_OK 0
+/* The task threw; output holds "<exception type>\0<message>". */
+#define FERRY_TASK_ERROR 1
+/* The input bytes did not decode into the task's parameters; output holds a message. */
+#define FERRY_BAD_INPUT 2
+
+/* ferry_call_v1::flags: input and output are ferry::Value archives (a list of
+ * arguments in, one value out) instead of the typed cereal binary form. */
+#define FERRY_CALL_VALUE 1u
+
+/* Where a task writes its output bytes. write may be called several times;
+ * the bytes are appended. */
+typedef struct ferry_sink_v1 {
+  void* state;
+  void (*write)(void* state, const uint8_t* data, uint64_t size);
+} ferry_sink_v1;
+
+/* Services the worker offers to a running task (ferry::Context wraps it). */
+typedef struct ferry_host_v1 {
+  uint32_t struct_size; /* sizeof(ferry_host_v1) as the host compiled it */
+  uint32_t reserved_flags;
+  void* state;
+  /* Writes one log line for the task; level 0 debug, 1 info, 2 warning, 3 error. */
+  void (*log)(void* state, int32_t level, const char* message, uint64_t size);
+  void* reserved[8];
+} ferry_host_v1;
+
+/* One invocation of a task. */
+typedef struct ferry_call_v1 {
+  uint32_t struct_size; /* sizeof(ferry_call_v1) as the host compiled it */
+  uint32_t flags;       /* FERRY_CALL_* */
+  const uint8_t* input; /* the encoded arguments */
+  uint64_t input_size;
+  ferry_sink_v1 output; /* result on FERRY_OK, error text otherwise */
+  const ferry_host_v1* host; /* never null when called by ferry-worker */
+  const char* task_name;
+} ferry_call_v1;
+
+/* Runs one call. task_state is ferry_task_v1::state. Never throws or longjmps
+ * out; returns FERRY_OK, FERRY_TASK_ERROR or FERRY_BAD_INPUT. */
+typedef int32_t (*ferry_invoke_v1)(void* task_state, const ferry_call_v1* call);
+
+/* One task of a plugin. Strings are NUL-terminated, static, UTF-8. */
+typedef struct ferry_task_v1 {
+  const char* name;      /* unique within the plugin */
+  const char* params;    /* parameter types, e.g. "(i64,i64)" */
+  const char* result;    /* result type, e.g. "i64" */
+  const char* doc;       /* one line, may be empty, never null */
+  ferry_invoke_v1 invoke;
+  void* state;
+  void* reserved[4];
+} ferry_task_v1;
+
+/* What FERRY_PLUGIN_SYMBOL returns. abi_version comes first so that any
+ * future layout can be recognised and refused by an older host. */
+typedef struct ferry_plugin_v1 {
+  uint32_t abi_version; /* FERRY_ABI_VERSION the plugin was built with */
+  uint32_t struct_size; /* sizeof(ferry_plugin_v1) as the plugin compiled it */
+  const char* name;
+  const char* version;
+  const char* load_error; /* non-null when registration failed: the reason */
+  uint64_t task_count;
+  const ferry_task_v1* tasks;
+  void* reserved[4];
+} ferry_plugin_v1;
+
+typedef const ferry_plugin_v1* (*ferry_plugin_entry_v1)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FERRY_ABI_H */

@@ -1,0 +1,119 @@
+// Typed values to bytes and back: cereal binary archives over memory buffers.
+// Shared by plugins (decoding arguments, encoding results) and by the host's
+// typed API, so both sides agree on the bytes by construction.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <ostream>
+#include <streambuf>
+#include <string>
+#include <string_view>
+
+#include <cereal/archives/binary.hpp>
+#include <cereal/types/array.hpp>
+#include <cereal/types/deque.hpp>
+#include <cereal/types/list.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/set.hpp>
+#include <cereal/types/tuple.hpp>
+#include <cereal/types/unordered_map.hpp>
+#include <cereal/types/unordered_set.hpp>
+#include <cereal/types/utility.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+
+
+#include <ferry/value.hpp>
+
+namespace ferry::codec {
+
+// Reads from a caller-owned span without copying it (std::istringstream would).
+class SpanBuf : public std::streambuf {
+ public:
+  SpanBuf(const void* data, std::size_t size) {
+    auto* p = const_cast<char*>(static_cast<const char*>(data));
+    setg(p, p, p + size);
+  }
+  std::size_t remaining() const { return static_cast<std::size_t>(egptr() - gptr()); }
+};
+
+// Appends to a caller-owned std::string; much cheaper than std::ostringstream.
+class StringBuf : public std::streambuf {
+ public:
+  explicit StringBuf(std::string& out) : out_(out) {}
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    out_.append(s, static_cast<std::size_t>(n));
+    return n;
+  }
+  int_type overflow(int_type ch) override {
+    if (ch != traits_type::eof()) out_.push_back(static_cast<char>(ch));
+    return ch;
+  }
+
+ private:
+  std::string& out_;
+};
+
+// Appends the cereal binary encoding of args, in order, to out.
+template <class... Args>
+void encode_into(std::string& out, const Args&... args) {
+  StringBuf buf(out);
+  std::ostream os(&buf);
+  cereal::BinaryOutputArchive ar(os);
+  ar(args...);
+}
+
+// The cereal binary encoding of args, in order.
+template <class... Args>
+std::string encode(const Args&... args) {
+  std::string out;
+  encode_into(out, args...);
+  return out;
+}
+
+// Decodes args, in order, from exactly the bytes given. Throws
+// cereal::Exception on short input and ValueError on trailing bytes.
+template <class... Args>
+void decode(std::string_view bytes, Args&... args) {
+  SpanBuf buf(bytes.data(), bytes.size());
+  std::istream is(&buf);
+  cereal::BinaryInputArchive ar(is);
+  ar(args...);
+  if (buf.remaining() != 0)
+    throw ValueError(std::to_string(buf.remaining()) + " bytes left over after decoding");
+}
+
+// Encodes one Value.
+inline std::string encode_value(const Value& v) {
+  std::string out;
+  StringBuf buf(out);
+  std::ostream os(&buf);
+  cereal::BinaryOutputArchive ar(os);
+  detail::save_value(ar, v);
+  return out;
+}
+
+// Decodes one Value from exactly the bytes given; refuses malformed, truncated
+// or too deeply nested input with ValueError.
+inline Value decode_value(std::string_view bytes) {
+  SpanBuf buf(bytes.data(), bytes.size());
+  std::istream is(&buf);
+  cereal::BinaryInputArchive ar(is);
+  Value v;
+  try {
+    v = detail::load_value(ar, 0, bytes.size());
+  } catch (const ValueError&) {
+    throw;
+  } catch (const std::exception& e) {  // cereal::Exception, or a huge claimed size
+    throw ValueError(std::string("malformed value: ") + e.what());
+  }
+  if (buf.remaining() != 0)
+    throw ValueError(std::to_string(buf.remaining()) + " bytes left over after decoding a value");
+  return v;
+}
+
+}  // namespace ferry::codec

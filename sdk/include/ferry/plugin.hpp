@@ -1,0 +1,243 @@
+// The plugin author's header: turn ordinary typed C++ functions into a ferry
+// plugin.
+//
+//   #include <ferry/plugin.hpp>
+//   bool is_prime(std::int64_t n);
+//   FERRY_PLUGIN(math, "1.0") {
+//       plugin.task("is_prime", is_prime, "true when n is prime");
+//   }
+//
+// Build: g++ -std=c++20 -shared -fPIC -I sdk/include my_plugin.cpp -o libmy.so
+//
+// Parameters and results may be any type <ferry/convert.hpp> covers. A task
+// may take `ferry::Context&` as its first parameter. Whatever a task throws
+// is caught here and reported to the host as its type name and what();
+// nothing but the C structs of <ferry/abi.h> leaves the library.
+#pragma once
+
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include <ferry/abi.h>
+#include <ferry/codec.hpp>
+#include <ferry/context.hpp>
+#include <ferry/convert.hpp>
+#include <ferry/signature.hpp>
+#include <ferry/value.hpp>
+
+namespace ferry {
+namespace detail {
+
+// A task as the SDK keeps it; the C descriptor points into these strings.
+struct TaskEntry {
+  std::string name, params, result, doc;
+  std::function<std::int32_t(const ferry_call_v1*)> run;
+};
+
+inline void write_output(const ferry_call_v1* call, std::string_view bytes) {
+  call->output.write(call->output.state, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+}
+
+inline std::string demangle(const char* mangled) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  return status == 0 && name ? name.get() : mangled;
+}
+
+// Reports the exception in flight as "<type>\0<message>".
+inline std::int32_t report_current_exception(const ferry_call_v1* call) {
+  std::string type = "unknown", message = "unknown exception";
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    type = demangle(typeid(e).name());
+    message = e.what();
+  } catch (...) {
+    if (const std::type_info* t = abi::__cxa_current_exception_type()) type = demangle(t->name());
+  }
+  write_output(call, type + std::string(1, '\0') + message);
+  return FERRY_TASK_ERROR;
+}
+
+// How a callable with parameters A... is called: Params holds the decoded
+// arguments; a leading Context& is supplied by the worker, not decoded.
+template <class R, class... A>
+struct Invoker {
+  using Params = std::tuple<std::decay_t<A>...>;
+  template <class F>
+  static R call(F& f, Context&, Params& p) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return f(static_cast<A&&>(std::get<I>(p))...);
+    }(std::index_sequence_for<A...>{});
+  }
+};
+template <class R, class... A>
+struct Invoker<R, Context&, A...> {
+  using Params = std::tuple<std::decay_t<A>...>;
+  template <class F>
+  static R call(F& f, Context& ctx, Params& p) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return f(ctx, static_cast<A&&>(std::get<I>(p))...);
+    }(std::index_sequence_for<A...>{});
+  }
+};
+
+template <class Params>
+void decode_params(const ferry_call_v1* call, Params& p) {
+  const std::string_view in(reinterpret_cast<const char*>(call->input), call->input_size);
+  if (call->flags & FERRY_CALL_VALUE) {
+    const Value args = codec::decode_value(in);
+    if (!args.is_list()) throw ValueError("arguments must be a list, got " + std::string(Value::kind_name(args.kind())));
+    constexpr auto n = std::tuple_size_v<Params>;
+    if (args.as_list().size() != n)
+      throw ValueError("takes " + std::to_string(n) + " argument" + (n == 1 ? "" : "s") + ", got " +
+                       std::to_string(args.as_list().size()));
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      auto one = [&](const Value& v, auto& slot, std::size_t i) {
+        try {
+          from_value(v, slot);
+        } catch (const ValueError& e) {
+          throw ValueError("argument " + std::to_string(i + 1) + ": " + e.what());
+        }
+      };
+      (one(args.as_list()[I], std::get<I>(p), I), ...);
+    }(std::make_index_sequence<n>{});
+  } else {
+    std::apply([&](auto&... a) { codec::decode(in, a...); }, p);
+  }
+}
+
+template <class R, class Inv, class F>
+std::int32_t run_task(F& f, const ferry_call_v1* call) {
+  typename Inv::Params params;
+  try {
+    decode_params(call, params);
+  } catch (const std::exception& e) {
+    write_output(call, std::string("cannot decode arguments: ") + e.what());
+    return FERRY_BAD_INPUT;
+  }
+  try {
+    Context ctx(call);
+    const bool as_value = (call->flags & FERRY_CALL_VALUE) != 0;
+    if constexpr (std::is_void_v<R>) {
+      Inv::call(f, ctx, params);
+      write_output(call, as_value ? codec::encode_value(Value()) : std::string());
+    } else {
+      R r = Inv::call(f, ctx, params);
+      write_output(call, as_value ? codec::encode_value(to_value(r)) : codec::encode(r));
+    }
+    return FERRY_OK;
+  } catch (...) {
+    return report_current_exception(call);
+  }
+}
+
+template <class Sig>
+struct Signature;
+template <class R, class... A>
+struct Signature<std::function<R(A...)>> {
+  using Inv = Invoker<R, A...>;
+  using Result = R;
+  static std::string params() { return params_of(static_cast<typename Inv::Params*>(nullptr)); }
+
+ private:
+  template <class... P>
+  static std::string params_of(std::tuple<P...>*) { return params_signature<P...>(); }
+};
+
+}  // namespace detail
+
+// Collects a plugin's tasks; the `plugin` in a FERRY_PLUGIN body.
+class PluginBuilder {
+ public:
+  // Registers fn (a function or non-generic lambda) as task `name`. Throws
+  // std::invalid_argument on an empty or duplicate name; the plugin then fails
+  // to load with that reason.
+  template <class F>
+  PluginBuilder& task(std::string name, F fn, std::string doc = "") {
+    using Sig = detail::Signature<decltype(std::function{fn})>;
+    if (name.empty()) throw std::invalid_argument("a task name must not be empty");
+    for (const auto& t : tasks_)
+      if (t.name == name) throw std::invalid_argument("duplicate task name '" + name + "'");
+    tasks_.push_back(detail::TaskEntry{
+        std::move(name), Sig::params(), type_name<typename Sig::Result>(), std::move(doc),
+        [f = std::move(fn)](const ferry_call_v1* call) mutable {
+          return detail::run_task<typename Sig::Result, typename Sig::Inv>(f, call);
+        }});
+    return *this;
+  }
+
+  std::deque<detail::TaskEntry>& entries() { return tasks_; }
+
+ private:
+  std::deque<detail::TaskEntry> tasks_;  // deque: entries never move once added
+};
+
+namespace detail {
+
+inline std::int32_t invoke_entry(void* state, const ferry_call_v1* call) {
+  try {
+    return static_cast<TaskEntry*>(state)->run(call);
+  } catch (...) {  // run() already catches; this guards the C boundary regardless
+    return report_current_exception(call);
+  }
+}
+
+// Owns everything the exported descriptor points to. Built once, on first
+// call of the entry point; registration errors become load_error.
+class PluginHolder {
+ public:
+  PluginHolder(const char* name, const char* version, void (*define)(PluginBuilder&)) : name_(name), version_(version) {
+    try {
+      define(builder_);
+      for (auto& t : builder_.entries())
+        table_.push_back(ferry_task_v1{t.name.c_str(), t.params.c_str(), t.result.c_str(), t.doc.c_str(),
+                                       &invoke_entry, &t, {}});
+    } catch (const std::exception& e) {
+      error_ = std::string(e.what());
+      table_.clear();
+    } catch (...) {
+      error_ = "unknown exception while registering tasks";
+      table_.clear();
+    }
+    desc_.abi_version = FERRY_ABI_VERSION;
+    desc_.struct_size = sizeof(ferry_plugin_v1);
+    desc_.name = name_.c_str();
+    desc_.version = version_.c_str();
+    desc_.load_error = error_.empty() ? nullptr : error_.c_str();
+    desc_.task_count = table_.size();
+    desc_.tasks = table_.data();
+  }
+  const ferry_plugin_v1* descriptor() const { return &desc_; }
+
+ private:
+  std::string name_, version_, error_;
+  PluginBuilder builder_;
+  std::vector<ferry_task_v1> table_;
+  ferry_plugin_v1 desc_{};
+};
+
+}  // namespace detail
+}  // namespace ferry
+
+// Defines the plugin `name` (an identifier) at `version` (a string literal);
+// the braces that follow register its tasks through `plugin`.
+#define FERRY_PLUGIN(name, version)                                                          \
+  static void ferry_define_plugin_(::ferry::PluginBuilder& plugin);                          \
+  extern "C" __attribute__((visibility("default"))) const ferry_plugin_v1* ferry_plugin(void) { \
+    static const ::ferry::detail::PluginHolder holder(#name, version, &ferry_define_plugin_);   \
+    return holder.descriptor();                                                              \
+  }                                                                                          \
+  static void ferry_define_plugin_(::ferry::PluginBuilder& plugin)

@@ -1,0 +1,118 @@
+// Signature strings built from C++ types: i64, f64, str, list<i64>,
+// map<str,f64>, tuple<i64,i64>, optional<T>, and user structs by name.
+// Plugins publish them in their task table; the host computes the same
+// strings for the arguments it sends and refuses a mismatch before any byte
+// reaches a worker, so a typed call can never be silently misdecoded.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <ferry/value.hpp>
+
+namespace ferry {
+
+// Specialise to give a user type a signature name of your choice; by default a
+// class type is named by its (qualified) C++ name.
+template <class T>
+struct type_name_override {};
+
+namespace detail {
+
+template <class T>
+constexpr std::string_view raw_type_name() {
+  // "... [with T = geo::Point; ...]" (g++) or "... [T = geo::Point]" (clang)
+  std::string_view f = __PRETTY_FUNCTION__;
+  const auto start = f.find("T = ") + 4;
+  const auto end = f.find_first_of(";]", start);
+  return f.substr(start, end - start);
+}
+
+template <class T, template <class...> class Tmpl>
+struct is_instance : std::false_type {};
+template <class... A, template <class...> class Tmpl>
+struct is_instance<Tmpl<A...>, Tmpl> : std::true_type {};
+
+template <class T>
+struct is_std_array : std::false_type {};
+template <class T, std::size_t N>
+struct is_std_array<std::array<T, N>> : std::true_type {};
+
+template <class T>
+concept has_name_override = requires { type_name_override<T>::name; };
+
+template <class T>
+constexpr bool is_sequence_v = is_instance<T, std::vector>::value || is_instance<T, std::deque>::value ||
+                               is_instance<T, std::list>::value || is_instance<T, std::set>::value ||
+                               is_instance<T, std::unordered_set>::value || is_std_array<T>::value;
+
+template <class T>
+constexpr bool is_mapping_v = is_instance<T, std::map>::value || is_instance<T, std::unordered_map>::value;
+
+template <class T>
+constexpr bool is_tuple_like_v = is_instance<T, std::tuple>::value || is_instance<T, std::pair>::value;
+
+}  // namespace detail
+
+// The signature name of T (cv and references ignored).
+template <class T>
+std::string type_name() {
+  using U = std::remove_cvref_t<T>;
+  if constexpr (detail::has_name_override<U>) {
+    return std::string(type_name_override<U>::name);
+  } else if constexpr (std::is_same_v<U, void>) {
+    return "none";
+  } else if constexpr (std::is_same_v<U, bool>) {
+    return "bool";
+  } else if constexpr (std::is_integral_v<U>) {
+    return (std::is_signed_v<U> ? "i" : "u") + std::to_string(sizeof(U) * 8);
+  } else if constexpr (std::is_floating_point_v<U>) {
+    return "f" + std::to_string(sizeof(U) * 8);
+  } else if constexpr (std::is_same_v<U, std::string>) {
+    return "str";
+  } else if constexpr (std::is_same_v<U, Bytes>) {
+    return "bytes";
+  } else if constexpr (std::is_same_v<U, Value>) {
+    return "any";
+  } else if constexpr (detail::is_instance<U, std::optional>::value) {
+    return "optional<" + type_name<typename U::value_type>() + ">";
+  } else if constexpr (detail::is_mapping_v<U>) {
+    return "map<" + type_name<typename U::key_type>() + "," + type_name<typename U::mapped_type>() + ">";
+  } else if constexpr (detail::is_std_array<U>::value) {
+    return "array<" + type_name<typename U::value_type>() + "," + std::to_string(std::tuple_size_v<U>) + ">";
+  } else if constexpr (detail::is_sequence_v<U>) {
+    return "list<" + type_name<typename U::value_type>() + ">";
+  } else if constexpr (detail::is_tuple_like_v<U>) {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      std::string s = "tuple<";
+      ((s += (I ? "," : "") + type_name<std::tuple_element_t<I, U>>()), ...);
+      return s + ">";
+    }(std::make_index_sequence<std::tuple_size_v<U>>{});
+  } else {
+    return std::string(detail::raw_type_name<U>());
+  }
+}
+
+// "(T1,T2,...)": the parameter list of a task taking Args.
+template <class... Args>
+std::string params_signature() {
+  std::string s = "(";
+  std::size_t i = 0;
+  ((s += (i++ ? "," : "") + type_name<Args>()), ...);
+  return s + ")";
+}
+
+}  // namespace ferry
