@@ -64,7 +64,7 @@ void encode_into(std::string& out, const Args&... args) {
   StringBuf buf(out);
   std::ostream os(&buf);
   cereal::BinaryOutputArchive ar(os);
-  ar(args...);
+  if constexpr (sizeof...(Args) > 0) ar(args...);  // cereal has no empty ar(): a task may take no arguments
 }
 
 // The cereal binary encoding of args, in order.
@@ -82,7 +82,7 @@ void decode(std::string_view bytes, Args&... args) {
   SpanBuf buf(bytes.data(), bytes.size());
   std::istream is(&buf);
   cereal::BinaryInputArchive ar(is);
-  ar(args...);
+  if constexpr (sizeof...(Args) > 0) ar(args...);  // cereal has no empty ar(): a task may take no arguments
   if (buf.remaining() != 0)
     throw ValueError(std::to_string(buf.remaining()) + " bytes left over after decoding");
 }

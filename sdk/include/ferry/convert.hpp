@@ -162,7 +162,7 @@ void tuple_from_list(const Value& v, Tuple& t) {
   if (l.size() != n)
     throw ValueError("expected a list of " + std::to_string(n) + " items, got " + std::to_string(l.size()));
   [&]<std::size_t... I>(std::index_sequence<I...>) {
-    auto one = [&](const Value& e, auto& slot, std::size_t i) {
+    [[maybe_unused]] auto one = [&](const Value& e, auto& slot, std::size_t i) {  // unused for tuple<>
       try {
         from_value(e, slot);
       } catch (const ValueError& err) {

@@ -105,7 +105,7 @@ void decode_params(const ferry_call_v1* call, Params& p) {
       throw ValueError("takes " + std::to_string(n) + " argument" + (n == 1 ? "" : "s") + ", got " +
                        std::to_string(args.as_list().size()));
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      auto one = [&](const Value& v, auto& slot, std::size_t i) {
+      [[maybe_unused]] auto one = [&](const Value& v, auto& slot, std::size_t i) {  // unused for no parameters
         try {
           from_value(v, slot);
         } catch (const ValueError& e) {
