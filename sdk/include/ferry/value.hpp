@@ -4,6 +4,7 @@
 // (see <ferry/convert.hpp>).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -136,39 +137,58 @@ void save_value(Archive& ar, const Value& v) {
       v.storage());
 }
 
+// Up-front reservation per list or map while decoding. A count is only
+// bounded by the input's size, and each nesting level reserves at once, so an
+// unbounded reserve let 1 MiB of input claim gigabytes of address space.
+inline constexpr std::uint64_t kMaxReserve = 4096;
+
 template <class Archive>
 Value load_value(Archive& ar, int depth, std::uint64_t remaining_bytes) {
   if (depth > kMaxValueDepth) throw ValueError("value nested deeper than " + std::to_string(kMaxValueDepth));
   std::uint8_t kind = 0;
   ar(kind);
-  // A count can never exceed the bytes left, since every element takes one.
-  auto read_count = [&] {
+  // A count or length can never exceed the input's size, since every element
+  // or byte it announces takes at least one. Checked before allocating, so a
+  // few hostile bytes cannot make the decoder reserve (or zero) gigabytes.
+  auto read_count = [&](const char* what) {
     std::uint64_t n = 0;
     ar(n);
-    if (n > remaining_bytes) throw ValueError("value claims " + std::to_string(n) + " elements, more than its bytes");
+    if (n > remaining_bytes)
+      throw ValueError("value claims " + std::to_string(n) + " " + what + ", more than its bytes");
     return n;
+  };
+  // The bytes cereal writes for a std::string or byte vector: a u64 length,
+  // then the raw bytes (cereal's own loader would resize before checking).
+  auto read_string = [&] {
+    std::string s(read_count("bytes"), '\0');
+    ar(cereal::binary_data(s.data(), s.size()));
+    return s;
   };
   switch (static_cast<Value::Kind>(kind)) {
     case Value::Kind::null: return Value();
     case Value::Kind::boolean: { bool b = false; ar(b); return Value(b); }
     case Value::Kind::integer: { std::int64_t i = 0; ar(i); return Value(i); }
     case Value::Kind::floating: { double d = 0; ar(d); return Value(d); }
-    case Value::Kind::string: { std::string s; ar(s); return Value(std::move(s)); }
-    case Value::Kind::bytes: { Bytes b; ar(b.data); return Value(std::move(b)); }
+    case Value::Kind::string: return Value(read_string());
+    case Value::Kind::bytes: {
+      Bytes b;
+      b.data.resize(read_count("bytes"));
+      ar(cereal::binary_data(b.data.data(), b.data.size()));
+      return Value(std::move(b));
+    }
     case Value::Kind::list: {
-      const auto n = read_count();
+      const auto n = read_count("elements");
       Value::List l;
-      l.reserve(n);
+      l.reserve(std::min<std::uint64_t>(n, kMaxReserve));
       for (std::uint64_t i = 0; i < n; ++i) l.push_back(load_value(ar, depth + 1, remaining_bytes));
       return Value(std::move(l));
     }
     case Value::Kind::map: {
-      const auto n = read_count();
+      const auto n = read_count("elements");
       Value::Map m;
-      m.reserve(n);
+      m.reserve(std::min<std::uint64_t>(n, kMaxReserve));
       for (std::uint64_t i = 0; i < n; ++i) {
-        std::string k;
-        ar(k);
+        std::string k = read_string();
         m.emplace_back(std::move(k), load_value(ar, depth + 1, remaining_bytes));
       }
       return Value(std::move(m));
