@@ -1,0 +1,98 @@
+// The `faults` plugin: tasks that break their worker on purpose, one way
+// each, so tests can check that the engine survives crashes, hangs, protocol
+// garbage and oversized results, and reports each for what it is.
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <ferry/plugin.hpp>
+
+namespace {
+
+using i64 = std::int64_t;
+
+// The worker's end of its protocol socket; ferry-worker guarantees this number.
+constexpr int kProtocolFd = 3;
+
+i64 segfault(i64 x) {
+  // Both volatiles matter: the pointer's, so the compiler cannot prove it null
+  // and emit a trap (SIGILL) instead; the pointee's, so the store is not
+  // dropped as dead. This must be a genuine SIGSEGV.
+  volatile int* volatile target = nullptr;
+  *target = 42;
+  std::raise(SIGSEGV);  // only reached if a handler swallowed the fault
+  return x;
+}
+
+i64 abort_now(i64 x) {
+  std::abort();
+  return x;
+}
+
+i64 exit_with(i64 code) {
+  std::exit(static_cast<int>(code));
+  return code;
+}
+
+i64 hang(i64 x) {
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // idle, not spinning a core
+  return x;
+}
+
+i64 throw_error(std::string message) { throw std::runtime_error(message); }
+
+i64 throw_int(i64) {
+  throw 42;  // not a std::exception: the SDK can report only its type
+}
+
+std::string huge_result(i64 bytes) {
+  if (bytes < 0) throw std::invalid_argument("huge_result: negative size " + std::to_string(bytes));
+  return std::string(static_cast<std::size_t>(bytes), 'x');
+}
+
+i64 echo(i64 x) { return x; }
+
+i64 kill_self(i64 x) {
+  std::raise(SIGKILL);
+  return x;
+}
+
+i64 garbage_to_host(i64 x) {
+  const std::string garbage(64, '\xFF');
+  if (::write(kProtocolFd, garbage.data(), garbage.size()) < 0)
+    throw std::runtime_error("garbage_to_host: write to fd 3 failed");
+  return x;
+}
+
+i64 close_pipe(i64 x) {
+  ::close(kProtocolFd);
+  return x;
+}
+
+i64 sleep_ms(i64 ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return ms;
+}
+
+}  // namespace
+
+FERRY_PLUGIN(faults, "1.0") {
+  plugin.task("segfault", segfault, "dies of SIGSEGV (a null write)")
+      .task("abort_now", abort_now, "dies of SIGABRT via std::abort")
+      .task("exit_with", exit_with, "exits the worker with status code")
+      .task("hang", hang, "never returns (sleeps in 1 s steps)")
+      .task("throw_error", throw_error, "throws std::runtime_error(message)")
+      .task("throw_int", throw_int, "throws an int, not a std::exception")
+      .task("huge_result", huge_result, "a string of `bytes` 'x' characters")
+      .task("echo", echo, "returns its input: a healthy task")
+      .task("kill_self", kill_self, "dies of SIGKILL")
+      .task("garbage_to_host", garbage_to_host, "writes 64 0xFF bytes to the protocol socket (fd 3), returns x")
+      .task("close_pipe", close_pipe, "closes the protocol socket (fd 3), returns x")
+      .task("sleep_ms", sleep_ms, "sleeps ms milliseconds, returns ms");
+}
