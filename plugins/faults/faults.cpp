@@ -1,6 +1,7 @@
 // The `faults` plugin: tasks that break their worker on purpose, one way
 // each, so tests can check that the engine survives crashes, hangs, protocol
 // garbage and oversized results, and reports each for what it is.
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,11 +22,12 @@ using i64 = std::int64_t;
 constexpr int kProtocolFd = 3;
 
 i64 segfault(i64 x) {
-  // Both volatiles matter: the pointer's, so the compiler cannot prove it null
-  // and emit a trap (SIGILL) instead; the pointee's, so the store is not
-  // dropped as dead. This must be a genuine SIGSEGV.
-  volatile int* volatile target = nullptr;
-  *target = 42;
+  // A store to a page mapped without access: a genuine SIGSEGV, yet not the
+  // undefined behaviour of a null store, which the compiler may turn into a
+  // trap (SIGILL) and UBSan reports as an exit instead of a signal.
+  void* page = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) throw std::runtime_error("segfault: mmap failed");
+  *static_cast<volatile int*>(page) = 42;
   std::raise(SIGSEGV);  // only reached if a handler swallowed the fault
   return x;
 }
@@ -83,7 +85,7 @@ i64 sleep_ms(i64 ms) {
 }  // namespace
 
 FERRY_PLUGIN(faults, "1.0") {
-  plugin.task("segfault", segfault, "dies of SIGSEGV (a null write)")
+  plugin.task("segfault", segfault, "dies of SIGSEGV (a write to an inaccessible page)")
       .task("abort_now", abort_now, "dies of SIGABRT via std::abort")
       .task("exit_with", exit_with, "exits the worker with status code")
       .task("hang", hang, "never returns (sleeps in 1 s steps)")
