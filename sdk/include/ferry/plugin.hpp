@@ -207,6 +207,8 @@ class PluginHolder {
                                        &invoke_entry, &t, {}});
     } catch (const std::exception& e) {
       error_ = std::string(e.what());
+      // An empty load_error reads as success: the plugin would load with no tasks.
+      if (error_.empty()) error_ = demangle(typeid(e).name()) + " while registering tasks";
       table_.clear();
     } catch (...) {
       error_ = "unknown exception while registering tasks";
