@@ -27,6 +27,10 @@ struct Point {
 
 std::int64_t add(std::int64_t a, std::int64_t b) { return a + b; }
 
+struct QuietError : std::exception {
+  const char* what() const noexcept override { return ""; }
+};
+
 void define_sample(ferry::PluginBuilder& plugin) {
   plugin.task("add", add, "a + b")
       .task("fail", [](std::int64_t) -> std::int64_t { throw std::runtime_error("boom"); })
@@ -210,4 +214,18 @@ TEST_CASE("sdk invoke: registration errors become load_error and an empty table"
   CHECK(std::string(thrower.descriptor()->load_error) == "cannot reach license server");
   CHECK(thrower.descriptor()->task_count == 0);
   CHECK(std::string(thrower.descriptor()->name) == "thrower");
+
+  // An exception with an empty what() must still fail the load, not leave an
+  // empty but apparently healthy plugin.
+  const ferry::detail::PluginHolder quiet("quiet", "1", [](ferry::PluginBuilder& plugin) {
+    plugin.task("ok", add);
+    throw QuietError();
+  });
+  REQUIRE(quiet.descriptor()->load_error != nullptr);
+  CHECK_THAT(std::string(quiet.descriptor()->load_error), Catch::Contains("QuietError"));
+  CHECK(quiet.descriptor()->task_count == 0);
+
+  const ferry::detail::PluginHolder odd("odd", "1", [](ferry::PluginBuilder&) { throw 3; });
+  REQUIRE(odd.descriptor()->load_error != nullptr);
+  CHECK_THAT(std::string(odd.descriptor()->load_error), Catch::Contains("unknown exception"));
 }
