@@ -1,0 +1,44 @@
+// The ferry CLI's commands. Each registers a CLI11 subcommand; parsing picks
+// one, and main runs it and turns its errors into exit codes.
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace ferry::cli {
+
+// Exit statuses, as documented in `ferry --help`.
+enum ExitCode : int {
+  kOk = 0,
+  kFailed = 1,  // the task ran and failed: raised, crashed, timed out
+  kUsage = 2,   // nothing ran: bad command line, unknown plugin or task
+};
+
+// A mistake in what the user typed, found after CLI11's own parsing (an
+// argument that is not valid YAML, say). Exits with kUsage.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What the chosen subcommand does once parsing has succeeded; returns the
+// exit code, or throws.
+using Action = std::function<int()>;
+
+// CLI11 reads an argument written "[a,b]" as its own list syntax and splits
+// it into a and b, which would turn the task argument '[[1,2],[3,4]]' into
+// four. guard_brackets appends a space to every such argument, which CLI11
+// leaves whole; unguard_brackets takes it off again. Returns argv as strings.
+std::vector<std::string> guard_brackets(int argc, char** argv);
+std::string unguard_brackets(std::string arg);
+
+// `ferry inspect PLUGIN [--json]`; sets action when chosen.
+void add_inspect(CLI::App& app, Action& action);
+// `ferry call PLUGIN TASK [ARG...] [--timeout SECONDS]`; sets action when chosen.
+void add_call(CLI::App& app, Action& action);
+
+}  // namespace ferry::cli

@@ -1,0 +1,80 @@
+// ferry: the command line face of the engine.
+//
+//   ferry inspect PLUGIN [--json]
+//   ferry call PLUGIN TASK [ARG...] [--timeout SECONDS]
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include <ferry/errors.hpp>
+
+#include "commands.hpp"
+
+namespace ferry::cli {
+
+std::vector<std::string> guard_brackets(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  for (auto& a : args)
+    if (a.size() >= 2 && a.front() == '[' && a.back() == ']') a += ' ';
+  return args;
+}
+
+std::string unguard_brackets(std::string arg) {
+  if (arg.size() >= 3 && arg.front() == '[' && arg.ends_with("] ")) arg.pop_back();
+  return arg;
+}
+
+}  // namespace ferry::cli
+
+namespace {
+
+int report(const char* what, int code) {
+  std::cerr << "ferry: " << what << '\n';
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ferry::cli;
+  CLI::App app{"Run functions from plugin libraries in isolated worker processes.", "ferry"};
+  app.set_version_flag("--version", "ferry " FERRY_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "Exit status: 0 success; 1 the task failed (raised, crashed, timed out); 2 usage error,\n"
+      "unknown plugin or unknown task (nothing ran).\n"
+      "Run 'ferry COMMAND --help' for a command's options.");
+
+  Action action;
+  add_inspect(app, action);
+  add_call(app, action);
+
+  std::vector<std::string> args = guard_brackets(argc, argv);
+  std::vector<char*> guarded;
+  for (auto& a : args) guarded.push_back(a.data());
+  try {
+    app.parse(static_cast<int>(guarded.size()), guarded.data());
+  } catch (const CLI::ParseError& e) {
+    // --help and --version arrive as "errors" with exit code 0; CLI11 prints them.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << "ferry: " << e.what() << "\nRun 'ferry --help' for usage.\n";
+    return kUsage;
+  }
+
+  // PluginError and SignatureError are raised before any task runs: the user
+  // named something that does not exist, which is a usage error, not a failure.
+  try {
+    return action();
+  } catch (const UsageError& e) {
+    return report(e.what(), kUsage);
+  } catch (const ferry::PluginError& e) {
+    return report(e.what(), kUsage);
+  } catch (const ferry::SignatureError& e) {
+    return report(e.what(), kUsage);
+  } catch (const std::exception& e) {  // ferry::TaskError, WorkerError, Timeout, ...
+    return report(e.what(), kFailed);
+  }
+}
