@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# End-to-end checks of the ferry CLI, one case per call:
+#   cli_test.sh FERRY_BINARY CASE
+set -euo pipefail
+
+ferry=$1
+case_name=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# run CMD...: runs CMD, keeping its stdout, stderr and exit status (set -e
+# must not end the script when CMD fails on purpose).
+run() {
+  status=0
+  "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+  out=$(<"$tmp/out")
+  err=$(<"$tmp/err")
+}
+fail() {
+  echo "FAIL [$case_name]: $*" >&2
+  echo "--- stdout:" >&2; cat "$tmp/out" >&2
+  echo "--- stderr:" >&2; cat "$tmp/err" >&2
+  exit 1
+}
+expect_status() { [[ $status -eq $1 ]] || fail "exit status $status, expected $1"; }
+expect_out() { [[ $out == "$1" ]] || fail "stdout is '$out', expected '$1'"; }
+expect_out_has() { grep -Eq -- "$1" "$tmp/out" || fail "no stdout line matches /$1/"; }
+expect_err_has() { [[ $err == *"$1"* ]] || fail "stderr does not mention '$1'"; }
+expect_no_err() { [[ -z $err ]] || fail "unexpected stderr"; }
+
+case $case_name in
+  inspect_math)
+    run "$ferry" inspect math
+    expect_status 0
+    expect_out_has '^name: +math$'
+    expect_out_has '^version: +1\.0$'
+    expect_out_has '^path: +/.*/libmath\.so$'
+    expect_out_has '^  is_prime\(i64\) -> bool +true when n is prime'
+    expect_out_has '^  power\(i64,i64\) -> i64 +base raised'
+    ;;
+  inspect_json)
+    run "$ferry" inspect math --json
+    expect_status 0
+    expect_out_has '^  "name": "math",$'
+    expect_out_has '"name": "is_prime",'
+    expect_out_has '"params": "\(i64\)",'
+    expect_out_has '"result": "bool",'
+    ;;
+  call_power)
+    run "$ferry" call math power 2 10
+    expect_status 0
+    expect_out 1024
+    expect_no_err
+    ;;
+  call_matrices)
+    run "$ferry" call math multiply_matrices '[[1,2],[3,4]]' '[[5,6],[7,8]]'
+    expect_status 0
+    expect_out '[[19,22],[43,50]]'
+    ;;
+  call_struct)
+    # A user struct in and out, as a YAML map; f64 results keep their ".0".
+    run "$ferry" call math midpoint '{x: 0, y: 0}' '{x: 2, y: 5}'
+    expect_status 0
+    expect_out '{"x":1.0,"y":2.5}'
+    ;;
+  call_negative)
+    run "$ferry" call math mul -3 7
+    expect_status 0
+    expect_out -21
+    ;;
+  task_error)
+    run "$ferry" call faults throw_error boom
+    expect_status 1
+    expect_out ''
+    expect_err_has 'ferry: '
+    expect_err_has boom
+    ;;
+  unknown_task)
+    run "$ferry" call math nosuch
+    expect_status 2
+    expect_err_has nosuch
+    ;;
+  unknown_plugin)
+    run "$ferry" call nosuchplugin x
+    expect_status 2
+    expect_err_has nosuchplugin
+    ;;
+  wrong_arg_count)
+    run "$ferry" call math power 2
+    expect_status 1
+    expect_err_has 'takes 2 arguments, got 1'
+    ;;
+  bad_yaml_arg)
+    run "$ferry" call math square '[1, 2'
+    expect_status 2
+    expect_err_has 'argument 1'
+    expect_err_has 'line 1, column'
+    ;;
+  timeout)
+    start=$SECONDS
+    run "$ferry" call --timeout 0.5 faults hang 1
+    expect_status 1
+    expect_err_has 'did not finish within'
+    (( SECONDS - start < 10 )) || fail "took $((SECONDS - start)) s to stop a hung task"
+    ;;
+  help)
+    run "$ferry" --help
+    expect_status 0
+    expect_out_has 'inspect'
+    expect_out_has 'call'
+    run "$ferry" call --help
+    expect_status 0
+    expect_out_has 'Usage: .*call .*PLUGIN TASK'
+    expect_out_has '--timeout'
+    run "$ferry" inspect --help
+    expect_status 0
+    expect_out_has '--json'
+    ;;
+  version)
+    run "$ferry" --version
+    expect_status 0
+    expect_out "ferry ${FERRY_EXPECTED_VERSION:-0.1.0}"
+    ;;
+  no_command)
+    run "$ferry"
+    expect_status 2
+    run "$ferry" call math
+    expect_status 2
+    run "$ferry" inspect math --no-such-option
+    expect_status 2
+    ;;
+  *)
+    echo "unknown case '$case_name'" >&2
+    exit 2
+    ;;
+esac
