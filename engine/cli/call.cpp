@@ -1,5 +1,6 @@
 // `ferry call PLUGIN TASK [ARG...]`: run one task in a fresh worker and print
 // its result as JSON.
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <optional>
@@ -56,7 +57,9 @@ int run(const CallOptions& opts) {
   Process proc = Process::from_values(plugin, opts.task, parse_args(opts.args));
   proc.start();
   if (opts.timeout) {
-    if (!proc.join(std::chrono::duration<double>(*opts.timeout))) {
+    // Capped at ~31 years: a huge double would overflow the clock's
+    // nanosecond count in join, which is undefined behaviour.
+    if (!proc.join(std::chrono::duration<double>(std::min(*opts.timeout, 1e9)))) {
       stop(proc);
       std::ostringstream seconds;  // 0.5, not std::to_string's 0.500000
       seconds << *opts.timeout;
