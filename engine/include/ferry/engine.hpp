@@ -1,0 +1,85 @@
+// ferry::Engine and ferry::Plugin: find plugins, learn their tasks, and own
+// the services (worker launcher, log sink) that pools and processes share.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <ferry/task_info.hpp>
+
+namespace ferry {
+
+namespace detail {
+struct EngineCore;
+struct PluginState;
+}  // namespace detail
+
+// One log line written by a task through ferry::Context::log.
+struct LogRecord {
+  int level = 1;  // 0 debug, 1 info, 2 warning, 3 error
+  std::string plugin;
+  std::string task;
+  std::string message;
+  int pid = 0;  // the worker's
+};
+
+// How an Engine finds things and where task logs go. All fields optional.
+struct EngineOptions {
+  // Folders searched for plugins given by name, before FERRY_PLUGIN_PATH.
+  std::vector<std::string> plugin_path{};
+  // The ferry-worker executable; default: FERRY_WORKER, else the built-in one.
+  std::string worker_executable{};
+  // Receives task log lines, from pool threads; default: one line on stderr.
+  std::function<void(const LogRecord&)> log{};
+};
+
+// A loaded plugin: its file, name, version and task table. A cheap, copyable
+// handle; keeps the engine's services alive while any copy exists.
+class Plugin {
+ public:
+  const std::string& name() const;
+  const std::string& version() const;
+  // The absolute path of the shared library.
+  const std::string& path() const;
+  const std::vector<TaskInfo>& tasks() const;
+  // The task called name; throws ferry::SignatureError listing the plugin's
+  // tasks when there is none.
+  const TaskInfo& task(std::string_view name) const;
+  // Index of task name in tasks(); throws like task().
+  std::size_t task_index(std::string_view name) const;
+
+  // For ferry's own Pool and Process.
+  const std::shared_ptr<const detail::PluginState>& state() const { return state_; }
+  explicit Plugin(std::shared_ptr<const detail::PluginState> state) : state_(std::move(state)) {}
+
+ private:
+  std::shared_ptr<const detail::PluginState> state_;
+};
+
+// The entry point of the embedding API. Thread-safe. Pools, processes and
+// plugins made from an engine stay valid after the Engine object is gone.
+class Engine {
+ public:
+  Engine();
+  explicit Engine(EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Loads a plugin by name (searched on the plugin path) or by path. The
+  // plugin is loaded in a short-lived ferry-worker, never in this process, so
+  // a plugin that crashes while loading cannot take the host down. Throws
+  // ferry::PluginError with the path and reason. Results are cached by path.
+  Plugin load(std::string_view name_or_path);
+
+  // The folders searched for plugins by name, in order.
+  std::vector<std::string> plugin_search_path() const;
+
+ private:
+  std::shared_ptr<detail::EngineCore> core_;
+};
+
+}  // namespace ferry

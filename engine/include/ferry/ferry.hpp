@@ -1,0 +1,12 @@
+// The ferry embedding API in one include: Engine, Plugin, Pool, Process,
+// AsyncResult, errors and values.
+#pragma once
+
+#include <ferry/async_result.hpp>
+#include <ferry/engine.hpp>
+#include <ferry/errors.hpp>
+#include <ferry/pool.hpp>
+#include <ferry/process.hpp>
+#include <ferry/result_stream.hpp>
+#include <ferry/task_info.hpp>
+#include <ferry/value.hpp>

@@ -1,0 +1,166 @@
+// ferry::Pool: a fixed set of worker processes running one plugin's tasks,
+// with Python's Pool methods: map, starmap, apply_async, imap,
+// imap_unordered, close, join, terminate.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include <ferry/async_result.hpp>
+#include <ferry/codec.hpp>
+#include <ferry/engine.hpp>
+#include <ferry/result_stream.hpp>
+#include <ferry/signature.hpp>
+
+namespace ferry {
+
+namespace detail {
+class PoolCore;
+}
+
+// Pool settings; aggregate, so `{.workers = 4}` works.
+struct PoolOptions {
+  // Worker processes; 0 means one per CPU.
+  std::size_t workers = 0;
+  // Replace a worker after it has run this many calls (chunks); 0 = never.
+  std::size_t max_tasks_per_child = 0;
+  // Per call (one chunk) limit; past it the worker is stopped (SIGTERM, then
+  // SIGKILL) and replaced, and the items fail with ferry::Timeout.
+  std::optional<std::chrono::milliseconds> timeout{};
+  // Address-space limit per worker in bytes (RLIMIT_AS); 0 = none.
+  std::uint64_t memory_limit = 0;
+};
+
+// Options of one map / starmap / imap call.
+struct MapOptions {
+  // Items per frame sent to a worker; 0 picks Python's default,
+  // ceil(len / (4 * workers)).
+  std::size_t chunksize = 0;
+};
+
+// Thread-safe: any thread may submit work. Destroying a pool terminates it
+// (as leaving Python's `with Pool()` block does): call close() and join()
+// first to let submitted work finish.
+class Pool {
+ public:
+  // Starts the workers. Throws ferry::Error if ferry-worker cannot start.
+  explicit Pool(const Plugin& plugin, PoolOptions options = {});
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+  Pool(Pool&&) noexcept;
+  Pool& operator=(Pool&&) noexcept;
+
+  // task(item) for every item, results in input order. Re-raises the first
+  // failed item's error after every item has finished.
+  template <class R, class T>
+  std::vector<R> map(std::string_view task, const std::vector<T>& items, MapOptions options = {}) {
+    auto buffer = submit_items<R, T>(task, items, options);
+    buffer->wait_all();
+    std::vector<R> out;
+    out.reserve(items.size());
+    for (std::size_t i = 0; i < buffer->size(); ++i) out.push_back(detail::take_result<R>(buffer->wait(i)));
+    return out;
+  }
+
+  // task(a, b, ...) for every tuple (or pair) of arguments, in order.
+  template <class R, class Tuple>
+  std::vector<R> starmap(std::string_view task, const std::vector<Tuple>& items, MapOptions options = {}) {
+    auto buffer = submit_tuples<R, Tuple>(task, items, options);
+    buffer->wait_all();
+    std::vector<R> out;
+    out.reserve(items.size());
+    for (std::size_t i = 0; i < buffer->size(); ++i) out.push_back(detail::take_result<R>(buffer->wait(i)));
+    return out;
+  }
+
+  // Runs task(args...) on some worker; returns at once.
+  template <class R, class... Args>
+  AsyncResult<R> apply_async(std::string_view task, const Args&... args) {
+    const auto index = check_task(task, params_signature<Args...>(), type_name<R>());
+    auto buffer = std::make_shared<detail::ResultBuffer>(1);
+    submit(index, {codec::encode(args...)}, 1, buffer);
+    return AsyncResult<R>(std::move(buffer));
+  }
+
+  // Runs task(args...) and waits for its result.
+  template <class R, class... Args>
+  R apply(std::string_view task, const Args&... args) {
+    return apply_async<R>(task, args...).get();
+  }
+
+  // Like map, but yields each result as soon as it and those before it are
+  // ready.
+  template <class R, class T>
+  ResultStream<R> imap(std::string_view task, const std::vector<T>& items, MapOptions options = {}) {
+    return ResultStream<R>(submit_items<R, T>(task, items, options), true);
+  }
+
+  // Like imap, in the order items finish.
+  template <class R, class T>
+  ResultStream<R> imap_unordered(std::string_view task, const std::vector<T>& items, MapOptions options = {}) {
+    return ResultStream<R>(submit_items<R, T>(task, items, options), false);
+  }
+
+  // No more work may be submitted; what was submitted still runs.
+  void close();
+  // Waits until every worker has exited. Call close() or terminate() first;
+  // throws ferry::StateError otherwise (as Python does).
+  void join();
+  // Stops the workers at once; unfinished items fail with ferry::StateError.
+  void terminate();
+
+  std::size_t workers() const;
+  const Plugin& plugin() const;
+
+  // The untyped core the templates above use: checks that task exists and
+  // takes params and returns result (signature strings), returning its index.
+  std::uint32_t check_task(std::string_view task, const std::string& params, const std::string& result) const;
+  // Queues encoded items in chunks of chunksize; item i fills buffer slot i.
+  void submit(std::uint32_t task, std::vector<std::string> items, std::size_t chunksize,
+              std::shared_ptr<detail::ResultBuffer> buffer, std::uint32_t flags = 0);
+  // The chunk size MapOptions resolves to for n items.
+  std::size_t chunksize_for(std::size_t n, const MapOptions& options) const;
+
+ private:
+  template <class R, class T>
+  std::shared_ptr<detail::ResultBuffer> submit_items(std::string_view task, const std::vector<T>& items,
+                                                     const MapOptions& options) {
+    const auto index = check_task(task, params_signature<T>(), type_name<R>());
+    std::vector<std::string> encoded;
+    encoded.reserve(items.size());
+    for (const auto& item : items) encoded.push_back(codec::encode(item));
+    auto buffer = std::make_shared<detail::ResultBuffer>(items.size());
+    submit(index, std::move(encoded), chunksize_for(items.size(), options), buffer);
+    return buffer;
+  }
+
+  template <class R, class Tuple>
+  std::shared_ptr<detail::ResultBuffer> submit_tuples(std::string_view task, const std::vector<Tuple>& items,
+                                                      const MapOptions& options) {
+    const auto index = check_task(task, tuple_params(static_cast<Tuple*>(nullptr)), type_name<R>());
+    std::vector<std::string> encoded;
+    encoded.reserve(items.size());
+    // A tuple's cereal encoding is its elements in order: exactly the
+    // argument list the task decodes.
+    for (const auto& item : items) encoded.push_back(codec::encode(item));
+    auto buffer = std::make_shared<detail::ResultBuffer>(items.size());
+    submit(index, std::move(encoded), chunksize_for(items.size(), options), buffer);
+    return buffer;
+  }
+
+  template <class... A>
+  static std::string tuple_params(std::tuple<A...>*) { return params_signature<A...>(); }
+  template <class A, class B>
+  static std::string tuple_params(std::pair<A, B>*) { return params_signature<A, B>(); }
+
+  std::unique_ptr<detail::PoolCore> core_;
+};
+
+}  // namespace ferry

@@ -1,0 +1,57 @@
+// ferry::ResultStream<T>: what Pool::imap and imap_unordered return, a
+// single-pass range of results that arrive while you iterate.
+#pragma once
+
+#include <cstddef>
+#include <iterator>
+#include <memory>
+
+#include <ferry/async_result.hpp>
+
+namespace ferry {
+
+// Iterating blocks until the next result is ready; a failed item re-raises
+// its error at its position. Single pass; not thread-safe.
+template <class R>
+class ResultStream {
+ public:
+  ResultStream(std::shared_ptr<detail::ResultBuffer> buffer, bool ordered)
+      : buffer_(std::move(buffer)), ordered_(ordered) {}
+
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = R;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = R;
+
+    iterator() = default;
+    R operator*() const {
+      const std::size_t slot = stream_->ordered_ ? index_ : stream_->buffer_->wait_completed(index_);
+      return detail::take_result<R>(stream_->buffer_->wait(slot));
+    }
+    iterator& operator++() {
+      ++index_;
+      return *this;
+    }
+    void operator++(int) { ++index_; }
+    friend bool operator==(const iterator& a, const iterator& b) { return a.index_ == b.index_; }
+
+   private:
+    friend class ResultStream;
+    iterator(const ResultStream* s, std::size_t i) : stream_(s), index_(i) {}
+    const ResultStream* stream_ = nullptr;
+    std::size_t index_ = 0;
+  };
+
+  iterator begin() const { return iterator(this, 0); }
+  iterator end() const { return iterator(this, buffer_->size()); }
+  std::size_t size() const { return buffer_->size(); }
+
+ private:
+  std::shared_ptr<detail::ResultBuffer> buffer_;
+  bool ordered_;
+};
+
+}  // namespace ferry

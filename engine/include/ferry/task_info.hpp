@@ -1,0 +1,19 @@
+// ferry::TaskInfo: one task of a loaded plugin, as its worker describes it.
+#pragma once
+
+#include <string>
+
+namespace ferry {
+
+// Name, signature and doc line of a task. params is "(T1,T2)", result "T".
+struct TaskInfo {
+  std::string name;
+  std::string params;
+  std::string result;
+  std::string doc;
+
+  // "(i64,i64) -> i64"
+  std::string signature() const { return params + " -> " + result; }
+};
+
+}  // namespace ferry

@@ -1,0 +1,81 @@
+#include <ferry/engine.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <ferry/errors.hpp>
+
+#include "engine/engine_core.hpp"
+#include "plugin/search_path.hpp"
+
+namespace ferry {
+namespace detail {
+
+constexpr std::chrono::seconds kLoadTimeout{30};
+
+namespace {
+
+void log_to_stderr(const LogRecord& r) {
+  static const char* const levels[] = {"debug", "info", "warning", "error"};
+  const char* level = r.level >= 0 && r.level <= 3 ? levels[r.level] : "info";
+  std::fprintf(stderr, "[%s.%s pid %d] %s: %s\n", r.plugin.c_str(), r.task.c_str(), r.pid, level, r.message.c_str());
+}
+}  // namespace
+
+EngineCore::EngineCore(EngineOptions o)
+    : options(std::move(o)), worker_exe(plugin::worker_executable(options.worker_executable)) {
+  if (!options.log) options.log = log_to_stderr;
+}
+
+process::LogSink EngineCore::log_sink(const std::string& plugin_name) const {
+  return [sink = options.log, plugin_name](const wire::LogLine& line, pid_t pid) {
+    sink(LogRecord{line.level, plugin_name, line.task, line.message, static_cast<int>(pid)});
+  };
+}
+
+}  // namespace detail
+
+const std::string& Plugin::name() const { return state_->hello.plugin_name; }
+const std::string& Plugin::version() const { return state_->hello.plugin_version; }
+const std::string& Plugin::path() const { return state_->path; }
+const std::vector<TaskInfo>& Plugin::tasks() const { return state_->hello.tasks; }
+
+std::size_t Plugin::task_index(std::string_view name) const {
+  const auto& tasks = state_->hello.tasks;
+  for (std::size_t i = 0; i < tasks.size(); ++i)
+    if (tasks[i].name == name) return i;
+  std::string known;
+  for (const auto& t : tasks) known += (known.empty() ? "" : ", ") + t.name;
+  throw SignatureError("plugin '" + this->name() + "' (" + path() + ") has no task '" + std::string(name) +
+                       "'; its tasks are: " + known);
+}
+
+const TaskInfo& Plugin::task(std::string_view name) const { return state_->hello.tasks[task_index(name)]; }
+
+Engine::Engine() : Engine(EngineOptions{}) {}
+Engine::Engine(EngineOptions options) : core_(std::make_shared<detail::EngineCore>(std::move(options))) {}
+Engine::~Engine() = default;
+
+std::vector<std::string> Engine::plugin_search_path() const { return plugin::search_path(core_->options.plugin_path); }
+
+Plugin Engine::load(std::string_view name_or_path) {
+  const std::string path = plugin::resolve(std::string(name_or_path), core_->options.plugin_path);
+  {
+    std::lock_guard lock(core_->mu);
+    if (auto it = core_->plugins.find(path); it != core_->plugins.end()) return Plugin(it->second);
+  }
+  auto state = std::make_shared<detail::PluginState>();
+  state->engine = core_;
+  state->path = path;
+  {
+    process::Worker probe(core_->launcher, state->spawn_spec());
+    state->hello = probe.await_hello(process::Clock::now() + detail::kLoadTimeout);
+    probe.shutdown();
+  }
+  std::lock_guard lock(core_->mu);
+  auto [it, inserted] = core_->plugins.emplace(path, std::move(state));
+  return Plugin(it->second);
+}
+
+}  // namespace ferry

@@ -1,0 +1,57 @@
+#include <ferry/pool.hpp>
+
+#include <ferry/errors.hpp>
+
+#include "pool/pool_core.hpp"
+
+namespace ferry {
+
+Pool::Pool(const Plugin& plugin, PoolOptions options) : core_(std::make_unique<detail::PoolCore>(plugin, options)) {}
+Pool::~Pool() = default;
+Pool::Pool(Pool&&) noexcept = default;
+Pool& Pool::operator=(Pool&&) noexcept = default;
+
+void Pool::close() { core_->close(); }
+void Pool::join() { core_->join(); }
+void Pool::terminate() { core_->terminate(); }
+std::size_t Pool::workers() const { return core_->workers(); }
+const Plugin& Pool::plugin() const { return core_->plugin(); }
+
+std::uint32_t Pool::check_task(std::string_view task, const std::string& params, const std::string& result) const {
+  const auto& plugin = core_->plugin();
+  const auto index = plugin.task_index(task);
+  const TaskInfo& info = plugin.tasks()[index];
+  if (info.params != params)
+    throw SignatureError("task '" + info.name + "' of plugin '" + plugin.name() + "' takes " + info.params +
+                         ", but was called with " + params);
+  if (info.result != result)
+    throw SignatureError("task '" + info.name + "' of plugin '" + plugin.name() + "' returns " + info.result +
+                         ", but the caller expects " + result);
+  return static_cast<std::uint32_t>(index);
+}
+
+std::size_t Pool::chunksize_for(std::size_t n, const MapOptions& options) const {
+  if (options.chunksize) return options.chunksize;
+  const std::size_t per = workers() * 4;
+  return std::max<std::size_t>(1, (n + per - 1) / per);  // Python's divmod rule
+}
+
+void Pool::submit(std::uint32_t task, std::vector<std::string> items, std::size_t chunksize,
+                  std::shared_ptr<detail::ResultBuffer> buffer, std::uint32_t flags) {
+  std::vector<detail::Batch> batches;
+  batches.reserve((items.size() + chunksize - 1) / std::max<std::size_t>(1, chunksize));
+  for (std::size_t first = 0; first < items.size(); first += chunksize) {
+    detail::Batch b;
+    b.request.task = task;
+    b.request.flags = flags;
+    const std::size_t last = std::min(items.size(), first + chunksize);
+    b.request.items.assign(std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(first)),
+                           std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(last)));
+    b.out = buffer;
+    b.first = first;
+    batches.push_back(std::move(b));
+  }
+  core_->submit(std::move(batches));
+}
+
+}  // namespace ferry

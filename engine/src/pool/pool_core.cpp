@@ -1,0 +1,195 @@
+#include "pool/pool_core.hpp"
+
+#include "process/outcome.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <ferry/abi.h>
+#include <ferry/errors.hpp>
+
+namespace ferry::detail {
+namespace {
+
+constexpr std::chrono::seconds kHelloTimeout{30};
+
+std::string describe_timeout(std::chrono::milliseconds t) {
+  return t.count() % 1000 == 0 ? std::to_string(t.count() / 1000) + "s" : std::to_string(t.count()) + "ms";
+}
+
+}  // namespace
+
+PoolCore::PoolCore(Plugin plugin, PoolOptions options)
+    : plugin_(std::move(plugin)), options_(options), log_(plugin_.state()->engine->log_sink(plugin_.name())) {
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
+  if (wake_fd_ < 0) throw Error(std::string("cannot create an eventfd: ") + std::strerror(errno));
+  std::size_t n = options_.workers ? options_.workers : std::max(1u, std::thread::hardware_concurrency());
+  threads_.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { slot_main(); });
+}
+
+PoolCore::~PoolCore() {
+  terminate();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  ::close(wake_fd_);
+}
+
+void PoolCore::submit(std::vector<Batch> batches) {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_ || terminated_) throw StateError("the pool is closed; no more work can be submitted");
+    for (auto& b : batches) {
+      b.request.id = next_id_++;
+      queue_.push_back(std::move(b));
+    }
+  }
+  cv_.notify_all();
+}
+
+void PoolCore::close() {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+}
+
+void PoolCore::terminate() {
+  std::deque<Batch> dropped;
+  {
+    std::lock_guard lock(mu_);
+    if (terminated_) return;
+    terminated_ = closed_ = true;
+    dropped.swap(queue_);
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto w = ::write(wake_fd_, &one, sizeof one);  // wakes every slot blocked on a worker
+  cv_.notify_all();
+  const auto error = std::make_exception_ptr(StateError("the pool was terminated before this item ran"));
+  for (auto& b : dropped) fail_batch(b, error);
+}
+
+void PoolCore::join() {
+  {
+    std::lock_guard lock(mu_);
+    if (!closed_) throw StateError("join() needs close() or terminate() first");
+  }
+  if (joined_) return;
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  joined_ = true;
+}
+
+std::unique_ptr<process::Worker> PoolCore::start_worker() {
+  auto w = std::make_unique<process::Worker>(plugin_.state()->engine->launcher,
+                                             plugin_.state()->spawn_spec(options_.memory_limit));
+  const auto& hello = w->await_hello(process::Clock::now() + kHelloTimeout);
+  if (hello.tasks.size() != plugin_.tasks().size())
+    throw PluginError(plugin_.path(), "the file changed on disk since it was loaded (its task table differs)");
+  return w;
+}
+
+void PoolCore::fail_batch(Batch& batch, const std::exception_ptr& error) {
+  std::vector<Outcome> outcomes(batch.request.items.size());
+  for (auto& o : outcomes) o.error = error;
+  batch.out->fill(batch.first, std::move(outcomes));
+}
+
+std::vector<Outcome> PoolCore::outcomes_from(wire::CallReply& reply, const std::string& task) {
+  std::vector<Outcome> out;
+  out.reserve(reply.items.size());
+  for (auto& item : reply.items) out.push_back(process::outcome_from(std::move(item), task));
+  return out;
+}
+
+void PoolCore::run_batch(std::unique_ptr<process::Worker>& worker, Batch& batch, std::size_t& calls_done) {
+  const std::string& task = plugin_.tasks()[batch.request.task].name;
+  process::Deadline deadline;
+  if (options_.timeout) deadline = process::Clock::now() + *options_.timeout;
+  process::CallOutcome outcome;
+  if (worker->send(batch.request)) {
+    outcome = worker->wait_reply(deadline, wake_fd_, log_, process::OnTimeout::stop);
+  } else {
+    outcome.kind = process::CallOutcome::died;
+    worker->kill();
+    outcome.cause = worker->status()->describe();
+  }
+  switch (outcome.kind) {
+    case process::CallOutcome::replied:
+      if (outcome.reply.items.size() != batch.request.items.size()) {
+        worker->kill();
+        worker.reset();
+        fail_batch(batch, std::make_exception_ptr(WorkerError(task, "protocol error: reply has the wrong item count")));
+        return;
+      }
+      batch.out->fill(batch.first, outcomes_from(outcome.reply, task));
+      if (options_.max_tasks_per_child && ++calls_done >= options_.max_tasks_per_child) {
+        worker->shutdown();
+        worker.reset();
+      }
+      return;
+    case process::CallOutcome::timed_out:
+      worker.reset();
+      fail_batch(batch, std::make_exception_ptr(Timeout("task '" + task + "' timed out after " +
+                                                        describe_timeout(*options_.timeout) +
+                                                        "; its worker was stopped and replaced")));
+      return;
+    case process::CallOutcome::woken:
+      worker->kill();
+      worker.reset();
+      fail_batch(batch, std::make_exception_ptr(StateError("the pool was terminated while this item ran")));
+      return;
+    case process::CallOutcome::died:
+    case process::CallOutcome::protocol_error:
+      worker.reset();
+      fail_batch(batch, std::make_exception_ptr(WorkerError(task, outcome.cause)));
+      return;
+  }
+}
+
+void PoolCore::slot_main() {
+  std::unique_ptr<process::Worker> worker;
+  std::exception_ptr start_error;
+  std::size_t calls_done = 0;
+  for (;;) {
+    if (!worker) {
+      // Start (or restart) eagerly, so the next batch does not wait for it.
+      try {
+        worker = start_worker();
+        start_error = nullptr;
+        calls_done = 0;
+      } catch (...) {
+        start_error = std::current_exception();
+      }
+    }
+    Batch batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return terminated_ || closed_ || !queue_.empty(); });
+      if (terminated_ || queue_.empty()) break;
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    if (!worker) {
+      // The plugin cannot start: fail the batch rather than hang its waiter.
+      fail_batch(batch, start_error);
+      continue;
+    }
+    run_batch(worker, batch, calls_done);
+  }
+  if (worker) {
+    bool killed;
+    {
+      std::lock_guard lock(mu_);
+      killed = terminated_;
+    }
+    if (killed) worker->kill();
+    else worker->shutdown();
+  }
+}
+
+}  // namespace ferry::detail

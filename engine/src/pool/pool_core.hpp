@@ -1,0 +1,64 @@
+// The scheduling heart of Pool: a queue of batches and one thread per
+// worker slot that feeds its worker one batch at a time, replaces it when it
+// dies, times out or reaches max_tasks_per_child, and never lets a waiter hang.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <ferry/detail/result_buffer.hpp>
+#include <ferry/pool.hpp>
+
+#include "engine/engine_core.hpp"
+#include "process/worker.hpp"
+
+namespace ferry::detail {
+
+// One call's worth of items and where their outcomes go.
+struct Batch {
+  wire::CallRequest request;
+  std::shared_ptr<ResultBuffer> out;
+  std::size_t first = 0;  // slot of request.items[0]
+};
+
+class PoolCore {
+ public:
+  PoolCore(Plugin plugin, PoolOptions options);
+  ~PoolCore();  // terminates, then joins the slot threads
+
+  void submit(std::vector<Batch> batches);  // throws StateError after close
+  void close();
+  void join();
+  void terminate();
+
+  const Plugin& plugin() const { return plugin_; }
+  std::size_t workers() const { return threads_.size(); }
+
+ private:
+  void slot_main();
+  std::unique_ptr<process::Worker> start_worker();
+  // Runs one batch on worker (which may be reset); fills the batch's slots.
+  void run_batch(std::unique_ptr<process::Worker>& worker, Batch& batch, std::size_t& calls_done);
+  void fail_batch(Batch& batch, const std::exception_ptr& error);
+  std::vector<Outcome> outcomes_from(wire::CallReply& reply, const std::string& task);
+
+  Plugin plugin_;
+  PoolOptions options_;
+  process::LogSink log_;
+  int wake_fd_ = -1;  // eventfd, made readable once by terminate()
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> queue_;  // guarded by mu_
+  bool closed_ = false;      // guarded by mu_
+  bool terminated_ = false;  // guarded by mu_
+  std::uint64_t next_id_ = 1;  // guarded by mu_
+  std::vector<std::thread> threads_;
+  bool joined_ = false;
+};
+
+}  // namespace ferry::detail

@@ -1,0 +1,105 @@
+#include "process/launcher.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+
+// Boost.Process v1 is expensive to compile: this is the only file that
+// includes it.
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+#include <boost/process/io.hpp>
+
+#include <ferry/errors.hpp>
+
+#include "process/exit_status.hpp"
+
+namespace bp = boost::process;
+
+namespace ferry::process {
+namespace {
+
+constexpr int kWorkerFd = 3;
+
+Spawned spawn_now(const SpawnSpec& spec) {
+  int fds[2];
+  // CLOEXEC on both ends: only the end we dup2 onto fd 3 reaches the worker,
+  // and no other worker ever inherits it (Boost's own pipes lack CLOEXEC).
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    throw Error(std::string("cannot create a socket for ferry-worker: ") + std::strerror(errno));
+  const int child_end = fds[1];
+  std::vector<std::string> args = {"--plugin", spec.plugin_path, "--fd", std::to_string(kWorkerFd), "--parent",
+                                   std::to_string(::getpid())};
+  if (spec.memory_limit) {
+    args.push_back("--memory-limit");
+    args.push_back(std::to_string(spec.memory_limit));
+  }
+  std::error_code ec;
+  bp::child child(bp::exe = spec.worker_exe, bp::args = args, bp::std_in < bp::null,
+                  bp::extend::on_exec_setup =
+                      [child_end](auto&) {
+                        // dup2 clears CLOEXEC on the copy; if the end already is
+                        // fd 3, clear it by hand.
+                        if (child_end == kWorkerFd) ::fcntl(kWorkerFd, F_SETFD, 0);
+                        else ::dup2(child_end, kWorkerFd);
+                      },
+                  ec);
+  ::close(child_end);
+  if (ec) {
+    ::close(fds[0]);
+    throw Error("cannot start ferry-worker at " + spec.worker_exe + ": " + ec.message());
+  }
+  Spawned s;
+  s.pid = child.id();
+  child.detach();  // we reap it ourselves, through its pidfd
+  s.pidfd = open_pidfd(s.pid);
+  s.socket = fds[0];
+  return s;
+}
+
+}  // namespace
+
+Launcher::Launcher() : thread_([this] { run(); }) {}
+
+Launcher::~Launcher() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Launcher::run() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    job();
+  }
+}
+
+Spawned Launcher::spawn(const SpawnSpec& spec) {
+  std::packaged_task<Spawned()> task([&spec] { return spawn_now(spec); });
+  auto result = task.get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) throw Error("the engine is shutting down");
+    jobs_.emplace_back([&task] { task(); });
+  }
+  cv_.notify_one();
+  return result.get();
+}
+
+}  // namespace ferry::process

@@ -1,0 +1,54 @@
+// Starts ferry-worker processes (Boost.Process: fork+exec, never a bare fork
+// of the host).
+#pragma once
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace ferry::process {
+
+struct SpawnSpec {
+  std::string worker_exe;
+  std::string plugin_path;
+  std::uint64_t memory_limit = 0;  // bytes of address space; 0 = unlimited
+};
+
+// A started worker: its pid, a pidfd for it, and the host's end of the
+// socketpair whose other end is the worker's fd 3. The caller owns the fds.
+struct Spawned {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int socket = -1;
+};
+
+// Performs every spawn on one thread that lives as long as the engine:
+// PR_SET_PDEATHSIG fires when the *thread* that forked a child exits, so
+// spawning from a short-lived user thread would kill workers early.
+class Launcher {
+ public:
+  Launcher();
+  ~Launcher();
+  Launcher(const Launcher&) = delete;
+  Launcher& operator=(const Launcher&) = delete;
+
+  // Starts a worker; throws ferry::Error when it cannot be started.
+  Spawned spawn(const SpawnSpec& spec);
+
+ private:
+  void run();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;  // guarded by mu_
+  bool stopping_ = false;                   // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace ferry::process

@@ -1,0 +1,165 @@
+#include "process/worker.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <ferry/errors.hpp>
+#include <ferry/value.hpp>
+
+namespace ferry::process {
+Worker::Worker(Launcher& launcher, const SpawnSpec& spec) : Worker(launcher, spec, launcher.spawn(spec)) {}
+
+Worker::Worker(Launcher&, const SpawnSpec& spec, Spawned s)
+    : plugin_path_(spec.plugin_path), pid_(s.pid), pidfd_(s.pidfd), channel_(s.socket) {}
+
+Worker::~Worker() {
+  if (running()) kill();
+  if (pidfd_ >= 0) ::close(pidfd_);
+}
+
+void Worker::reap_blocking() {
+  if (!status_) status_ = reap(pid_, pidfd_, true);
+}
+
+void Worker::signal(int sig) {
+  if (running()) ::kill(pid_, sig);
+}
+
+void Worker::kill() {
+  signal(SIGKILL);
+  reap_blocking();
+  channel_.close();
+}
+
+void Worker::stop(std::chrono::milliseconds grace) {
+  if (running()) {
+    ::kill(pid_, SIGTERM);
+    if (!wait_exited(pidfd_, Clock::now() + grace)) ::kill(pid_, SIGKILL);
+  }
+  reap_blocking();
+  channel_.close();
+}
+
+void Worker::shutdown(std::chrono::milliseconds grace) {
+  if (running()) {
+    channel_.send(wire::FrameKind::shutdown, {});
+    channel_.close();
+    if (!wait_exited(pidfd_, Clock::now() + grace)) ::kill(pid_, SIGKILL);
+  }
+  reap_blocking();
+}
+
+bool Worker::wait_exit(Deadline deadline) {
+  if (!running()) return true;
+  if (!wait_exited(pidfd_, deadline.value_or(Clock::time_point::max()))) return false;
+  reap_blocking();
+  return true;
+}
+
+std::string Worker::death_cause() {
+  kill();  // it has exited or closed its socket: make sure, and reap it
+  return status_->describe();
+}
+
+const wire::Hello& Worker::await_hello(Deadline deadline) {
+  while (!hello_) {
+    wire::Frame frame;
+    const auto st = channel_.receive(frame, deadline, -1, pidfd_);
+    if (st == wire::ReceiveStatus::frame && frame.kind == wire::FrameKind::hello) {
+      wire::Hello h;
+      try {
+        wire::decode(frame.payload, h);
+      } catch (const std::exception& e) {
+        kill();
+        throw PluginError(plugin_path_, std::string("ferry-worker sent a bad hello: ") + e.what());
+      }
+      hello_ = std::move(h);
+    } else if (st == wire::ReceiveStatus::frame && frame.kind == wire::FrameKind::load_failed) {
+      wire::LoadFailed f;
+      try {
+        wire::decode(frame.payload, f);
+      } catch (const std::exception& e) {
+        f.reason = e.what();
+      }
+      kill();
+      throw PluginError(plugin_path_, f.reason);
+    } else if (st == wire::ReceiveStatus::timeout) {
+      stop();
+      throw PluginError(plugin_path_, "ferry-worker did not finish loading it in time");
+    } else if (st == wire::ReceiveStatus::frame || st == wire::ReceiveStatus::error) {
+      const std::string why = st == wire::ReceiveStatus::error ? channel_.error() : "unexpected frame before hello";
+      kill();
+      throw PluginError(plugin_path_, "protocol error while loading: " + why);
+    } else {
+      throw PluginError(plugin_path_, "ferry-worker " + death_cause() + " while loading it");
+    }
+  }
+  return *hello_;
+}
+
+bool Worker::send(const wire::CallRequest& request) {
+  last_call_id_ = request.id;
+  return channel_.send(wire::FrameKind::call, wire::encode(request));
+}
+
+CallOutcome Worker::wait_reply(Deadline deadline, int wake_fd, const LogSink& log, OnTimeout on_timeout) {
+  CallOutcome out;
+  wire::Frame frame;
+  for (;;) {
+    const auto st = channel_.receive(frame, deadline, wake_fd, pidfd_);
+    switch (st) {
+      case wire::ReceiveStatus::frame:
+        break;
+      case wire::ReceiveStatus::eof:
+      case wire::ReceiveStatus::peer_exited:
+        out.kind = CallOutcome::died;
+        out.cause = death_cause();
+        return out;
+      case wire::ReceiveStatus::timeout:
+        if (on_timeout == OnTimeout::stop) stop();
+        out.kind = CallOutcome::timed_out;
+        return out;
+      case wire::ReceiveStatus::woken:
+        out.kind = CallOutcome::woken;
+        return out;
+      case wire::ReceiveStatus::error:
+        out.kind = CallOutcome::protocol_error;
+        out.cause = "protocol error: " + channel_.error();
+        kill();
+        return out;
+    }
+    try {
+      if (frame.kind == wire::FrameKind::log) {
+        wire::LogLine line;
+        wire::decode(frame.payload, line);
+        if (log) log(line, pid_);
+        continue;
+      }
+      if (frame.kind == wire::FrameKind::hello && !hello_) {
+        hello_.emplace();
+        wire::decode(frame.payload, *hello_);
+        continue;
+      }
+      if (frame.kind == wire::FrameKind::load_failed) {
+        wire::LoadFailed f;
+        wire::decode(frame.payload, f);
+        kill();
+        out.kind = CallOutcome::died;
+        out.cause = "could not load plugin: " + f.reason;
+        return out;
+      }
+      if (frame.kind != wire::FrameKind::reply) throw ValueError("unexpected frame kind " + std::to_string(int(frame.kind)));
+      wire::decode(frame.payload, out.reply);
+      if (out.reply.id != last_call_id_) throw ValueError("reply to an unknown call");
+      out.kind = CallOutcome::replied;
+      return out;
+    } catch (const std::exception& e) {
+      out.kind = CallOutcome::protocol_error;
+      out.cause = std::string("protocol error: ") + e.what();
+      kill();
+      return out;
+    }
+  }
+}
+
+}  // namespace ferry::process

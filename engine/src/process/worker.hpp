@@ -1,0 +1,93 @@
+// One running ferry-worker as the host sees it: spawn, handshake, calls with
+// deadlines, and a guaranteed reap. The building block of Pool and Process.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "process/exit_status.hpp"
+#include "process/launcher.hpp"
+#include "wire/frame.hpp"
+#include "wire/messages.hpp"
+
+namespace ferry::process {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = std::optional<Clock::time_point>;
+// Receives log lines a task sends while it runs.
+using LogSink = std::function<void(const wire::LogLine&, pid_t)>;
+
+// What waiting for a reply ended with.
+struct CallOutcome {
+  enum Kind { replied, died, timed_out, protocol_error, woken } kind = died;
+  wire::CallReply reply;  // when replied
+  std::string cause;      // otherwise: why, for the error message
+};
+
+// What wait_reply does when its deadline passes: stop the worker (a task
+// timeout) or leave it running (a caller's bounded wait).
+enum class OnTimeout { stop, keep };
+
+// Grace between SIGTERM and SIGKILL when a worker must be stopped.
+inline constexpr std::chrono::milliseconds kStopGrace{1000};
+
+// Owns one worker process. The destructor kills and reaps it if it is still
+// running, so no zombie or orphan outlives the handle. Not thread-safe.
+class Worker {
+ public:
+  Worker(Launcher& launcher, const SpawnSpec& spec);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  pid_t pid() const { return pid_; }
+  const std::string& plugin_path() const { return plugin_path_; }
+
+  // Waits for the worker's hello. Throws ferry::PluginError when the worker
+  // reports that the plugin cannot be loaded or dies while loading it.
+  const wire::Hello& await_hello(Deadline deadline);
+
+  // Sends one call; false when the worker is already gone.
+  bool send(const wire::CallRequest& request);
+
+  // Waits for the reply to the last call sent. On timeout with
+  // OnTimeout::stop the worker is stopped (SIGTERM, then SIGKILL after
+  // kStopGrace); on death or protocol error it is reaped; in those cases it
+  // must not be used again.
+  CallOutcome wait_reply(Deadline deadline, int wake_fd, const LogSink& log, OnTimeout on_timeout);
+
+  // Waits for the worker to exit by itself; true once reaped.
+  bool wait_exit(Deadline deadline);
+
+  // Sends a signal if the worker still runs.
+  void signal(int sig);
+  // Asks the worker to exit, waits up to grace, then kills it; always reaps.
+  void shutdown(std::chrono::milliseconds grace = kStopGrace);
+  // SIGTERM, grace, SIGKILL; reaps.
+  void stop(std::chrono::milliseconds grace = kStopGrace);
+  // SIGKILL and reap.
+  void kill();
+
+  bool running() const { return !status_; }
+  const std::optional<ExitStatus>& status() const { return status_; }
+  const std::optional<wire::Hello>& hello() const { return hello_; }
+
+ private:
+  Worker(Launcher& launcher, const SpawnSpec& spec, Spawned spawned);
+  void reap_blocking();
+  std::string death_cause();
+
+  std::string plugin_path_;
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  wire::Channel channel_;
+  std::optional<wire::Hello> hello_;
+  std::optional<ExitStatus> status_;
+  std::uint64_t last_call_id_ = 0;
+};
+
+}  // namespace ferry::process

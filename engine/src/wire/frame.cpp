@@ -1,0 +1,143 @@
+#include "wire/frame.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ferry::wire {
+
+bool is_known_kind(std::uint8_t kind) {
+  return kind >= static_cast<std::uint8_t>(FrameKind::hello) && kind <= static_cast<std::uint8_t>(FrameKind::shutdown);
+}
+
+Channel::Channel(int fd, std::uint32_t max_frame) : fd_(fd), max_frame_(max_frame) {}
+
+Channel::~Channel() { close(); }
+
+void Channel::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+bool Channel::send(FrameKind kind, std::string_view payload) {
+  if (fd_ < 0) {
+    error_ = "channel closed";
+    return false;
+  }
+  if (payload.size() > max_frame_) {
+    error_ = "frame of " + std::to_string(payload.size()) + " bytes exceeds the limit of " + std::to_string(max_frame_);
+    return false;
+  }
+  const auto n = static_cast<std::uint32_t>(payload.size());
+  const char header[kFrameHeaderSize] = {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
+                                         static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff),
+                                         static_cast<char>(kind)};
+  // Two writes, no copy of a possibly large payload. MSG_NOSIGNAL: a dead
+  // peer must give EPIPE here, never SIGPIPE to the whole host.
+  const std::string_view parts[2] = {std::string_view(header, sizeof header), payload};
+  for (auto part : parts) {
+    while (!part.empty()) {
+      const ssize_t w = ::send(fd_, part.data(), part.size(), MSG_NOSIGNAL);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        error_ = std::string("write failed: ") + std::strerror(errno);
+        return false;
+      }
+      part.remove_prefix(static_cast<std::size_t>(w));
+    }
+  }
+  return true;
+}
+
+bool Channel::take_buffered(Frame& out) {
+  const std::size_t avail = buffer_.size() - consumed_;
+  if (avail < kFrameHeaderSize) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(buffer_.data() + consumed_);
+  const std::uint32_t n = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+  if (n > max_frame_) {
+    error_ = "frame of " + std::to_string(n) + " bytes exceeds the limit of " + std::to_string(max_frame_);
+    return false;
+  }
+  if (!is_known_kind(p[4])) {
+    error_ = "unknown frame kind " + std::to_string(p[4]);
+    return false;
+  }
+  if (avail < kFrameHeaderSize + n) return false;
+  out.kind = static_cast<FrameKind>(p[4]);
+  out.payload.assign(buffer_.data() + consumed_ + kFrameHeaderSize, n);
+  consumed_ += kFrameHeaderSize + n;
+  if (consumed_ == buffer_.size()) {
+    buffer_.clear();
+    consumed_ = 0;
+  }
+  return true;
+}
+
+bool Channel::fill(bool dont_wait) {
+  if (consumed_ > 0 && consumed_ * 2 > buffer_.size()) {
+    buffer_.erase(0, consumed_);
+    consumed_ = 0;
+  }
+  const std::size_t old = buffer_.size();
+  const std::size_t chunk = 1 << 16;
+  buffer_.resize(old + chunk);
+  ssize_t r;
+  do {
+    r = ::recv(fd_, buffer_.data() + old, chunk, dont_wait ? MSG_DONTWAIT : 0);
+  } while (r < 0 && errno == EINTR);
+  buffer_.resize(old + (r > 0 ? static_cast<std::size_t>(r) : 0));
+  // A peer that died with our bytes unread resets the connection: that is
+  // its death, not a protocol error.
+  if (r == 0 || (r < 0 && errno == ECONNRESET)) {
+    eof_ = true;
+    return false;
+  }
+  if (r < 0 && !(dont_wait && (errno == EAGAIN || errno == EWOULDBLOCK)))
+    error_ = std::string("read failed: ") + std::strerror(errno);
+  return r > 0;
+}
+
+ReceiveStatus Channel::receive(Frame& out, std::optional<std::chrono::steady_clock::time_point> deadline, int wake_fd,
+                               int exit_fd) {
+  for (;;) {
+    error_.clear();
+    if (take_buffered(out)) return ReceiveStatus::frame;
+    if (!error_.empty()) return ReceiveStatus::error;
+    if (fd_ < 0 || eof_) {
+      if (buffer_.size() > consumed_) error_ = "connection closed in the middle of a frame";
+      return error_.empty() ? ReceiveStatus::eof : ReceiveStatus::error;
+    }
+    pollfd fds[3] = {{fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}, {exit_fd, POLLIN, 0}};
+    int timeout_ms = -1;
+    if (deadline) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+      timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+    }
+    const int r = ::poll(fds, 3, timeout_ms);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      error_ = std::string("poll failed: ") + std::strerror(errno);
+      return ReceiveStatus::error;
+    }
+    if (r == 0) return ReceiveStatus::timeout;
+    if (fds[0].revents) {
+      if (!fill() && !eof_) return ReceiveStatus::error;
+      continue;
+    }
+    if (fds[1].revents) return ReceiveStatus::woken;
+    if (fds[2].revents) {
+      // The worker has exited, so everything it wrote is already buffered in
+      // the socket: read it to the end before calling it dead.
+      // Non-blocking: a grandchild of the worker may still hold the socket.
+      while (!eof_ && fill(true)) {
+      }
+      if (take_buffered(out)) return ReceiveStatus::frame;
+      return ReceiveStatus::peer_exited;
+    }
+  }
+}
+
+}  // namespace ferry::wire

@@ -1,0 +1,75 @@
+// Length-prefixed frames over a stream socket: u32 payload length (little
+// endian), u8 kind, payload. The only framing ferry-worker and the host speak.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ferry::wire {
+
+enum class FrameKind : std::uint8_t {
+  hello = 1,        // worker -> host: plugin loaded, here is its task table
+  load_failed = 2,  // worker -> host: the plugin could not be loaded; reason
+  call = 3,         // host -> worker: run a task over a batch of items
+  reply = 4,        // worker -> host: one outcome per item of the call
+  log = 5,          // worker -> host: a log line from a running task
+  shutdown = 6,     // host -> worker: exit now
+};
+
+inline constexpr std::size_t kFrameHeaderSize = 5;
+// Frames above this are a protocol error; the peer is not trusted to be sane.
+inline constexpr std::uint32_t kDefaultMaxFrame = 1u << 30;
+
+bool is_known_kind(std::uint8_t kind);
+
+struct Frame {
+  FrameKind kind{};
+  std::string payload;
+};
+
+// Why receive() returned without a frame.
+enum class ReceiveStatus { frame, eof, timeout, woken, peer_exited, error };
+
+// One end of a frame stream. Owns the socket. Not thread-safe: one reader and
+// one writer thread at most, and in practice one thread does both.
+class Channel {
+ public:
+  explicit Channel(int fd, std::uint32_t max_frame = kDefaultMaxFrame);
+  ~Channel();
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  int fd() const { return fd_; }
+
+  // Writes one whole frame; false (and error() set) when the peer is gone.
+  bool send(FrameKind kind, std::string_view payload);
+
+  // Waits for one whole frame. Returns early with `woken` when wake_fd becomes
+  // readable, with `peer_exited` when exit_fd (a pidfd) becomes readable and
+  // no complete frame is buffered, with `timeout` at the deadline. A frame
+  // over the size limit, an unknown kind or a read error gives `error`.
+  ReceiveStatus receive(Frame& out, std::optional<std::chrono::steady_clock::time_point> deadline = {},
+                        int wake_fd = -1, int exit_fd = -1);
+
+  // The last error, for messages ("frame of 4294967295 bytes exceeds ...").
+  const std::string& error() const { return error_; }
+
+  // Closes the socket now; later sends fail, receives report eof.
+  void close();
+
+ private:
+  bool take_buffered(Frame& out);  // a complete frame from buffer_, if any
+  bool fill(bool dont_wait = false);  // one read into buffer_; false on eof, error or nothing to read
+
+  int fd_;
+  std::uint32_t max_frame_;
+  std::string buffer_;
+  std::size_t consumed_ = 0;
+  bool eof_ = false;
+  std::string error_;
+};
+
+}  // namespace ferry::wire

@@ -1,0 +1,64 @@
+// The payloads of frames (see frame.hpp), encoded with cereal binary.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <ferry/task_info.hpp>
+
+namespace ferry::wire {
+
+// CallRequest::flags beyond FERRY_CALL_VALUE: the worker exits after
+// replying, with 0 when the item succeeded and 1 when it failed (Process).
+inline constexpr std::uint32_t kExitAfterCall = 1u << 16;
+
+struct Hello {
+  std::uint32_t abi_version = 0;
+  std::int32_t pid = 0;
+  std::string plugin_name, plugin_version;
+  std::vector<TaskInfo> tasks;
+};
+
+struct LoadFailed {
+  std::string reason;
+};
+
+struct CallRequest {
+  std::uint64_t id = 0;
+  std::uint32_t task = 0;
+  std::uint32_t flags = 0;
+  std::vector<std::string> items;  // each the encoded arguments of one call
+};
+
+struct ItemReply {
+  std::int32_t status = 0;  // FERRY_OK, FERRY_TASK_ERROR, FERRY_BAD_INPUT
+  std::string bytes;        // the result, or the error text
+};
+
+struct CallReply {
+  std::uint64_t id = 0;
+  std::vector<ItemReply> items;
+};
+
+struct LogLine {
+  std::int32_t level = 1;
+  std::string task;
+  std::string message;
+};
+
+// encode(x) gives a frame payload; decode(payload, x) throws ferry::ValueError
+// on anything malformed, so a hostile peer cannot crash the reader.
+std::string encode(const Hello&);
+std::string encode(const LoadFailed&);
+std::string encode(const CallRequest&);
+std::string encode(const CallReply&);
+std::string encode(const LogLine&);
+void decode(std::string_view, Hello&);
+void decode(std::string_view, LoadFailed&);
+void decode(std::string_view, CallRequest&);
+void decode(std::string_view, CallReply&);
+void decode(std::string_view, LogLine&);
+
+}  // namespace ferry::wire

@@ -1,0 +1,52 @@
+// ferry-worker: loads one plugin and serves calls from its host over an
+// inherited socket, one call at a time, until told to stop or the host goes.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "serve.hpp"
+#include "worker_options.hpp"
+
+namespace {
+
+// The worker must never outlive its host: the kernel kills it when the host
+// dies, and a host that died before prctl took effect is caught by the
+// parent check right after it.
+void tie_lifetime_to(long parent_pid) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (parent_pid != 0 && ::getppid() != parent_pid) ::_exit(3);
+}
+
+// A host thread may have had signals blocked when it spawned us; a worker
+// must react to SIGTERM and SIGINT like any program.
+void reset_signals() {
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);  // a vanished host shows up as EPIPE, handled
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ferry::worker::Options options;
+  if (!ferry::worker::parse_options(argc, argv, options)) return 2;
+  tie_lifetime_to(options.parent_pid);
+  reset_signals();
+  // Only stdio and the protocol socket are ours; anything else a
+  // multithreaded host leaked across exec is closed.
+  ::close_range(static_cast<unsigned>(options.fd) + 1, ~0u, 0);
+  if (options.memory_limit) {
+    const rlimit limit{options.memory_limit, options.memory_limit};
+    ::setrlimit(RLIMIT_AS, &limit);
+  }
+  const int code = ferry::worker::serve(options);
+  std::cout.flush();
+  std::fflush(nullptr);
+  // _exit: skip static destructors of plugin code that may misbehave at exit.
+  ::_exit(code);
+}

@@ -1,0 +1,114 @@
+#include "serve.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <ferry/abi.h>
+#include <ferry/errors.hpp>
+
+#include "plugin/loader.hpp"
+#include "wire/frame.hpp"
+#include "wire/messages.hpp"
+
+namespace ferry::worker {
+namespace {
+
+struct LogState {
+  wire::Channel* channel;
+  const char* task = "";
+};
+
+void append_output(void* state, const std::uint8_t* data, std::uint64_t size) {
+  static_cast<std::string*>(state)->append(reinterpret_cast<const char*>(data), size);
+}
+
+void send_log(void* state, std::int32_t level, const char* message, std::uint64_t size) {
+  auto* s = static_cast<LogState*>(state);
+  s->channel->send(wire::FrameKind::log, wire::encode(wire::LogLine{level, s->task, std::string(message, size)}));
+}
+
+// Runs every item of a call; returns the reply.
+wire::CallReply run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, LogState& log) {
+  wire::CallReply reply;
+  reply.id = req.id;
+  const ferry_task_v1& task = plugin.descriptor().tasks[req.task];
+  log.task = task.name;
+  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, &log, &send_log, {}};
+  reply.items.reserve(req.items.size());
+  for (const std::string& item : req.items) {
+    wire::ItemReply out;
+    ferry_call_v1 call{sizeof(ferry_call_v1), req.flags & FERRY_CALL_VALUE,
+                       reinterpret_cast<const std::uint8_t*>(item.data()), item.size(),
+                       ferry_sink_v1{&out.bytes, &append_output}, &host, task.name};
+    out.status = task.invoke(task.state, &call);
+    reply.items.push_back(std::move(out));
+  }
+  return reply;
+}
+
+// In Process mode the worker reports a failure the way Python's child does:
+// on its own stderr, then exit code 1.
+int exit_code_for(const wire::CallReply& reply, const char* task) {
+  for (const auto& item : reply.items) {
+    if (item.status == FERRY_OK) continue;
+    std::string text = item.bytes;
+    if (item.status == FERRY_TASK_ERROR) {
+      const auto nul = text.find('\0');
+      if (nul != std::string::npos) text = text.substr(0, nul) + ": " + text.substr(nul + 1);
+    }
+    std::cout.flush();
+    std::fprintf(stderr, "ferry-worker %d: task '%s' failed: %s\n", static_cast<int>(::getpid()), task, text.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int serve(const Options& options) {
+  wire::Channel channel(options.fd);
+  std::unique_ptr<plugin::LoadedPlugin> plugin;
+  try {
+    plugin = plugin::load(options.plugin_path);
+  } catch (const PluginError& e) {
+    channel.send(wire::FrameKind::load_failed, wire::encode(wire::LoadFailed{e.reason()}));
+    return 2;
+  } catch (const std::exception& e) {
+    channel.send(wire::FrameKind::load_failed, wire::encode(wire::LoadFailed{e.what()}));
+    return 2;
+  }
+  const auto& d = plugin->descriptor();
+  if (!channel.send(wire::FrameKind::hello,
+                    wire::encode(wire::Hello{FERRY_ABI_VERSION, static_cast<std::int32_t>(::getpid()), d.name,
+                                             d.version, plugin->tasks()})))
+    return 0;
+
+  LogState log{&channel};
+  wire::Frame frame;
+  for (;;) {
+    switch (channel.receive(frame)) {
+      case wire::ReceiveStatus::frame: break;
+      case wire::ReceiveStatus::eof: return 0;  // the host closed: a normal stop
+      default: return 4;
+    }
+    if (frame.kind == wire::FrameKind::shutdown) return 0;
+    if (frame.kind != wire::FrameKind::call) return 4;
+    wire::CallRequest req;
+    try {
+      wire::decode(frame.payload, req);
+    } catch (const std::exception&) {
+      return 4;
+    }
+    if (req.task >= d.task_count) return 4;
+    const wire::CallReply reply = run_call(*plugin, req, log);
+    // Flush what the task printed before the host hears it finished.
+    std::cout.flush();
+    std::fflush(stdout);
+    if (!channel.send(wire::FrameKind::reply, wire::encode(reply))) return 0;
+    if (req.flags & wire::kExitAfterCall) return exit_code_for(reply, d.tasks[req.task].name);
+  }
+}
+
+}  // namespace ferry::worker

@@ -1,0 +1,20 @@
+// Command line of ferry-worker. The host builds it; users never run the
+// worker by hand, so parsing is strict and minimal.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ferry::worker {
+
+struct Options {
+  std::string plugin_path;
+  int fd = 3;                    // the protocol socket inherited from the host
+  long parent_pid = 0;           // exit at once if the parent is already gone
+  std::uint64_t memory_limit = 0;  // RLIMIT_AS in bytes; 0 = none
+};
+
+// Parses argv; on error prints usage to stderr and returns false.
+bool parse_options(int argc, char** argv, Options& out);
+
+}  // namespace ferry::worker

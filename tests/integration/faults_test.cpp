@@ -1,0 +1,108 @@
+// Every fault in plugins/faults fails only its own task, with a named cause,
+// and the pool replaces the worker and keeps serving.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <mutex>
+
+#include <ferry/ferry.hpp>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// Runs fault(arg) on the pool, expects exception E mentioning `cause`, then
+// checks the pool still answers.
+template <class E, class R = std::int64_t, class A>
+void expect_fault(ferry::Pool& pool, const char* fault, A arg, const std::string& cause) {
+  auto r = pool.apply_async<R>(fault, arg);
+  CHECK_THROWS_AS(r.get(), E);
+  CHECK_THROWS_WITH(r.get(), Catch::Contains(cause));
+  CHECK_FALSE(r.successful());
+  CHECK(pool.apply<std::int64_t>("echo", std::int64_t{41}) == 41);
+}
+
+}  // namespace
+
+TEST_CASE("crashing, aborting, exiting and self-killing workers fail their task only", "[faults]") {
+  ferry::Engine engine;
+  ferry::Pool pool(engine.load("faults"), {.workers = 2});
+  expect_fault<ferry::WorkerError>(pool, "segfault", std::int64_t{0}, "SIGSEGV");
+  expect_fault<ferry::WorkerError>(pool, "abort_now", std::int64_t{0}, "SIGABRT");
+  expect_fault<ferry::WorkerError>(pool, "exit_with", std::int64_t{3}, "exited with code 3");
+  expect_fault<ferry::WorkerError>(pool, "exit_with", std::int64_t{0}, "exited with code 0");
+  expect_fault<ferry::WorkerError>(pool, "kill_self", std::int64_t{0}, "SIGKILL");
+}
+
+TEST_CASE("exceptions of any type become TaskError", "[faults]") {
+  ferry::Engine engine;
+  ferry::Pool pool(engine.load("faults"), {.workers = 1});
+  expect_fault<ferry::TaskError>(pool, "throw_error", std::string("boom"), "std::runtime_error: boom");
+  expect_fault<ferry::TaskError>(pool, "throw_int", std::int64_t{0}, "raised int");
+}
+
+TEST_CASE("a worker that writes garbage on or closes its socket is replaced", "[faults]") {
+  ferry::Engine engine;
+  ferry::Pool pool(engine.load("faults"), {.workers = 1});
+  expect_fault<ferry::WorkerError>(pool, "garbage_to_host", std::int64_t{0}, "protocol error");
+  expect_fault<ferry::WorkerError>(pool, "close_pipe", std::int64_t{0}, "worker running task 'close_pipe' failed");
+}
+
+TEST_CASE("a hanging task times out, its worker is replaced", "[faults]") {
+  ferry::Engine engine;
+  ferry::Pool pool(engine.load("faults"), {.workers = 1, .timeout = 300ms});
+  expect_fault<ferry::Timeout>(pool, "hang", std::int64_t{0}, "timed out after 300ms");
+}
+
+TEST_CASE("a worker killed from outside fails its task with SIGKILL", "[faults]") {
+  std::mutex mu;
+  int pid = 0;
+  ferry::Engine engine({.log = [&](const ferry::LogRecord& r) {
+    std::lock_guard lock(mu);
+    pid = r.pid;
+  }});
+  ferry::Plugin math = engine.load("math");
+  ferry::Pool pool(math, {.workers = 1});
+  // Learn the worker's pid from a log line, then kill it mid-task.
+  CHECK(pool.apply<std::string>("log_and_echo", std::string("x")) == "x");
+  auto slow = pool.apply_async<std::int64_t>("slow_job", std::int64_t{300});
+  {
+    std::lock_guard lock(mu);
+    REQUIRE(pid > 0);
+    ::kill(pid, SIGKILL);
+  }
+  CHECK_THROWS_WITH(slow.get(), Catch::Contains("SIGKILL"));
+  CHECK(pool.apply<std::int64_t>("square", std::int64_t{5}) == 25);
+}
+
+TEST_CASE("a huge result arrives whole", "[faults]") {
+  ferry::Engine engine;
+  ferry::Pool pool(engine.load("faults"), {.workers = 1});
+  const std::int64_t size = 32 << 20;
+  auto s = pool.apply<std::string>("huge_result", size);
+  CHECK(static_cast<std::int64_t>(s.size()) == size);
+  CHECK(s.find_first_not_of('x') == std::string::npos);
+}
+
+TEST_CASE("a memory limit turns a blow-up into a failed task", "[faults]") {
+  ferry::Engine engine;
+  ferry::Pool pool(engine.load("faults"), {.workers = 1, .memory_limit = 256ull << 20});
+  auto r = pool.apply_async<std::string>("huge_result", std::int64_t{1} << 30);
+  CHECK_THROWS(r.get());
+  CHECK(pool.apply<std::int64_t>("echo", std::int64_t{1}) == 1);
+}
+
+TEST_CASE("a failing item in a chunk fails only that item", "[faults]") {
+  ferry::Engine engine;
+  ferry::Pool pool(engine.load("math"), {.workers = 1});
+  auto stream = pool.imap<double>("analyze_chunk", std::vector<std::vector<std::int64_t>>{{2, 4}, {}, {6}},
+                                  {.chunksize = 3});
+  auto it = stream.begin();
+  CHECK(*it == 3.0);
+  ++it;
+  CHECK_THROWS_AS(*it, ferry::TaskError);
+  ++it;
+  CHECK(*it == 6.0);
+}

@@ -1,0 +1,179 @@
+// Every Pool call against the math plugin in real workers.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <mutex>
+#include <set>
+
+#include <ferry/ferry.hpp>
+
+using namespace std::chrono_literals;
+
+namespace {
+ferry::Plugin math_plugin(ferry::Engine& engine) { return engine.load("math"); }
+std::vector<std::int64_t> range(std::int64_t n) {
+  std::vector<std::int64_t> v(static_cast<std::size_t>(n));
+  std::iota(v.begin(), v.end(), 0);
+  return v;
+}
+}  // namespace
+
+TEST_CASE("map keeps input order over many chunks", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 2});
+  const auto inputs = range(1000);
+  for (std::size_t chunk : {0, 1, 7, 1000, 5000}) {
+    auto out = pool.map<std::int64_t>("square", inputs, {.chunksize = chunk});
+    REQUIRE(out.size() == inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) REQUIRE(out[i] == inputs[i] * inputs[i]);
+  }
+}
+
+TEST_CASE("map of an empty input returns an empty list", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 1});
+  CHECK(pool.map<std::int64_t>("square", std::vector<std::int64_t>{}).empty());
+}
+
+TEST_CASE("starmap unpacks tuples and pairs", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 2});
+  auto p = pool.starmap<std::int64_t>("power", std::vector<std::tuple<std::int64_t, std::int64_t>>{{2, 3}, {3, 4}, {5, 2}, {10, 3}});
+  CHECK(p == std::vector<std::int64_t>{8, 81, 25, 1000});
+  auto q = pool.starmap<std::int64_t>("mul", std::vector<std::pair<std::int64_t, std::int64_t>>{{2, 3}, {4, 5}, {6, 7}});
+  CHECK(q == std::vector<std::int64_t>{6, 20, 42});
+}
+
+TEST_CASE("apply_async: get, get with timeout, ready, wait, successful", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 2});
+  ferry::AsyncResult<std::int64_t> r = pool.apply_async<std::int64_t>("power", std::int64_t{2}, std::int64_t{10});
+  CHECK(r.get(std::chrono::seconds(5)) == 1024);
+  CHECK(r.ready());
+  CHECK(r.successful());
+  r.wait();
+  CHECK(r.get() == 1024);
+
+  auto slow = pool.apply_async<std::int64_t>("slow_square", std::int64_t{7});
+  // Not ready yet: a bounded get raises Timeout and the task keeps running.
+  CHECK_THROWS_AS(slow.get(1ms), ferry::Timeout);
+  CHECK(slow.wait(std::chrono::seconds(10)));
+  CHECK(slow.get() == 49);
+}
+
+TEST_CASE("successful() before the result is ready is an error", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 1});
+  auto slow = pool.apply_async<std::int64_t>("slow_square", std::int64_t{3});
+  if (!slow.ready()) CHECK_THROWS_AS(slow.successful(), ferry::StateError);
+  CHECK(slow.get() == 9);
+}
+
+TEST_CASE("a task's exception is re-raised as TaskError with its type and message", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 2});
+  auto ok = pool.apply_async<std::string>("work_with_error", false);
+  auto bad = pool.apply_async<std::string>("work_with_error", true);
+  CHECK(ok.get(10s) == "Success!");
+  try {
+    bad.get(10s);
+    FAIL("expected a TaskError");
+  } catch (const ferry::TaskError& e) {
+    CHECK(e.task() == "work_with_error");
+    CHECK(e.type() == "std::invalid_argument");
+    CHECK(e.message() == "Something went wrong!");
+  }
+  CHECK_FALSE(bad.successful());
+  // The worker survived: the pool still serves.
+  CHECK(pool.apply<std::int64_t>("square", std::int64_t{12}) == 144);
+}
+
+TEST_CASE("map re-raises the first failed item's error", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 2});
+  CHECK_THROWS_AS(pool.map<double>("analyze_chunk", std::vector<std::vector<std::int64_t>>{{1, 2}, {}, {3}}),
+                  ferry::TaskError);
+}
+
+TEST_CASE("imap yields in order, imap_unordered yields every item once", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 2});
+  const auto inputs = range(200);
+  std::vector<std::int64_t> seen;
+  for (std::int64_t x : pool.imap<std::int64_t>("square", inputs, {.chunksize = 10})) seen.push_back(x);
+  REQUIRE(seen.size() == inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) CHECK(seen[i] == inputs[i] * inputs[i]);
+
+  std::multiset<std::int64_t> unordered;
+  for (std::int64_t x : pool.imap_unordered<std::int64_t>("square", inputs)) unordered.insert(x);
+  std::multiset<std::int64_t> expected;
+  for (auto x : inputs) expected.insert(x * x);
+  CHECK(unordered == expected);
+}
+
+TEST_CASE("calls with the wrong types are refused before anything runs", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 1});
+  CHECK_THROWS_WITH(pool.apply_async<std::int64_t>("power", 2, 10),
+                    Catch::Contains("takes (i64,i64)") && Catch::Contains("called with (i32,i32)"));
+  CHECK_THROWS_AS(pool.map<std::int64_t>("is_prime", std::vector<std::int64_t>{2}), ferry::SignatureError);
+  CHECK_THROWS_WITH(pool.map<bool>("no_such_task", std::vector<std::int64_t>{2}), Catch::Contains("no task 'no_such_task'"));
+}
+
+TEST_CASE("close, join and terminate follow Python's rules", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 2});
+  CHECK_THROWS_AS(pool.join(), ferry::StateError);  // join before close
+  auto pending = pool.apply_async<std::int64_t>("slow_square", std::int64_t{4});
+  pool.close();
+  CHECK_THROWS_AS(pool.apply_async<std::int64_t>("square", std::int64_t{1}), ferry::StateError);
+  pool.join();  // submitted work finishes first
+  CHECK(pending.get() == 16);
+}
+
+TEST_CASE("terminate fails unfinished items instead of hanging", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 1});
+  auto running = pool.apply_async<std::int64_t>("slow_job", std::int64_t{500});  // 5 s
+  auto queued = pool.apply_async<std::int64_t>("square", std::int64_t{3});
+  pool.terminate();
+  CHECK_THROWS_AS(running.get(), ferry::StateError);
+  CHECK_THROWS_AS(queued.get(), ferry::StateError);
+  pool.join();
+}
+
+TEST_CASE("max_tasks_per_child replaces workers and keeps answering", "[pool]") {
+  // Task log lines carry the worker's pid: count the workers that served.
+  std::mutex mu;
+  std::set<int> pids;
+  ferry::Engine engine({.log = [&](const ferry::LogRecord& r) {
+    std::lock_guard lock(mu);
+    pids.insert(r.pid);
+  }});
+  ferry::Pool pool(math_plugin(engine), {.workers = 1, .max_tasks_per_child = 2});
+  for (int i = 0; i < 6; ++i) {
+    auto out = pool.map<std::string>("log_and_echo", std::vector<std::string>{std::to_string(i)}, {.chunksize = 1});
+    CHECK(out[0] == std::to_string(i));
+  }
+  pool.close();
+  pool.join();
+  CHECK(pids.size() == 3);
+}
+
+TEST_CASE("user structs travel typed", "[pool]") {
+  ferry::Engine engine;
+  ferry::Plugin math = math_plugin(engine);
+  CHECK(math.task("midpoint").params.find("Point") != std::string::npos);
+}
+
+TEST_CASE("plugins load by name and expose their tasks", "[pool]") {
+  ferry::Engine engine;
+  ferry::Plugin math = engine.load("math");
+  CHECK(math.name() == "math");
+  CHECK(math.version() == "1.0");
+  CHECK(math.task("is_prime").signature() == "(i64) -> bool");
+  CHECK(math.task("power").params == "(i64,i64)");
+  CHECK(engine.load(math.path()).path() == math.path());
+}
