@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <istream>
+#include <optional>
 #include <ostream>
 #include <streambuf>
 #include <string>
@@ -23,7 +26,6 @@
 #include <cereal/types/utility.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
-
 
 #include <ferry/value.hpp>
 
@@ -58,12 +60,65 @@ class StringBuf : public std::streambuf {
   std::string& out_;
 };
 
+namespace detail {
+
+// Constructing a std::istream/ostream (locale set-up) costs more than
+// encoding a small value, so each thread keeps one of each and points it at
+// the buffer at hand. A nested use on the same thread (a serialize function
+// that itself decodes) gets a fresh stream instead.
+template <class Stream>
+class StreamLease {
+ public:
+  explicit StreamLease(std::streambuf* buf) {
+    thread_local Stream cached(nullptr);
+    thread_local bool busy = false;
+    if (busy) {
+      own_.emplace(buf);
+      stream_ = &*own_;
+      return;
+    }
+    busy = true;
+    busy_ = &busy;
+    cached.rdbuf(buf);
+    cached.clear();
+    stream_ = &cached;
+  }
+  ~StreamLease() {
+    if (busy_) {
+      stream_->rdbuf(nullptr);
+      *busy_ = false;
+    }
+  }
+  StreamLease(const StreamLease&) = delete;
+  StreamLease& operator=(const StreamLease&) = delete;
+  Stream& get() { return *stream_; }
+
+ private:
+  Stream* stream_ = nullptr;
+  bool* busy_ = nullptr;
+  std::optional<Stream> own_;
+};
+
+}  // namespace detail
+
+namespace detail {
+// cereal's binary archive writes an arithmetic value as its raw bytes; for
+// argument lists made only of those, skip the archive machinery (which costs
+// more than the value) and write the same bytes directly.
+template <class... Args>
+inline constexpr bool all_arithmetic_v = sizeof...(Args) > 0 && (std::is_arithmetic_v<Args> && ...);
+}  // namespace detail
+
 // Appends the cereal binary encoding of args, in order, to out.
 template <class... Args>
 void encode_into(std::string& out, const Args&... args) {
+  if constexpr (detail::all_arithmetic_v<Args...>) {
+    (out.append(reinterpret_cast<const char*>(&args), sizeof(Args)), ...);
+    return;
+  }
   StringBuf buf(out);
-  std::ostream os(&buf);
-  cereal::BinaryOutputArchive ar(os);
+  detail::StreamLease<std::ostream> os(&buf);
+  cereal::BinaryOutputArchive ar(os.get());
   if constexpr (sizeof...(Args) > 0) ar(args...);  // cereal has no empty ar(): a task may take no arguments
 }
 
@@ -79,9 +134,20 @@ std::string encode(const Args&... args) {
 // cereal::Exception on short input and ValueError on trailing bytes.
 template <class... Args>
 void decode(std::string_view bytes, Args&... args) {
+  if constexpr (detail::all_arithmetic_v<Args...>) {
+    constexpr std::size_t total = (sizeof(Args) + ...);
+    if (bytes.size() < total)
+      throw cereal::Exception("Failed to read " + std::to_string(total) + " bytes from input stream! Read " +
+                              std::to_string(bytes.size()));
+    if (bytes.size() > total)
+      throw ValueError(std::to_string(bytes.size() - total) + " bytes left over after decoding");
+    const char* p = bytes.data();
+    ((std::memcpy(&args, p, sizeof(Args)), p += sizeof(Args)), ...);
+    return;
+  }
   SpanBuf buf(bytes.data(), bytes.size());
-  std::istream is(&buf);
-  cereal::BinaryInputArchive ar(is);
+  detail::StreamLease<std::istream> is(&buf);
+  cereal::BinaryInputArchive ar(is.get());
   if constexpr (sizeof...(Args) > 0) ar(args...);  // cereal has no empty ar(): a task may take no arguments
   if (buf.remaining() != 0)
     throw ValueError(std::to_string(buf.remaining()) + " bytes left over after decoding");
@@ -91,9 +157,9 @@ void decode(std::string_view bytes, Args&... args) {
 inline std::string encode_value(const Value& v) {
   std::string out;
   StringBuf buf(out);
-  std::ostream os(&buf);
-  cereal::BinaryOutputArchive ar(os);
-  detail::save_value(ar, v);
+  detail::StreamLease<std::ostream> os(&buf);
+  cereal::BinaryOutputArchive ar(os.get());
+  ferry::detail::save_value(ar, v);
   return out;
 }
 
@@ -101,11 +167,11 @@ inline std::string encode_value(const Value& v) {
 // or too deeply nested input with ValueError.
 inline Value decode_value(std::string_view bytes) {
   SpanBuf buf(bytes.data(), bytes.size());
-  std::istream is(&buf);
-  cereal::BinaryInputArchive ar(is);
+  detail::StreamLease<std::istream> is(&buf);
+  cereal::BinaryInputArchive ar(is.get());
   Value v;
   try {
-    v = detail::load_value(ar, 0, bytes.size());
+    v = ferry::detail::load_value(ar, 0, bytes.size());
   } catch (const ValueError&) {
     throw;
   } catch (const std::exception& e) {  // cereal::Exception, or a huge claimed size
