@@ -39,11 +39,5 @@ function(ferry_add_test name)
   add_executable(${name} ${ARG_UNPARSED_ARGUMENTS})
   target_link_libraries(${name} PRIVATE ferry_test_main ${ARG_LIBS})
   ferry_target_defaults(${name})
-  # Under ASan, a worker that crashes on purpose must die of its signal, not
-  # of ASan's report; a memory limit test cannot run beside ASan's shadow map.
-  set(env "FERRY_TEST=1")
-  if(FERRY_SANITIZE)
-    list(APPEND env "ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_sigfpe=0:detect_leaks=1")
-  endif()
-  catch_discover_tests(${name} PROPERTIES ENVIRONMENT "${env}")
+  catch_discover_tests(${name} PROPERTIES ENVIRONMENT "FERRY_TEST=1")
 endfunction()

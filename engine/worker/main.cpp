@@ -32,6 +32,13 @@ void reset_signals() {
 
 }  // namespace
 
+#ifdef FERRY_SANITIZED
+// A worker whose plugin crashes must die of that signal, as it does in a
+// normal build, so the host reports the same cause; ASan would otherwise
+// catch SIGSEGV and exit with code 1.
+extern "C" const char* __asan_default_options() { return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0"; }
+#endif
+
 int main(int argc, char** argv) {
   ferry::worker::Options options;
   if (!ferry::worker::parse_options(argc, argv, options)) return 2;

@@ -47,12 +47,14 @@ std::string resolve(const std::string& name_or_path, const std::vector<std::stri
     std::error_code ec;
     const fs::path p = fs::absolute(name_or_path, ec);
     if (!fs::exists(p, ec)) throw PluginError(p.string(), "no such file");
-    return p.string();
+    // Canonical, so ./libx.so and libx.so name the same cached plugin.
+    const fs::path canonical = fs::weakly_canonical(p, ec);
+    return ec ? p.string() : canonical.string();
   }
   const auto dirs = search_path(extra);
   for (const auto& dir : dirs)
     for (const auto& file : {"lib" + name_or_path + ".so", name_or_path + ".so"})
-      if (is_file(fs::path(dir) / file)) return fs::absolute(fs::path(dir) / file).string();
+      if (is_file(fs::path(dir) / file)) return fs::weakly_canonical(fs::absolute(fs::path(dir) / file)).string();
   std::string searched;
   for (const auto& dir : dirs) searched += (searched.empty() ? "" : ", ") + dir;
   throw PluginError(name_or_path, "not found as lib" + name_or_path + ".so in " + searched +

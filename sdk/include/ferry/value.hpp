@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -45,9 +46,12 @@ class Value {
   Value() = default;
   Value(std::nullptr_t) {}
   Value(bool b) : v_(b) {}
-  Value(std::int64_t i) : v_(i) {}
-  Value(int i) : v_(std::int64_t{i}) {}
+  // Any integer type; an unsigned value above INT64_MAX throws ValueError.
+  template <class I>
+    requires(std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char>)
+  Value(I i) : v_(checked(i)) {}
   Value(double d) : v_(d) {}
+  Value(float f) : v_(static_cast<double>(f)) {}
   Value(std::string s) : v_(std::move(s)) {}
   Value(const char* s) : v_(std::string(s)) {}
   Value(Bytes b) : v_(std::move(b)) {}
@@ -92,6 +96,12 @@ class Value {
   friend bool operator==(const Value&, const Value&) = default;
 
  private:
+  template <class I>
+  static std::int64_t checked(I i) {
+    if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(std::int64_t))
+      if (i > static_cast<I>(INT64_MAX)) throw ValueError(std::to_string(i) + " does not fit a 64-bit signed integer");
+    return static_cast<std::int64_t>(i);
+  }
   template <class T, class Self>
   static auto& get_from(Self& self, const char* want) {
     if (auto* p = std::get_if<T>(&self.v_)) return *p;
