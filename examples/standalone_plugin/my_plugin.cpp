@@ -9,17 +9,7 @@
 
 #include <ferry/plugin.hpp>
 
-// A user type: its serialize function is all ferry needs to send it between
-// processes, and its field names are the keys of its YAML/JSON form.
-struct Rect {
-  double width = 0;
-  double height = 0;
-
-  template <class Archive>
-  void serialize(Archive& ar) {
-    ar(CEREAL_NVP(width), CEREAL_NVP(height));
-  }
-};
+#include "shapes.hpp"
 
 double area(Rect r) { return r.width * r.height; }
 

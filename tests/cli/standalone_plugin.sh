@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The SDK promise: a plugin built by hand, outside ferry's build, with one g++
 # line, works with the ferry CLI.
-#   standalone_plugin.sh FERRY_BINARY FERRY_SOURCE_DIR
+# A host using the embedding API (examples/embedding_host) runs it too.
+#   standalone_plugin.sh FERRY_BINARY FERRY_SOURCE_DIR EXAMPLE_HOST
 set -euo pipefail
 
 ferry=$1
 repo=$2
+host=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -14,7 +16,7 @@ expect() {  # expect WANT GOT WHAT
   [[ $2 == "$1" ]] || fail "$3: got '$2', expected '$1'"
 }
 
-cp "$repo/examples/standalone_plugin/my_plugin.cpp" "$tmp/"
+cp "$repo/examples/standalone_plugin/my_plugin.cpp" "$repo/examples/standalone_plugin/shapes.hpp" "$tmp/"
 cd "$tmp"
 g++ -std=c++20 -shared -fPIC -I "$repo/sdk/include" my_plugin.cpp -o libmy.so
 
@@ -33,4 +35,11 @@ status=0
 err=$("$ferry" call ./libmy.so scale '{width: 1, height: 2}' 0 2>&1 >/dev/null) || status=$?
 expect 1 "$status" "exit status of a task that throws"
 [[ $err == *"factor must be positive"* ]] || fail "the task's message is not reported: $err"
+expected_host='area 2
+area 12
+area 30
+scaled 10 x 20
+error scale: factor must be positive
+process exitcode 0 result 4'
+expect "$expected_host" "$("$host" "$tmp/libmy.so")" "the embedding host example"
 echo "ok"
