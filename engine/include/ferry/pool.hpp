@@ -61,23 +61,13 @@ class Pool {
   // failed item's error after every item has finished.
   template <class R, class T>
   std::vector<R> map(std::string_view task, const std::vector<T>& items, MapOptions options = {}) {
-    auto buffer = submit_items<R, T>(task, items, options);
-    buffer->wait_all();
-    std::vector<R> out;
-    out.reserve(items.size());
-    for (std::size_t i = 0; i < buffer->size(); ++i) out.push_back(detail::take_result<R>(buffer->wait(i)));
-    return out;
+    return collect<R>(submit_items<R>(task, params_signature<T>(), items, options));
   }
 
   // task(a, b, ...) for every tuple (or pair) of arguments, in order.
   template <class R, class Tuple>
   std::vector<R> starmap(std::string_view task, const std::vector<Tuple>& items, MapOptions options = {}) {
-    auto buffer = submit_tuples<R, Tuple>(task, items, options);
-    buffer->wait_all();
-    std::vector<R> out;
-    out.reserve(items.size());
-    for (std::size_t i = 0; i < buffer->size(); ++i) out.push_back(detail::take_result<R>(buffer->wait(i)));
-    return out;
+    return collect<R>(submit_items<R>(task, tuple_params(static_cast<Tuple*>(nullptr)), items, options));
   }
 
   // Runs task(args...) on some worker; returns at once.
@@ -99,13 +89,13 @@ class Pool {
   // ready.
   template <class R, class T>
   ResultStream<R> imap(std::string_view task, const std::vector<T>& items, MapOptions options = {}) {
-    return ResultStream<R>(submit_items<R, T>(task, items, options), true);
+    return ResultStream<R>(submit_items<R>(task, params_signature<T>(), items, options), true);
   }
 
   // Like imap, in the order items finish.
   template <class R, class T>
   ResultStream<R> imap_unordered(std::string_view task, const std::vector<T>& items, MapOptions options = {}) {
-    return ResultStream<R>(submit_items<R, T>(task, items, options), false);
+    return ResultStream<R>(submit_items<R>(task, params_signature<T>(), items, options), false);
   }
 
   // No more work may be submitted; what was submitted still runs.
@@ -129,10 +119,13 @@ class Pool {
   std::size_t chunksize_for(std::size_t n, const MapOptions& options) const;
 
  private:
+  // Encodes each item as one call's arguments (a tuple's cereal encoding is
+  // its elements in order: exactly the argument list the task decodes) and
+  // queues them after checking the task takes params and returns R.
   template <class R, class T>
-  std::shared_ptr<detail::ResultBuffer> submit_items(std::string_view task, const std::vector<T>& items,
-                                                     const MapOptions& options) {
-    const auto index = check_task(task, params_signature<T>(), type_name<R>());
+  std::shared_ptr<detail::ResultBuffer> submit_items(std::string_view task, const std::string& params,
+                                                     const std::vector<T>& items, const MapOptions& options) {
+    const auto index = check_task(task, params, type_name<R>());
     std::vector<std::string> encoded;
     encoded.reserve(items.size());
     for (const auto& item : items) encoded.push_back(codec::encode(item));
@@ -141,18 +134,14 @@ class Pool {
     return buffer;
   }
 
-  template <class R, class Tuple>
-  std::shared_ptr<detail::ResultBuffer> submit_tuples(std::string_view task, const std::vector<Tuple>& items,
-                                                      const MapOptions& options) {
-    const auto index = check_task(task, tuple_params(static_cast<Tuple*>(nullptr)), type_name<R>());
-    std::vector<std::string> encoded;
-    encoded.reserve(items.size());
-    // A tuple's cereal encoding is its elements in order: exactly the
-    // argument list the task decodes.
-    for (const auto& item : items) encoded.push_back(codec::encode(item));
-    auto buffer = std::make_shared<detail::ResultBuffer>(items.size());
-    submit(index, std::move(encoded), chunksize_for(items.size(), options), buffer);
-    return buffer;
+  // Waits for every item; raises the first failed item's error.
+  template <class R>
+  static std::vector<R> collect(const std::shared_ptr<detail::ResultBuffer>& buffer) {
+    buffer->wait_all();
+    std::vector<R> out;
+    out.reserve(buffer->size());
+    for (std::size_t i = 0; i < buffer->size(); ++i) out.push_back(detail::take_result<R>(buffer->wait(i)));
+    return out;
   }
 
   template <class... A>
