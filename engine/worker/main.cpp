@@ -37,6 +37,7 @@ void reset_signals() {
 // normal build, so the host reports the same cause; ASan would otherwise
 // catch SIGSEGV and exit with code 1.
 extern "C" const char* __asan_default_options() { return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0"; }
+extern "C" const char* __tsan_default_options() { return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0"; }
 #endif
 
 int main(int argc, char** argv) {
