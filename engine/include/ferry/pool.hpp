@@ -137,10 +137,10 @@ class Pool {
   // Waits for every item; raises the first failed item's error.
   template <class R>
   static std::vector<R> collect(const std::shared_ptr<detail::ResultBuffer>& buffer) {
-    buffer->wait_all();
+    auto outcomes = buffer->take_all();
     std::vector<R> out;
-    out.reserve(buffer->size());
-    for (std::size_t i = 0; i < buffer->size(); ++i) out.push_back(detail::take_result<R>(buffer->wait(i)));
+    out.reserve(outcomes.size());
+    for (auto& o : outcomes) out.push_back(detail::take_result<R>(o));
     return out;
   }
 

@@ -42,4 +42,13 @@ void ResultBuffer::wait_all() {
   cv_.wait(lock, [&] { return order_.size() == slots_.size(); });
 }
 
+std::vector<Outcome> ResultBuffer::take_all() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return order_.size() == slots_.size(); });
+  std::vector<Outcome> out;
+  out.reserve(slots_.size());
+  for (auto& slot : slots_) out.push_back(std::move(*slot));
+  return out;
+}
+
 }  // namespace ferry::detail

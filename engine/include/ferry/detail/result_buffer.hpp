@@ -38,6 +38,9 @@ class ResultBuffer {
   std::size_t wait_completed(std::size_t k);
   // Blocks until every slot is filled.
   void wait_all();
+  // Blocks until every slot is filled, then moves all outcomes out, in slot
+  // order, under one lock. The buffer must not be read afterwards.
+  std::vector<Outcome> take_all();
 
  private:
   mutable std::mutex mu_;
