@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
   reset_signals();
   // Only stdio and the protocol socket are ours; anything else a
   // multithreaded host leaked across exec is closed.
-  ::close_range(static_cast<unsigned>(options.fd) + 1, ~0u, 0);
+  ::close_range(static_cast<unsigned>(std::max(options.fd, options.manager_fd)) + 1, ~0u, 0);
   if (options.memory_limit) {
     const rlimit limit{options.memory_limit, options.memory_limit};
     ::setrlimit(RLIMIT_AS, &limit);

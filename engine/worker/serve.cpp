@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <mutex>
 
 #include <ferry/abi.h>
 #include <ferry/errors.hpp>
@@ -15,9 +17,12 @@
 namespace ferry::worker {
 namespace {
 
-struct LogState {
-  wire::Channel* channel;
+// Behind ferry_host_v1::state: what the worker offers a running task.
+struct HostState {
+  wire::Channel* channel = nullptr;
   const char* task = "";
+  std::unique_ptr<wire::Channel> manager;  // null when the host runs no manager
+  std::mutex manager_mu;                   // a task's own threads may share it
 };
 
 void append_output(void* state, const std::uint8_t* data, std::uint64_t size) {
@@ -25,17 +30,30 @@ void append_output(void* state, const std::uint8_t* data, std::uint64_t size) {
 }
 
 void send_log(void* state, std::int32_t level, const char* message, std::uint64_t size) {
-  auto* s = static_cast<LogState*>(state);
+  auto* s = static_cast<HostState*>(state);
   s->channel->send(wire::FrameKind::log, wire::encode(wire::LogLine{level, s->task, std::string(message, size)}));
 }
 
+// One synchronous request to the manager; nonzero when it is unreachable.
+std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_t size, ferry_sink_v1* reply) {
+  auto* s = static_cast<HostState*>(state);
+  if (!s->manager) return 1;
+  std::lock_guard lock(s->manager_mu);
+  if (!s->manager->send(wire::FrameKind::manager_request, {reinterpret_cast<const char*>(request), size})) return 1;
+  wire::Frame frame;
+  if (s->manager->receive(frame) != wire::ReceiveStatus::frame || frame.kind != wire::FrameKind::manager_reply)
+    return 1;
+  reply->write(reply->state, reinterpret_cast<const std::uint8_t*>(frame.payload.data()), frame.payload.size());
+  return 0;
+}
+
 // Runs every item of a call; returns the reply.
-wire::CallReply run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, LogState& log) {
+wire::CallReply run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, HostState& state,
+                         const ferry_host_v1& host) {
   wire::CallReply reply;
   reply.id = req.id;
   const ferry_task_v1& task = plugin.descriptor().tasks[req.task];
-  log.task = task.name;
-  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, &log, &send_log, {}};
+  state.task = task.name;
   reply.items.reserve(req.items.size());
   for (const std::string& item : req.items) {
     wire::ItemReply out;
@@ -85,7 +103,11 @@ int serve(const Options& options) {
                                              d.version, plugin->tasks()})))
     return 0;
 
-  LogState log{&channel};
+  // Lives as long as the worker: handles a task keeps stay valid.
+  HostState state;
+  state.channel = &channel;
+  if (options.manager_fd >= 0) state.manager = std::make_unique<wire::Channel>(options.manager_fd);
+  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, &state, &send_log, &manager_call, {}};
   wire::Frame frame;
   for (;;) {
     switch (channel.receive(frame)) {
@@ -102,7 +124,7 @@ int serve(const Options& options) {
       return 4;
     }
     if (req.task >= d.task_count) return 4;
-    const wire::CallReply reply = run_call(*plugin, req, log);
+    const wire::CallReply reply = run_call(*plugin, req, state, host);
     // Flush what the task printed before the host hears it finished.
     std::cout.flush();
     std::fflush(stdout);

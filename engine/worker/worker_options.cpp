@@ -13,13 +13,14 @@ bool parse_options(int argc, char** argv, Options& out) {
     const char* value = argv[i + 1];
     if (!std::strcmp(flag, "--plugin")) out.plugin_path = value;
     else if (!std::strcmp(flag, "--fd")) out.fd = std::atoi(value);
+    else if (!std::strcmp(flag, "--manager-fd")) out.manager_fd = std::atoi(value);
     else if (!std::strcmp(flag, "--parent")) out.parent_pid = std::atol(value);
     else if (!std::strcmp(flag, "--memory-limit")) out.memory_limit = std::strtoull(value, nullptr, 10);
     else ok = false;
   }
   if (ok && !out.plugin_path.empty() && out.fd >= 0) return true;
   std::fprintf(stderr,
-               "usage: ferry-worker --plugin PATH [--fd N] [--parent PID] [--memory-limit BYTES]\n"
+               "usage: ferry-worker --plugin PATH [--fd N] [--manager-fd N] [--parent PID] [--memory-limit BYTES]\n"
                "ferry-worker is started by the ferry engine; it is not meant to be run by hand.\n");
   return false;
 }

@@ -10,6 +10,7 @@ namespace ferry::worker {
 struct Options {
   std::string plugin_path;
   int fd = 3;                    // the protocol socket inherited from the host
+  int manager_fd = -1;           // the manager socket, when the host runs one
   long parent_pid = 0;           // exit at once if the parent is already gone
   std::uint64_t memory_limit = 0;  // RLIMIT_AS in bytes; 0 = none
 };

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include <ferry/shared.hpp>
 #include <ferry/task_info.hpp>
 
 namespace ferry {
@@ -77,6 +78,26 @@ class Engine {
 
   // The folders searched for plugins by name, in order.
   std::vector<std::string> plugin_search_path() const;
+
+  // Named shared objects, held by this engine's manager and reachable from
+  // every worker it starts (through ferry::Context, or passed as task
+  // arguments). Created empty on first use by anyone; the same name always
+  // means the same object, and using it with other types is an error. A
+  // handle used after its engine is gone throws ferry::ManagerError.
+  template <class K, class V>
+  Dict<K, V> dict(std::string name) const { return Dict<K, V>(manager_link(), std::move(name)); }
+  template <class T>
+  List<T> list(std::string name) const { return List<T>(manager_link(), std::move(name)); }
+  // options apply when this call creates the queue.
+  template <class T>
+  Queue<T> queue(std::string name, QueueOptions options = {}) const {
+    return Queue<T>(manager_link(), std::move(name), options);
+  }
+  Lock lock(std::string name) const { return Lock(manager_link(), std::move(name)); }
+  Event event(std::string name) const { return Event(manager_link(), std::move(name)); }
+
+  // The host's connection to the manager, for handles made by hand.
+  std::shared_ptr<ManagerLink> manager_link() const;
 
  private:
   std::shared_ptr<detail::EngineCore> core_;

@@ -57,16 +57,17 @@ class Pool {
   Pool(Pool&&) noexcept;
   Pool& operator=(Pool&&) noexcept;
 
-  // task(item) for every item, results in input order. Re-raises the first
-  // failed item's error after every item has finished.
+  // task(item) for every item, results in input order (nothing for R =
+  // void). Re-raises the first failed item's error after every item has
+  // finished.
   template <class R, class T>
-  std::vector<R> map(std::string_view task, const std::vector<T>& items, MapOptions options = {}) {
+  auto map(std::string_view task, const std::vector<T>& items, MapOptions options = {}) {
     return collect<R>(submit_items<R>(task, params_signature<T>(), items, options));
   }
 
   // task(a, b, ...) for every tuple (or pair) of arguments, in order.
   template <class R, class Tuple>
-  std::vector<R> starmap(std::string_view task, const std::vector<Tuple>& items, MapOptions options = {}) {
+  auto starmap(std::string_view task, const std::vector<Tuple>& items, MapOptions options = {}) {
     return collect<R>(submit_items<R>(task, tuple_params(static_cast<Tuple*>(nullptr)), items, options));
   }
 
@@ -136,12 +137,16 @@ class Pool {
 
   // Waits for every item; raises the first failed item's error.
   template <class R>
-  static std::vector<R> collect(const std::shared_ptr<detail::ResultBuffer>& buffer) {
+  static auto collect(const std::shared_ptr<detail::ResultBuffer>& buffer) {
     auto outcomes = buffer->take_all();
-    std::vector<R> out;
-    out.reserve(outcomes.size());
-    for (auto& o : outcomes) out.push_back(detail::take_result<R>(o));
-    return out;
+    if constexpr (std::is_void_v<R>) {
+      for (auto& o : outcomes) detail::take_result<void>(o);
+    } else {
+      std::vector<R> out;
+      out.reserve(outcomes.size());
+      for (auto& o : outcomes) out.push_back(detail::take_result<R>(o));
+      return out;
+    }
   }
 
   template <class... A>

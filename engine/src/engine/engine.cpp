@@ -57,25 +57,48 @@ Engine::Engine() : Engine(EngineOptions{}) {}
 Engine::Engine(EngineOptions options) : core_(std::make_shared<detail::EngineCore>(std::move(options))) {}
 Engine::~Engine() = default;
 
+namespace {
+// The host's own way to the manager: a direct call into its store, as
+// client 0. Holds the store weakly, so a handle that outlives its engine
+// reports that instead of keeping the engine's state alive.
+class LocalLink : public ManagerLink {
+ public:
+  explicit LocalLink(std::weak_ptr<manager::Store> store) : store_(std::move(store)) {}
+  manager::Reply call(const manager::Request& request) override {
+    auto store = store_.lock();
+    if (!store) throw ManagerError("the engine that held shared object '" + request.name + "' is gone");
+    return store->handle(request, 0);
+  }
+
+ private:
+  std::weak_ptr<manager::Store> store_;
+};
+}  // namespace
+
+std::shared_ptr<ManagerLink> Engine::manager_link() const {
+  return std::make_shared<LocalLink>(core_->manager.store_ptr());
+}
+
 std::vector<std::string> Engine::plugin_search_path() const { return plugin::search_path(core_->options.plugin_path); }
 
 Plugin Engine::load(std::string_view name_or_path) {
   const std::string path = plugin::resolve(std::string(name_or_path), core_->options.plugin_path);
   {
     std::lock_guard lock(core_->mu);
-    if (auto it = core_->plugins.find(path); it != core_->plugins.end()) return Plugin(it->second);
+    if (auto it = core_->plugins.find(path); it != core_->plugins.end())
+      if (auto state = it->second.lock()) return Plugin(std::move(state));
   }
   auto state = std::make_shared<detail::PluginState>();
   state->engine = core_;
   state->path = path;
   {
-    process::Worker probe(core_->launcher, state->spawn_spec());
+    process::Worker probe(core_->launcher, state->spawn_spec(0, false));
     state->hello = probe.await_hello(process::Clock::now() + detail::kLoadTimeout);
     probe.shutdown();
   }
   std::lock_guard lock(core_->mu);
-  auto [it, inserted] = core_->plugins.emplace(path, std::move(state));
-  return Plugin(it->second);
+  core_->plugins[path] = state;
+  return Plugin(std::move(state));
 }
 
 }  // namespace ferry

@@ -8,6 +8,7 @@
 
 #include <ferry/engine.hpp>
 
+#include "manager/server.hpp"
 #include "process/launcher.hpp"
 #include "process/worker.hpp"
 #include "wire/messages.hpp"
@@ -18,9 +19,12 @@ struct EngineCore {
   EngineOptions options;
   std::string worker_exe;
   process::Launcher launcher;
+  manager::Server manager;
 
   std::mutex mu;
-  std::map<std::string, std::shared_ptr<const PluginState>> plugins;  // by path; guarded by mu
+  // Loaded plugins by path. Weak: a PluginState owns its engine, so a strong
+  // reference back would keep both alive forever.
+  std::map<std::string, std::weak_ptr<const PluginState>> plugins;  // guarded by mu
 
   explicit EngineCore(EngineOptions o);
   // The log sink for workers of plugin name.
@@ -32,9 +36,19 @@ struct PluginState {
   std::string path;
   wire::Hello hello;
 
-  // A spec to start a worker for this plugin.
-  process::SpawnSpec spawn_spec(std::uint64_t memory_limit = 0) const {
-    return {engine->worker_exe, path, memory_limit};
+  // A spec to start a worker for this plugin, connected to the manager
+  // unless it is only a probe.
+  process::SpawnSpec spawn_spec(std::uint64_t memory_limit = 0, bool with_manager = true) const {
+    process::SpawnSpec spec;
+    spec.worker_exe = engine->worker_exe;
+    spec.plugin_path = path;
+    spec.memory_limit = memory_limit;
+    if (with_manager) {
+      auto connection = engine->manager.connect();
+      spec.manager_fd = connection.worker_fd;
+      spec.manager_guard = std::move(connection.guard);
+    }
+    return spec;
   }
 };
 

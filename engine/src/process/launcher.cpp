@@ -26,6 +26,20 @@ namespace ferry::process {
 namespace {
 
 constexpr int kWorkerFd = 3;
+constexpr int kManagerFd = 4;
+
+// In the child, between fork and exec: puts the protocol socket on fd 3 and
+// the manager socket on fd 4. Both are first moved above 4 so neither is
+// overwritten by the other; dup2 onto a different fd clears CLOEXEC.
+void place_fds(int socket, int manager) {
+  auto clear_of_targets = [](int fd) {
+    return fd == kWorkerFd || fd == kManagerFd ? ::fcntl(fd, F_DUPFD_CLOEXEC, kManagerFd + 1) : fd;
+  };
+  socket = clear_of_targets(socket);
+  if (manager >= 0) manager = clear_of_targets(manager);
+  ::dup2(socket, kWorkerFd);
+  if (manager >= 0) ::dup2(manager, kManagerFd);
+}
 
 Spawned spawn_now(const SpawnSpec& spec) {
   int fds[2];
@@ -36,6 +50,10 @@ Spawned spawn_now(const SpawnSpec& spec) {
   const int child_end = fds[1];
   std::vector<std::string> args = {"--plugin", spec.plugin_path, "--fd", std::to_string(kWorkerFd), "--parent",
                                    std::to_string(::getpid())};
+  if (spec.manager_fd >= 0) {
+    args.push_back("--manager-fd");
+    args.push_back(std::to_string(kManagerFd));
+  }
   if (spec.memory_limit) {
     args.push_back("--memory-limit");
     args.push_back(std::to_string(spec.memory_limit));
@@ -43,12 +61,7 @@ Spawned spawn_now(const SpawnSpec& spec) {
   std::error_code ec;
   bp::child child(bp::exe = spec.worker_exe, bp::args = args, bp::std_in < bp::null,
                   bp::extend::on_exec_setup =
-                      [child_end](auto&) {
-                        // dup2 clears CLOEXEC on the copy; if the end already is
-                        // fd 3, clear it by hand.
-                        if (child_end == kWorkerFd) ::fcntl(kWorkerFd, F_SETFD, 0);
-                        else ::dup2(child_end, kWorkerFd);
-                      },
+                      [child_end, manager_fd = spec.manager_fd](auto&) { place_fds(child_end, manager_fd); },
                   ec);
   ::close(child_end);
   if (ec) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -18,6 +19,12 @@ struct SpawnSpec {
   std::string worker_exe;
   std::string plugin_path;
   std::uint64_t memory_limit = 0;  // bytes of address space; 0 = unlimited
+  // The worker's end of its manager connection, to become its fd 4; -1 for
+  // none. Whoever starts the worker closes it in the host after the spawn.
+  int manager_fd = -1;
+  // Kept while the worker lives, dropped once it is reaped (the manager then
+  // gives back what the worker held).
+  std::shared_ptr<void> manager_guard;
 };
 
 // A started worker: its pid, a pidfd for it, and the host's end of the

@@ -7,10 +7,26 @@
 #include <ferry/value.hpp>
 
 namespace ferry::process {
-Worker::Worker(Launcher& launcher, const SpawnSpec& spec) : Worker(launcher, spec, launcher.spawn(spec)) {}
+namespace {
+// Spawns, then closes the host's copy of the worker's manager end whatever
+// happened: only the worker may hold it.
+Spawned spawn_and_close(Launcher& launcher, const SpawnSpec& spec) {
+  try {
+    Spawned s = launcher.spawn(spec);
+    if (spec.manager_fd >= 0) ::close(spec.manager_fd);
+    return s;
+  } catch (...) {
+    if (spec.manager_fd >= 0) ::close(spec.manager_fd);
+    throw;
+  }
+}
+}  // namespace
+
+Worker::Worker(Launcher& launcher, const SpawnSpec& spec) : Worker(launcher, spec, spawn_and_close(launcher, spec)) {}
 
 Worker::Worker(Launcher&, const SpawnSpec& spec, Spawned s)
-    : plugin_path_(spec.plugin_path), pid_(s.pid), pidfd_(s.pidfd), channel_(s.socket) {}
+    : plugin_path_(spec.plugin_path), pid_(s.pid), pidfd_(s.pidfd), channel_(s.socket),
+      manager_guard_(spec.manager_guard) {}
 
 Worker::~Worker() {
   if (running()) kill();
@@ -19,6 +35,7 @@ Worker::~Worker() {
 
 void Worker::reap_blocking() {
   if (!status_) status_ = reap(pid_, pidfd_, true);
+  manager_guard_.reset();  // the worker is gone: give back what it held
 }
 
 void Worker::signal(int sig) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -88,6 +89,7 @@ class Worker {
   std::optional<wire::Hello> hello_;
   std::optional<ExitStatus> status_;
   std::uint64_t last_call_id_ = 0;
+  std::shared_ptr<void> manager_guard_;
 };
 
 }  // namespace ferry::process

@@ -17,6 +17,8 @@ enum class FrameKind : std::uint8_t {
   reply = 4,        // worker -> host: one outcome per item of the call
   log = 5,          // worker -> host: a log line from a running task
   shutdown = 6,     // host -> worker: exit now
+  manager_request = 7,  // worker -> manager: one shared-object operation
+  manager_reply = 8,    // manager -> worker: its result
 };
 
 inline constexpr std::size_t kFrameHeaderSize = 5;

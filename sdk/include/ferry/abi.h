@@ -52,7 +52,12 @@ typedef struct ferry_host_v1 {
   void* state;
   /* Writes one log line for the task; level 0 debug, 1 info, 2 warning, 3 error. */
   void (*log)(void* state, int32_t level, const char* message, uint64_t size);
-  void* reserved[8];
+  /* Sends one encoded manager request (shared dicts, lists, queues, locks,
+   * events; see <ferry/manager_protocol.hpp>) and writes the encoded reply to
+   * reply. Returns FERRY_OK, or nonzero when the manager cannot be reached.
+   * May block (queue get, lock acquire, event wait). May be null. */
+  int32_t (*manager)(void* state, const uint8_t* request, uint64_t size, ferry_sink_v1* reply);
+  void* reserved[7];
 } ferry_host_v1;
 
 /* One invocation of a task. */

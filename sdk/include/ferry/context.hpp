@@ -2,18 +2,52 @@
 // A task receives one by declaring `ferry::Context&` as its first parameter.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include <ferry/abi.h>
+#include <ferry/shared.hpp>
 
 namespace ferry {
 
 // Severity of a Context::log line.
 enum class LogLevel : int { debug = 0, info = 1, warning = 2, error = 3 };
 
+namespace detail {
+
+inline void append_to_string(void* state, const std::uint8_t* data, std::uint64_t size) {
+  static_cast<std::string*>(state)->append(reinterpret_cast<const char*>(data), size);
+}
+
+// Reaches the manager through the worker's ferry_host_v1::manager entry.
+class HostManagerLink : public ManagerLink {
+ public:
+  explicit HostManagerLink(const ferry_host_v1* host) : host_(host) {}
+  manager::Reply call(const manager::Request& request) override {
+    const bool has_entry = host_ && host_->struct_size >= offsetof(ferry_host_v1, manager) + sizeof(host_->manager) &&
+                           host_->manager != nullptr;
+    if (!has_entry) throw ManagerError("this worker has no connection to a manager");
+    const std::string bytes = codec::encode(request);
+    std::string out;
+    ferry_sink_v1 sink{&out, &append_to_string};
+    if (host_->manager(host_->state, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), &sink) != 0)
+      throw ManagerError("the manager is unreachable: its engine is gone");
+    manager::Reply reply;
+    codec::decode(out, reply);
+    return reply;
+  }
+
+ private:
+  const ferry_host_v1* host_;
+};
+
+}  // namespace detail
+
 // Valid only for the duration of the call it was passed to; not thread-safe
-// (use it from the task's own thread).
+// (use it from the task's own thread). Shared-object handles it returns stay
+// usable for the life of the worker.
 class Context {
  public:
   explicit Context(const ferry_call_v1* call) : call_(call) {}
@@ -28,8 +62,28 @@ class Context {
       host->log(host->state, static_cast<int>(level), message.data(), message.size());
   }
 
+  // The shared dict called name, created empty on first use by anyone.
+  template <class K, class V>
+  Dict<K, V> dict(std::string name) { return Dict<K, V>(link(), std::move(name)); }
+  // The shared list called name.
+  template <class T>
+  List<T> list(std::string name) { return List<T>(link(), std::move(name)); }
+  // The shared queue called name; options apply if this creates it.
+  template <class T>
+  Queue<T> queue(std::string name, QueueOptions options = {}) { return Queue<T>(link(), std::move(name), options); }
+  // The shared lock called name.
+  Lock lock(std::string name) { return Lock(link(), std::move(name)); }
+  // The shared event called name.
+  Event event(std::string name) { return Event(link(), std::move(name)); }
+
  private:
+  const std::shared_ptr<ManagerLink>& link() {
+    if (!link_) link_ = std::make_shared<detail::HostManagerLink>(call_->host);
+    return link_;
+  }
+
   const ferry_call_v1* call_;
+  std::shared_ptr<ManagerLink> link_;
 };
 
 }  // namespace ferry

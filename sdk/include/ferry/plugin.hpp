@@ -119,10 +119,18 @@ void decode_params(const ferry_call_v1* call, Params& p) {
   }
 }
 
+template <class... P>
+constexpr bool has_handle_param(std::tuple<P...>*) {
+  return (std::is_base_of_v<SharedHandle, P> || ...);
+}
+
 template <class R, class Inv, class F>
 std::int32_t run_task(F& f, const ferry_call_v1* call) {
   typename Inv::Params params;
   try {
+    // Shared-object handles among the arguments bind to this worker's manager.
+    if constexpr (has_handle_param(static_cast<typename Inv::Params*>(nullptr)))
+      current_link() = std::make_shared<HostManagerLink>(call->host);
     decode_params(call, params);
   } catch (const std::exception& e) {
     write_output(call, std::string("cannot decode arguments: ") + e.what());

@@ -1,5 +1,6 @@
-// The ferry error hierarchy. Every error a host sees derives from
-// ferry::Error and carries what a user needs to act: the task, the plugin
+// The ferry error hierarchy, shared by hosts and plugins (header-only, in the
+// SDK so shared-object handles can raise it on both sides). Every error a
+// host sees derives from ferry::Error and carries what a user needs to act: the task, the plugin
 // path, the cause.
 #pragma once
 
@@ -74,6 +75,14 @@ class SignatureError : public Error {
 // The pool or process was used in a state that forbids it (map after close,
 // start twice, ...).
 class StateError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A shared object (dict, list, queue, lock, event) could not be used: the
+// manager is unreachable (the engine is gone), the object exists with other
+// types, or an operation is invalid (release of an unlocked lock).
+class ManagerError : public Error {
  public:
   using Error::Error;
 };

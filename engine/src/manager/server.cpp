@@ -1,0 +1,98 @@
+#include "manager/server.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include <ferry/codec.hpp>
+#include <ferry/errors.hpp>
+
+#include "wire/frame.hpp"
+
+namespace ferry::manager {
+
+// Owns its socket until it is destroyed, after its thread has been joined,
+// so shutdown() through a guard never touches a reused descriptor.
+struct Server::Session {
+  ClientId client = 0;
+  std::unique_ptr<wire::Channel> channel;
+  std::thread thread;
+  std::atomic<bool> finished{false};
+};
+
+Server::Server() : store_(std::make_shared<Store>()) {}
+
+Server::~Server() {
+  store_->shut_down();
+  std::list<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(mu_);
+    sessions.swap(sessions_);
+  }
+  for (auto& s : sessions) {
+    ::shutdown(s->channel->fd(), SHUT_RDWR);  // wakes a thread blocked reading
+    if (s->thread.joinable()) s->thread.join();
+  }
+}
+
+void Server::reap_finished() {
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if ((*it)->finished) {
+      if ((*it)->thread.joinable()) (*it)->thread.join();
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+Connection Server::connect() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    throw Error(std::string("cannot create a manager socket: ") + std::strerror(errno));
+  auto session = std::make_shared<Session>();
+  session->channel = std::make_unique<wire::Channel>(fds[0]);
+  {
+    std::lock_guard lock(mu_);
+    reap_finished();
+    session->client = next_client_++;
+    sessions_.push_back(session);
+  }
+  session->thread = std::thread([this, s = session.get()] { serve(*s); });
+  // The guard outlives neither the store nor the session it points to.
+  std::weak_ptr<Store> store = store_;
+  std::weak_ptr<Session> weak = session;
+  std::shared_ptr<void> guard(nullptr, [store, weak](void*) {
+    if (auto st = store.lock()) {
+      if (auto s = weak.lock()) {
+        st->release_client(s->client);
+        ::shutdown(s->channel->fd(), SHUT_RDWR);
+      }
+    }
+  });
+  return Connection{fds[1], std::move(guard)};
+}
+
+void Server::serve(Session& s) {
+  wire::Channel& channel = *s.channel;
+  wire::Frame frame;
+  while (channel.receive(frame) == wire::ReceiveStatus::frame && frame.kind == wire::FrameKind::manager_request) {
+    Reply reply;
+    try {
+      Request request;
+      codec::decode(frame.payload, request);
+      reply = store_->handle(request, s.client);
+    } catch (const std::exception& e) {
+      reply = Reply{Status::error, {}, std::string("malformed manager request: ") + e.what()};
+    }
+    if (!channel.send(wire::FrameKind::manager_reply, codec::encode(reply))) break;
+  }
+  // The worker is gone or broke the protocol: give back what it held.
+  store_->release_client(s.client);
+  s.finished = true;
+}
+
+}  // namespace ferry::manager

@@ -1,0 +1,48 @@
+// The manager service: serves shared-object requests from workers, one
+// thread per connected worker (a worker issues one request at a time, and a
+// request may block, so a thread each keeps every wait independent).
+#pragma once
+
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "manager/store.hpp"
+
+namespace ferry::manager {
+
+// A worker's connection to the manager. Hand worker_fd to the worker (the
+// launcher dup2s it and closes it); dropping the guard, when the worker is
+// gone, releases what the worker held and ends its serving thread.
+struct Connection {
+  int worker_fd = -1;
+  std::shared_ptr<void> guard;
+};
+
+class Server {
+ public:
+  Server();
+  ~Server();  // shuts the store down and joins every serving thread
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // A new connection for a worker about to start. Throws ferry::Error when
+  // no socket can be made.
+  Connection connect();
+
+  // The store, for the host's own handles (client 0).
+  std::weak_ptr<Store> store_ptr() const { return store_; }
+
+ private:
+  struct Session;
+  void serve(Session& session);
+  void reap_finished();  // joins threads of sessions that ended; mu_ held
+
+  std::shared_ptr<Store> store_;
+  std::mutex mu_;
+  std::list<std::shared_ptr<Session>> sessions_;  // guarded by mu_
+  ClientId next_client_ = 1;                      // guarded by mu_
+};
+
+}  // namespace ferry::manager

@@ -1,0 +1,282 @@
+#include "manager/store.hpp"
+
+#include <chrono>
+
+#include <ferry/codec.hpp>
+
+namespace ferry::manager {
+namespace {
+
+Reply ok(std::vector<std::string> values = {}) { return Reply{Status::ok, std::move(values), {}}; }
+Reply missing() { return Reply{Status::missing, {}, {}}; }
+Reply timed_out() { return Reply{Status::timeout, {}, {}}; }
+Reply error(std::string message) { return Reply{Status::error, {}, std::move(message)}; }
+
+const char* kind_of(Op op) {
+  const auto v = static_cast<int>(op);
+  if (v < 32) return "dict";
+  if (v < 64) return "list";
+  if (v < 96) return "queue";
+  if (v < 112) return "lock";
+  return "event";
+}
+
+// "dict<str,map<str,i64>>" -> "map<str,i64>": the value type after the
+// top-level comma.
+std::string dict_value_type(const std::string& type) {
+  int depth = 0;
+  for (std::size_t i = 0; i < type.size(); ++i) {
+    if (type[i] == '<') ++depth;
+    else if (type[i] == '>') --depth;
+    else if (type[i] == ',' && depth == 1) return type.substr(i + 1, type.size() - i - 2);
+  }
+  return "";
+}
+
+template <class T>
+std::string add_as(const std::string* current, const std::string& delta) {
+  T a{}, d{};
+  if (current) codec::decode(*current, a);
+  codec::decode(delta, d);
+  return codec::encode(static_cast<T>(a + d));
+}
+
+// current + delta for the numeric signature type; throws on other types.
+std::string add_numbers(const std::string& type, const std::string* current, const std::string& delta) {
+  if (type == "i64") return add_as<std::int64_t>(current, delta);
+  if (type == "i32") return add_as<std::int32_t>(current, delta);
+  if (type == "i16") return add_as<std::int16_t>(current, delta);
+  if (type == "i8") return add_as<std::int8_t>(current, delta);
+  if (type == "u64") return add_as<std::uint64_t>(current, delta);
+  if (type == "u32") return add_as<std::uint32_t>(current, delta);
+  if (type == "u16") return add_as<std::uint16_t>(current, delta);
+  if (type == "u8") return add_as<std::uint8_t>(current, delta);
+  if (type == "f64") return add_as<double>(current, delta);
+  if (type == "f32") return add_as<float>(current, delta);
+  throw ValueError("add() needs numbers, and this dict holds " + type);
+}
+
+std::size_t index_arg(const Request& r) {
+  std::uint64_t i = 0;
+  codec::decode(r.args.at(0), i);
+  return static_cast<std::size_t>(i);
+}
+
+}  // namespace
+
+Store::Object* Store::open(const Request& r, std::string& err) {
+  auto it = objects_.find(r.name);
+  if (it == objects_.end()) {
+    Object o{r.type, DictData{}};
+    const std::string kind = kind_of(r.op);
+    if (kind == "list") o.data = ListData{};
+    else if (kind == "queue") o.data = QueueData{{}, r.capacity, 0};
+    else if (kind == "lock") o.data = LockData{};
+    else if (kind == "event") o.data = EventData{};
+    it = objects_.emplace(r.name, std::move(o)).first;
+  } else if (it->second.type != r.type) {
+    err = "shared object '" + r.name + "' is a " + it->second.type + ", not a " + r.type;
+    return nullptr;
+  }
+  return &it->second;
+}
+
+template <class Ready>
+bool Store::wait(std::unique_lock<std::mutex>& lock, const Request& r, ClientId client, Ready ready, Reply& err) {
+  auto stop = [&] { return shut_down_ || dead_.count(client) > 0; };
+  auto done = [&] { return stop() || ready(); };
+  if (r.timeout_ms < 0) {
+    changed_.wait(lock, done);
+  } else if (!changed_.wait_until(lock, std::chrono::steady_clock::now() + std::chrono::milliseconds(r.timeout_ms),
+                                  done)) {
+    return false;
+  }
+  if (stop()) {
+    err = error(shut_down_ ? "the engine holding shared object '" + r.name + "' has shut down"
+                           : "the caller is gone");
+    return false;
+  }
+  return true;
+}
+
+Reply Store::handle(const Request& r, ClientId client) {
+  std::unique_lock lock(mu_);
+  if (shut_down_) return error("the engine holding shared object '" + r.name + "' has shut down");
+  std::string err;
+  Object* o = open(r, err);
+  if (!o) return error(err);
+  try {
+    if (auto* d = std::get_if<ListData>(&o->data)) return on_list(r, *d);
+    if (auto* d = std::get_if<QueueData>(&o->data)) return on_queue(r, *d, client, lock);
+    if (auto* d = std::get_if<LockData>(&o->data)) return on_lock(r, *d, client, lock);
+    if (auto* d = std::get_if<EventData>(&o->data)) return on_event(r, *d, client, lock);
+    return on_dict(r, *o);
+  } catch (const std::exception& e) {  // malformed arguments from a peer
+    return error("bad request for shared object '" + r.name + "': " + e.what());
+  }
+}
+
+Reply Store::on_dict(const Request& r, Object& o) {
+  auto& d = std::get<DictData>(o.data);
+  auto find = [&](const std::string& key) -> std::string* {
+    auto it = d.index.find(key);
+    return it == d.index.end() ? nullptr : &d.entries[it->second].second;
+  };
+  auto put = [&](const std::string& key, const std::string& value) {
+    if (auto* v = find(key)) *v = value;
+    else {
+      d.index.emplace(key, d.entries.size());
+      d.entries.emplace_back(key, value);
+    }
+  };
+  switch (r.op) {
+    case Op::dict_get: {
+      auto* v = find(r.args.at(0));
+      return v ? ok({*v}) : missing();
+    }
+    case Op::dict_set: put(r.args.at(0), r.args.at(1)); return ok();
+    case Op::dict_setdefault:
+      if (auto* v = find(r.args.at(0))) return ok({*v});
+      put(r.args.at(0), r.args.at(1));
+      return ok({r.args.at(1)});
+    case Op::dict_pop: {
+      auto it = d.index.find(r.args.at(0));
+      if (it == d.index.end()) return missing();
+      const std::size_t pos = it->second;
+      std::string value = std::move(d.entries[pos].second);
+      d.entries.erase(d.entries.begin() + static_cast<std::ptrdiff_t>(pos));
+      d.index.erase(it);
+      for (auto& [k, i] : d.index)
+        if (i > pos) --i;
+      return ok({std::move(value)});
+    }
+    case Op::dict_contains: return find(r.args.at(0)) ? ok() : missing();
+    case Op::dict_size: return ok({codec::encode(std::uint64_t{d.entries.size()})});
+    case Op::dict_keys: {
+      std::vector<std::string> keys;
+      for (const auto& [k, v] : d.entries) keys.push_back(k);
+      return ok(std::move(keys));
+    }
+    case Op::dict_items: {
+      std::vector<std::string> items;
+      for (const auto& [k, v] : d.entries) {
+        items.push_back(k);
+        items.push_back(v);
+      }
+      return ok(std::move(items));
+    }
+    case Op::dict_update:
+      for (std::size_t i = 0; i + 1 < r.args.size(); i += 2) put(r.args[i], r.args[i + 1]);
+      return ok();
+    case Op::dict_add: {
+      std::string sum = add_numbers(dict_value_type(o.type), find(r.args.at(0)), r.args.at(1));
+      put(r.args.at(0), sum);
+      return ok({std::move(sum)});
+    }
+    case Op::dict_clear: d = DictData{}; return ok();
+    default: return error("not a dict operation");
+  }
+}
+
+Reply Store::on_list(const Request& r, ListData& d) {
+  switch (r.op) {
+    case Op::list_append: d.items.push_back(r.args.at(0)); return ok();
+    case Op::list_extend: d.items.insert(d.items.end(), r.args.begin(), r.args.end()); return ok();
+    case Op::list_get: {
+      const auto i = index_arg(r);
+      return i < d.items.size() ? ok({d.items[i]}) : missing();
+    }
+    case Op::list_set: {
+      const auto i = index_arg(r);
+      if (i >= d.items.size()) return missing();
+      d.items[i] = r.args.at(1);
+      return ok();
+    }
+    case Op::list_size: return ok({codec::encode(std::uint64_t{d.items.size()})});
+    case Op::list_items: return ok(d.items);
+    default: return error("not a list operation");
+  }
+}
+
+Reply Store::on_queue(const Request& r, QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
+  Reply err;
+  switch (r.op) {
+    case Op::queue_put: {
+      auto room = [&] { return d.capacity == 0 || d.items.size() < d.capacity; };
+      if (!wait(lock, r, client, room, err)) return err.status == Status::error ? err : timed_out();
+      d.items.push_back(r.args.at(0));
+      ++d.unfinished;
+      changed_.notify_all();
+      return ok();
+    }
+    case Op::queue_get: {
+      if (!wait(lock, r, client, [&] { return !d.items.empty(); }, err))
+        return err.status == Status::error ? err : timed_out();
+      std::string v = std::move(d.items.front());
+      d.items.pop_front();
+      changed_.notify_all();
+      return ok({std::move(v)});
+    }
+    case Op::queue_size: return ok({codec::encode(std::uint64_t{d.items.size()})});
+    case Op::queue_task_done:
+      if (d.unfinished == 0) return error("task_done() called more times than there were items");
+      if (--d.unfinished == 0) changed_.notify_all();
+      return ok();
+    case Op::queue_join:
+      if (!wait(lock, r, client, [&] { return d.unfinished == 0; }, err))
+        return err.status == Status::error ? err : timed_out();
+      return ok();
+    default: return error("not a queue operation");
+  }
+}
+
+Reply Store::on_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
+  Reply err;
+  switch (r.op) {
+    case Op::lock_acquire:
+      if (!wait(lock, r, client, [&] { return !d.locked; }, err)) return err.status == Status::error ? err : timed_out();
+      d.locked = true;
+      d.owner = client;
+      return ok();
+    case Op::lock_release:
+      // As with Python's Lock, any process may release it.
+      if (!d.locked) return error("release of lock '" + r.name + "', which is not locked");
+      d.locked = false;
+      changed_.notify_all();
+      return ok();
+    default: return error("not a lock operation");
+  }
+}
+
+Reply Store::on_event(const Request& r, EventData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
+  Reply err;
+  switch (r.op) {
+    case Op::event_set: d.set = true; changed_.notify_all(); return ok();
+    case Op::event_clear: d.set = false; return ok();
+    case Op::event_is_set: return d.set ? ok() : missing();
+    case Op::event_wait:
+      if (!wait(lock, r, client, [&] { return d.set; }, err)) return err.status == Status::error ? err : timed_out();
+      return ok();
+    default: return error("not an event operation");
+  }
+}
+
+void Store::release_client(ClientId client) {
+  {
+    std::lock_guard lock(mu_);
+    dead_.insert(client);
+    for (auto& [name, o] : objects_)
+      if (auto* l = std::get_if<LockData>(&o.data); l && l->locked && l->owner == client) l->locked = false;
+  }
+  changed_.notify_all();
+}
+
+void Store::shut_down() {
+  {
+    std::lock_guard lock(mu_);
+    shut_down_ = true;
+  }
+  changed_.notify_all();
+}
+
+}  // namespace ferry::manager

@@ -1,0 +1,86 @@
+// The manager's state: named shared dicts, lists, queues, locks and events,
+// holding cereal-encoded values. One mutex guards it all and one condition
+// variable wakes every blocked operation; shared objects are coordination
+// points, not bulk data paths, so simplicity wins here.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include <ferry/manager_protocol.hpp>
+
+namespace ferry::manager {
+
+// Who performs an operation: 0 is the host itself, others are worker
+// connections, so that what a dead worker held can be given back.
+using ClientId = std::uint64_t;
+
+class Store {
+ public:
+  // Performs one request for client; blocks for queue get/put on a full
+  // queue, lock acquire, event wait and queue join, up to the request's
+  // timeout. Never throws: problems become Status::error replies.
+  Reply handle(const Request& request, ClientId client);
+
+  // The client is gone: its blocked calls return an error and the locks it
+  // held are released.
+  void release_client(ClientId client);
+
+  // The engine is going away: every blocked call returns an error, and later
+  // calls fail.
+  void shut_down();
+
+ private:
+  struct DictData {
+    std::vector<std::pair<std::string, std::string>> entries;  // insertion order
+    std::unordered_map<std::string, std::size_t> index;         // key -> entries position
+  };
+  struct ListData {
+    std::vector<std::string> items;
+  };
+  struct QueueData {
+    std::deque<std::string> items;
+    std::uint64_t capacity = 0;
+    std::uint64_t unfinished = 0;
+  };
+  struct LockData {
+    bool locked = false;
+    ClientId owner = 0;
+  };
+  struct EventData {
+    bool set = false;
+  };
+  struct Object {
+    std::string type;
+    std::variant<DictData, ListData, QueueData, LockData, EventData> data;
+  };
+
+  // The object for request, created on first use; nullptr (and error set)
+  // when the name is taken by an object of another type.
+  Object* open(const Request& request, std::string& error);
+  Reply on_dict(const Request& r, Object& o);
+  Reply on_list(const Request& r, ListData& d);
+  Reply on_queue(const Request& r, QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock);
+  Reply on_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock);
+  Reply on_event(const Request& r, EventData& d, ClientId client, std::unique_lock<std::mutex>& lock);
+  // Waits until ready() or the request's deadline; false on timeout. Sets
+  // error when the client died or the store shut down meanwhile.
+  template <class Ready>
+  bool wait(std::unique_lock<std::mutex>& lock, const Request& r, ClientId client, Ready ready, Reply& error);
+
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<std::string, Object> objects_;  // guarded by mu_
+  std::set<ClientId> dead_;                // guarded by mu_
+  bool shut_down_ = false;                 // guarded by mu_
+};
+
+}  // namespace ferry::manager

@@ -1,0 +1,99 @@
+// Tasks that share state through the manager: the tutorials' Manager dict
+// and list, Queue, Lock and Event examples, and counters for stress tests.
+// Handles arrive as task arguments (Python's Process(args=(q,))) or come
+// from ferry::Context by name.
+#include <signal.h>
+
+#include <cstdint>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include <ferry/plugin.hpp>
+
+namespace {
+
+using Counts = ferry::Dict<std::string, std::int64_t>;
+
+// how-to: shared_dict[key] = value
+void update_dict(Counts d, std::string key, std::int64_t value) { d.set(key, value); }
+
+// how-to: lst.append(100); golinuxcloud: shared_list.append(i)
+void append_item(ferry::List<std::int64_t> list, std::int64_t value) { list.append(value); }
+
+// how-to: q.put("Hello"); q.put("from"); q.put("another process")
+void producer(ferry::Queue<std::string> q) {
+  q.put("Hello");
+  q.put("from");
+  q.put("another process");
+}
+
+// golinuxcloud: q.put(n * n)
+void put_square(std::int64_t n, ferry::Queue<std::int64_t> q) { q.put(n * n); }
+
+// how-to: with lock: print(...); event.wait(); print(...)
+void lock_then_wait(ferry::Lock lock, ferry::Event event, std::int64_t id) {
+  {
+    std::lock_guard guard(lock);
+    std::cout << "Worker " << id << " acquired the lock" << std::endl;
+  }
+  event.wait();
+  std::cout << "Worker " << id << " received event signal" << std::endl;
+}
+
+// Raises counts[key] by one, n times, with the manager's atomic add.
+void add_many(Counts counts, std::string key, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) counts.add(key, 1);
+}
+
+// Raises counts[key] by one, n times, as get + set under a shared lock.
+void locked_add_many(Counts counts, ferry::Lock lock, std::string key, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::lock_guard guard(lock);
+    counts.set(key, counts.get(key).value_or(0) + 1);
+  }
+}
+
+// Takes the lock and dies holding it.
+void die_holding(ferry::Lock lock) {
+  lock.acquire();
+  ::raise(SIGKILL);
+}
+
+// Counts the words of a line into the shared dict "word_counts", by name.
+std::int64_t count_words(ferry::Context& ctx, std::string line) {
+  auto counts = ctx.dict<std::string, std::int64_t>("word_counts");
+  std::istringstream words(line);
+  std::int64_t n = 0;
+  for (std::string w; words >> w; ++n) counts.add(w, 1);
+  return n;
+}
+
+// Takes items from the queue "jobs" until it is empty, squares them into the
+// queue "results", and marks each done (JoinableQueue).
+std::int64_t drain_jobs(ferry::Context& ctx) {
+  auto jobs = ctx.queue<std::int64_t>("jobs");
+  auto results = ctx.queue<std::int64_t>("results");
+  std::int64_t handled = 0;
+  while (auto job = jobs.get_nowait()) {
+    results.put(*job * *job);
+    jobs.task_done();
+    ++handled;
+  }
+  return handled;
+}
+
+}  // namespace
+
+FERRY_PLUGIN(shared, "1.0") {
+  plugin.task("update_dict", update_dict, "sets d[key] = value")
+      .task("append_item", append_item, "appends value to a shared list")
+      .task("producer", producer, "puts 'Hello', 'from', 'another process' on q")
+      .task("put_square", put_square, "puts n * n on q")
+      .task("lock_then_wait", lock_then_wait, "prints under the lock, then waits for the event")
+      .task("add_many", add_many, "adds 1 to counts[key] n times, atomically")
+      .task("locked_add_many", locked_add_many, "adds 1 to counts[key] n times, get + set under lock")
+      .task("die_holding", die_holding, "acquires lock and kills its own worker")
+      .task("count_words", count_words, "counts a line's words into the dict word_counts")
+      .task("drain_jobs", drain_jobs, "squares queue jobs into queue results until jobs is empty");
+}

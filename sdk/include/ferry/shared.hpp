@@ -1,0 +1,300 @@
+// Handles to shared objects that live in the host's manager service: named
+// dicts, lists, queues, locks and events, typed through cereal. The same
+// handle types serve the host (ferry::Engine::dict, ...) and tasks
+// (ferry::Context::dict, ...), and a handle passed as a task argument arrives
+// bound to the worker's own connection, as a Python Manager proxy does.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <ferry/codec.hpp>
+#include <ferry/errors.hpp>
+#include <ferry/manager_protocol.hpp>
+#include <ferry/signature.hpp>
+
+namespace ferry {
+
+template <class K, class V>
+class Dict;
+template <class T>
+class List;
+template <class T>
+class Queue;
+class Lock;
+class Event;
+
+// Signature names: handles can be task parameters.
+template <class K, class V>
+struct type_name_override<Dict<K, V>> {
+  static inline const std::string name = "dict<" + type_name<K>() + "," + type_name<V>() + ">";
+};
+template <class T>
+struct type_name_override<List<T>> {
+  static inline const std::string name = "shared_list<" + type_name<T>() + ">";
+};
+template <class T>
+struct type_name_override<Queue<T>> {
+  static inline const std::string name = "queue<" + type_name<T>() + ">";
+};
+template <>
+struct type_name_override<Lock> {
+  static inline const std::string name = "lock";
+};
+template <>
+struct type_name_override<Event> {
+  static inline const std::string name = "event";
+};
+
+
+// How a handle reaches the manager: in-process in the host, over the
+// worker's manager socket in a plugin. Implementations are thread-safe.
+class ManagerLink {
+ public:
+  virtual ~ManagerLink() = default;
+  // Performs one request; throws ferry::ManagerError when the manager is gone.
+  virtual manager::Reply call(const manager::Request& request) = 0;
+};
+
+namespace detail {
+
+// The link a handle decoded from task arguments binds to: the worker's, set
+// while its arguments are decoded.
+inline std::shared_ptr<ManagerLink>& current_link() {
+  thread_local std::shared_ptr<ManagerLink> link;
+  return link;
+}
+
+template <class D>
+std::int64_t to_ms(D d) {
+  return std::chrono::ceil<std::chrono::milliseconds>(d).count();
+}
+
+// Common part of every handle: a name, a signature and a link.
+class SharedHandle {
+ public:
+  SharedHandle() = default;
+  SharedHandle(std::shared_ptr<ManagerLink> link, std::string name, std::string type)
+      : link_(std::move(link)), name_(std::move(name)), type_(std::move(type)) {}
+
+  const std::string& name() const { return name_; }
+
+  // Cereal: a handle travels as its name; decoding binds it to current_link().
+  template <class Archive>
+  void save(Archive& ar) const { ar(name_); }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(name_);
+    link_ = current_link();
+  }
+
+ protected:
+  manager::Reply call(manager::Op op, std::vector<std::string> args = {}, std::int64_t timeout_ms = -1,
+                      std::uint64_t capacity = 0) const {
+    if (!link_) throw ManagerError("shared object '" + name_ + "' is not connected to a manager");
+    manager::Request req{op, name_, type_, std::move(args), timeout_ms, capacity};
+    manager::Reply reply = link_->call(req);
+    if (reply.status == manager::Status::error) throw ManagerError(reply.error);
+    return reply;
+  }
+  template <class T>
+  static T decoded(const std::string& bytes) {
+    T v{};
+    codec::decode(bytes, v);
+    return v;
+  }
+
+  std::shared_ptr<ManagerLink> link_;
+  std::string name_;
+  std::string type_;
+};
+
+}  // namespace detail
+
+// A shared dict, like a multiprocessing.Manager().dict(). Keys keep insertion
+// order. Every call is one atomic step in the manager; add() makes counters
+// safe without a lock.
+template <class K, class V>
+class Dict : public detail::SharedHandle {
+ public:
+  Dict() : SharedHandle({}, {}, type_name<Dict>()) {}
+  Dict(std::shared_ptr<ManagerLink> link, std::string name)
+      : SharedHandle(std::move(link), std::move(name), type_name<Dict>()) {}
+
+  // The value at key, or nullopt.
+  std::optional<V> get(const K& key) const {
+    auto r = call(manager::Op::dict_get, {codec::encode(key)});
+    if (r.status == manager::Status::missing) return std::nullopt;
+    return decoded<V>(r.values.at(0));
+  }
+  // The value at key; throws ManagerError when absent (Python's KeyError).
+  V at(const K& key) const {
+    if (auto v = get(key)) return *v;
+    throw ManagerError("dict '" + name_ + "' has no such key");
+  }
+  void set(const K& key, const V& value) { call(manager::Op::dict_set, {codec::encode(key), codec::encode(value)}); }
+  // Stores value unless key is present; returns the value now stored.
+  V setdefault(const K& key, const V& value) {
+    return decoded<V>(call(manager::Op::dict_setdefault, {codec::encode(key), codec::encode(value)}).values.at(0));
+  }
+  // Removes key; returns its value, or nullopt when absent.
+  std::optional<V> pop(const K& key) {
+    auto r = call(manager::Op::dict_pop, {codec::encode(key)});
+    if (r.status == manager::Status::missing) return std::nullopt;
+    return decoded<V>(r.values.at(0));
+  }
+  bool contains(const K& key) const {
+    return call(manager::Op::dict_contains, {codec::encode(key)}).status == manager::Status::ok;
+  }
+  std::size_t size() const { return decoded<std::uint64_t>(call(manager::Op::dict_size).values.at(0)); }
+  std::vector<K> keys() const {
+    std::vector<K> out;
+    for (const auto& k : call(manager::Op::dict_keys).values) out.push_back(decoded<K>(k));
+    return out;
+  }
+  // (key, value) pairs in insertion order.
+  std::vector<std::pair<K, V>> items() const {
+    const auto values = call(manager::Op::dict_items).values;
+    std::vector<std::pair<K, V>> out;
+    for (std::size_t i = 0; i + 1 < values.size(); i += 2)
+      out.emplace_back(decoded<K>(values[i]), decoded<V>(values[i + 1]));
+    return out;
+  }
+  // Sets every pair, in one atomic step.
+  template <class Pairs>
+  void update(const Pairs& pairs) {
+    std::vector<std::string> args;
+    for (const auto& [k, v] : pairs) {
+      args.push_back(codec::encode(static_cast<const K&>(k)));
+      args.push_back(codec::encode(static_cast<const V&>(v)));
+    }
+    call(manager::Op::dict_update, std::move(args));
+  }
+  // Adds delta to the number at key (0 when absent), atomically; returns the
+  // new value. V must be an arithmetic type.
+  V add(const K& key, const V& delta) {
+    static_assert(std::is_arithmetic_v<V> && !std::is_same_v<V, bool>, "Dict::add needs a numeric value type");
+    return decoded<V>(call(manager::Op::dict_add, {codec::encode(key), codec::encode(delta)}).values.at(0));
+  }
+  void clear() { call(manager::Op::dict_clear); }
+};
+
+// A shared list, like a multiprocessing.Manager().list().
+template <class T>
+class List : public detail::SharedHandle {
+ public:
+  List() : SharedHandle({}, {}, type_name<List>()) {}
+  List(std::shared_ptr<ManagerLink> link, std::string name)
+      : SharedHandle(std::move(link), std::move(name), type_name<List>()) {}
+
+  void append(const T& value) { call(manager::Op::list_append, {codec::encode(value)}); }
+  void extend(const std::vector<T>& values) {
+    std::vector<std::string> args;
+    for (const auto& v : values) args.push_back(codec::encode(v));
+    call(manager::Op::list_extend, std::move(args));
+  }
+  // The item at index; throws ManagerError when out of range.
+  T at(std::size_t index) const {
+    auto r = call(manager::Op::list_get, {codec::encode(std::uint64_t{index})});
+    if (r.status == manager::Status::missing) throw ManagerError("list '" + name_ + "' index out of range");
+    return decoded<T>(r.values.at(0));
+  }
+  void set(std::size_t index, const T& value) {
+    auto r = call(manager::Op::list_set, {codec::encode(std::uint64_t{index}), codec::encode(value)});
+    if (r.status == manager::Status::missing) throw ManagerError("list '" + name_ + "' index out of range");
+  }
+  std::size_t size() const { return decoded<std::uint64_t>(call(manager::Op::list_size).values.at(0)); }
+  // A copy of every item, in order.
+  std::vector<T> items() const {
+    std::vector<T> out;
+    for (const auto& v : call(manager::Op::list_items).values) out.push_back(decoded<T>(v));
+    return out;
+  }
+};
+
+// Settings of a queue, used when it is first created.
+struct QueueOptions {
+  std::uint64_t capacity = 0;  // 0 = unbounded; put() blocks while full
+};
+
+// A FIFO queue shared by processes, like multiprocessing.JoinableQueue.
+template <class T>
+class Queue : public detail::SharedHandle {
+ public:
+  Queue() : SharedHandle({}, {}, type_name<Queue>()) {}
+  Queue(std::shared_ptr<ManagerLink> link, std::string name, QueueOptions options = {})
+      : SharedHandle(std::move(link), std::move(name), type_name<Queue>()), capacity_(options.capacity) {}
+
+  // Blocks while the queue is full.
+  void put(const T& value) { call(manager::Op::queue_put, {codec::encode(value)}, -1, capacity_); }
+  // Waits at most timeout for room; false when the queue stayed full.
+  template <class Rep, class Period>
+  bool put(const T& value, std::chrono::duration<Rep, Period> timeout) {
+    return call(manager::Op::queue_put, {codec::encode(value)}, detail::to_ms(timeout), capacity_).status ==
+           manager::Status::ok;
+  }
+  // Blocks until an item arrives.
+  T get() { return decoded<T>(call(manager::Op::queue_get, {}, -1, capacity_).values.at(0)); }
+  // Waits at most timeout; nullopt when the queue stayed empty (Python raises queue.Empty).
+  template <class Rep, class Period>
+  std::optional<T> get(std::chrono::duration<Rep, Period> timeout) {
+    auto r = call(manager::Op::queue_get, {}, detail::to_ms(timeout), capacity_);
+    if (r.status != manager::Status::ok) return std::nullopt;
+    return decoded<T>(r.values.at(0));
+  }
+  // An item if one is there now.
+  std::optional<T> get_nowait() { return get(std::chrono::milliseconds(0)); }
+  std::size_t size() const { return decoded<std::uint64_t>(call(manager::Op::queue_size, {}, -1, capacity_).values.at(0)); }
+  bool empty() const { return size() == 0; }
+  // Marks one item taken with get() as processed (JoinableQueue).
+  void task_done() { call(manager::Op::queue_task_done, {}, -1, capacity_); }
+  // Blocks until every item put has been marked done.
+  void join() { call(manager::Op::queue_join, {}, -1, capacity_); }
+
+ private:
+  std::uint64_t capacity_ = 0;
+};
+
+// A lock shared by processes. A worker that dies holding it releases it.
+class Lock : public detail::SharedHandle {
+ public:
+  Lock() : SharedHandle({}, {}, "lock") {}
+  Lock(std::shared_ptr<ManagerLink> link, std::string name) : SharedHandle(std::move(link), std::move(name), "lock") {}
+
+  void acquire() { call(manager::Op::lock_acquire); }
+  // Waits at most timeout; false when the lock stayed taken.
+  template <class Rep, class Period>
+  bool acquire(std::chrono::duration<Rep, Period> timeout) {
+    return call(manager::Op::lock_acquire, {}, detail::to_ms(timeout)).status == manager::Status::ok;
+  }
+  // Throws ManagerError when the lock is not held.
+  void release() { call(manager::Op::lock_release); }
+  // BasicLockable, for std::lock_guard / std::scoped_lock.
+  void lock() { acquire(); }
+  void unlock() { release(); }
+};
+
+// An event shared by processes, like multiprocessing.Event.
+class Event : public detail::SharedHandle {
+ public:
+  Event() : SharedHandle({}, {}, "event") {}
+  Event(std::shared_ptr<ManagerLink> link, std::string name) : SharedHandle(std::move(link), std::move(name), "event") {}
+
+  void set() { call(manager::Op::event_set); }
+  void clear() { call(manager::Op::event_clear); }
+  bool is_set() const { return call(manager::Op::event_is_set).status == manager::Status::ok; }
+  // Blocks until the event is set.
+  void wait() { call(manager::Op::event_wait); }
+  // Waits at most timeout; true when the event is set.
+  template <class Rep, class Period>
+  bool wait(std::chrono::duration<Rep, Period> timeout) {
+    return call(manager::Op::event_wait, {}, detail::to_ms(timeout)).status == manager::Status::ok;
+  }
+};
+
+}  // namespace ferry

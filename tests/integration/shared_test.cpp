@@ -1,0 +1,206 @@
+// Shared state across processes: the tutorials' Manager dict and list,
+// Queue, Lock and Event examples give Python's answers, and counters raised
+// from many workers end exact.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <ferry/ferry.hpp>
+
+using namespace std::chrono_literals;
+using I64 = std::int64_t;
+
+TEST_CASE("how-to: three processes fill a Manager dict", "[shared][seeds]") {
+  ferry::Engine engine;
+  ferry::Plugin shared = engine.load("shared");
+  auto d = engine.dict<std::string, I64>("shared_dict");
+  std::vector<ferry::Process> procs;
+  for (I64 i = 0; i < 3; ++i) procs.emplace_back(shared, "update_dict", d, "key" + std::to_string(i), i * 10);
+  for (auto& p : procs) p.start();
+  for (auto& p : procs) {
+    p.join();
+    REQUIRE(p.exitcode() == 0);
+  }
+  // Python prints {'key0': 0, 'key1': 10, 'key2': 20}; the processes race, so
+  // compare as a set of pairs, as dict equality does.
+  auto items = d.items();
+  std::sort(items.begin(), items.end());
+  CHECK(items == std::vector<std::pair<std::string, I64>>{{"key0", 0}, {"key1", 10}, {"key2", 20}});
+}
+
+TEST_CASE("how-to: a child appends 100 to a Manager list", "[shared][seeds]") {
+  ferry::Engine engine;
+  auto lst = engine.list<I64>("my_list");
+  lst.extend({1, 2, 3});
+  ferry::Process p(engine.load("shared"), "append_item", lst, I64{100});
+  p.start();
+  p.join();
+  CHECK(p.exitcode() == 0);
+  CHECK(lst.items() == std::vector<I64>{1, 2, 3, 100});
+}
+
+TEST_CASE("golinuxcloud: three processes append to a Manager list", "[shared][seeds]") {
+  ferry::Engine engine;
+  auto lst = engine.list<I64>("shared");
+  ferry::Pool pool(engine.load("shared"), {.workers = 3});
+  pool.starmap<void>("append_item", std::vector<std::tuple<ferry::List<I64>, I64>>{{lst, 0}, {lst, 1}, {lst, 2}});
+  auto items = lst.items();
+  std::sort(items.begin(), items.end());
+  CHECK(items == std::vector<I64>{0, 1, 2});
+}
+
+TEST_CASE("how-to: a producer puts three messages, read back in order", "[shared][seeds]") {
+  ferry::Engine engine;
+  auto q = engine.queue<std::string>("q");
+  ferry::Process p(engine.load("shared"), "producer", q);
+  p.start();
+  p.join();
+  std::vector<std::string> got;
+  while (!q.empty()) got.push_back(q.get());
+  CHECK(got == std::vector<std::string>{"Hello", "from", "another process"});
+}
+
+TEST_CASE("golinuxcloud: four workers put squares on a queue", "[shared][seeds]") {
+  ferry::Engine engine;
+  auto q = engine.queue<I64>("results");
+  ferry::Plugin shared = engine.load("shared");
+  std::vector<ferry::Process> procs;
+  for (I64 i = 0; i < 4; ++i) procs.emplace_back(shared, "put_square", i, q);
+  for (auto& p : procs) p.start();
+  for (auto& p : procs) p.join();
+  std::vector<I64> results;
+  for (int i = 0; i < 4; ++i) results.push_back(q.get());
+  std::sort(results.begin(), results.end());
+  CHECK(results == std::vector<I64>{0, 1, 4, 9});
+}
+
+TEST_CASE("how-to: Lock and Event: both workers wait for the event", "[shared][seeds]") {
+  ferry::Engine engine;
+  auto lock = engine.lock("lock");
+  auto event = engine.event("event");
+  ferry::Plugin shared = engine.load("shared");
+  std::vector<ferry::Process> procs;
+  for (I64 i = 0; i < 2; ++i) procs.emplace_back(shared, "lock_then_wait", lock, event, i);
+  for (auto& p : procs) p.start();
+  // Until the event is set, neither worker can finish.
+  for (auto& p : procs) CHECK_FALSE(p.join(100ms));
+  event.set();
+  for (auto& p : procs) {
+    CHECK(p.join(10s));
+    CHECK(p.exitcode() == 0);
+  }
+  CHECK(lock.acquire(0ms));  // both released it
+  lock.release();
+}
+
+TEST_CASE("queues: bounded put, timed get, task_done and join", "[shared]") {
+  ferry::Engine engine;
+  auto q = engine.queue<I64>("bounded", {.capacity = 2});
+  CHECK(q.put(1, 0ms));
+  CHECK(q.put(2, 0ms));
+  CHECK_FALSE(q.put(3, 10ms));  // full
+  CHECK(q.size() == 2);
+  CHECK(q.get() == 1);
+  CHECK(q.get(0ms) == std::optional<I64>(2));
+  CHECK_FALSE(q.get(10ms).has_value());  // empty
+  q.task_done();
+  q.task_done();
+  q.join();  // every item marked done
+  CHECK_THROWS_AS(q.task_done(), ferry::ManagerError);
+}
+
+TEST_CASE("JoinableQueue: workers drain jobs, the host joins", "[shared]") {
+  ferry::Engine engine;
+  auto jobs = engine.queue<I64>("jobs");
+  auto results = engine.queue<I64>("results");
+  for (I64 i = 1; i <= 20; ++i) jobs.put(i);
+  ferry::Pool pool(engine.load("shared"), {.workers = 2});
+  auto a = pool.apply_async<I64>("drain_jobs");
+  auto b = pool.apply_async<I64>("drain_jobs");
+  jobs.join();
+  CHECK(a.get() + b.get() == 20);
+  I64 sum = 0;
+  while (auto r = results.get_nowait()) sum += *r;
+  CHECK(sum == 2870);  // 1^2 + ... + 20^2
+}
+
+TEST_CASE("dict operations: get, setdefault, pop, contains, keys, update, add", "[shared]") {
+  ferry::Engine engine;
+  auto d = engine.dict<std::string, I64>("d");
+  CHECK_FALSE(d.get("a").has_value());
+  d.set("a", 1);
+  CHECK(d.setdefault("a", 5) == 1);
+  CHECK(d.setdefault("b", 5) == 5);
+  CHECK(d.contains("b"));
+  CHECK(d.keys() == std::vector<std::string>{"a", "b"});
+  d.update(std::vector<std::pair<std::string, I64>>{{"c", 3}, {"a", 10}});
+  CHECK(d.at("a") == 10);
+  CHECK(d.add("a", 5) == 15);
+  CHECK(d.add("new", 2) == 2);
+  CHECK(d.pop("b") == std::optional<I64>(5));
+  CHECK_FALSE(d.pop("b").has_value());
+  CHECK(d.keys() == std::vector<std::string>{"a", "c", "new"});
+  CHECK(d.size() == 3);
+  CHECK_THROWS_AS(d.at("zzz"), ferry::ManagerError);
+  d.clear();
+  CHECK(d.size() == 0);
+}
+
+TEST_CASE("a name used with other types is refused", "[shared]") {
+  ferry::Engine engine;
+  engine.dict<std::string, I64>("x").set("k", 1);
+  CHECK_THROWS_WITH((engine.dict<std::string, double>("x").get("k")),
+                    Catch::Contains("dict<str,i64>") && Catch::Contains("dict<str,f64>"));
+  CHECK_THROWS_AS(engine.queue<I64>("x").size(), ferry::ManagerError);
+}
+
+TEST_CASE("a handle used after its engine is gone says so", "[shared]") {
+  std::optional<ferry::Dict<std::string, I64>> d;
+  {
+    ferry::Engine engine;
+    d = engine.dict<std::string, I64>("late");
+    d->set("a", 1);
+  }
+  CHECK_THROWS_WITH(d->get("a"), Catch::Contains("engine") && Catch::Contains("gone"));
+}
+
+TEST_CASE("tasks reach shared objects by name through Context", "[shared]") {
+  ferry::Engine engine;
+  ferry::Pool pool(engine.load("shared"), {.workers = 2});
+  const std::vector<std::string> lines = {"a b c", "b c", "c"};
+  CHECK(pool.map<I64>("count_words", lines) == std::vector<I64>{3, 2, 1});
+  auto counts = engine.dict<std::string, I64>("word_counts");
+  CHECK(counts.items() == std::vector<std::pair<std::string, I64>>{{"a", 1}, {"b", 2}, {"c", 3}});
+}
+
+TEST_CASE("stress: 4 workers raise one counter 10,000 times each", "[shared][stress]") {
+  ferry::Engine engine;
+  auto counts = engine.dict<std::string, I64>("counters");
+  auto lock = engine.lock("counter_lock");
+  ferry::Pool pool(engine.load("shared"), {.workers = 4});
+  std::vector<std::tuple<ferry::Dict<std::string, I64>, std::string, I64>> atomic_jobs(4, {counts, "atomic", 10000});
+  pool.starmap<void>("add_many", atomic_jobs, {.chunksize = 1});
+  CHECK(counts.at("atomic") == 40000);
+
+  std::vector<std::tuple<ferry::Dict<std::string, I64>, ferry::Lock, std::string, I64>> locked_jobs(
+      4, {counts, lock, "locked", 10000});
+  pool.starmap<void>("locked_add_many", locked_jobs, {.chunksize = 1});
+  CHECK(counts.at("locked") == 40000);
+}
+
+TEST_CASE("a worker SIGKILLed while holding a lock does not deadlock the others", "[shared][faults]") {
+  ferry::Engine engine;
+  auto lock = engine.lock("held");
+  ferry::Pool pool(engine.load("shared"), {.workers = 2});
+  CHECK_THROWS_WITH(pool.apply<void>("die_holding", lock), Catch::Contains("SIGKILL"));
+  // The manager gave the dead worker's lock back.
+  CHECK(lock.acquire(10s));
+  lock.release();
+  auto counts = engine.dict<std::string, I64>("after");
+  pool.apply<void>("locked_add_many", counts, lock, std::string("k"), I64{100});
+  CHECK(counts.at("k") == 100);
+}
