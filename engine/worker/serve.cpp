@@ -8,7 +8,9 @@
 #include <mutex>
 
 #include <ferry/abi.h>
+#include <ferry/codec.hpp>
 #include <ferry/errors.hpp>
+#include <ferry/manager_protocol.hpp>
 
 #include "plugin/loader.hpp"
 #include "wire/frame.hpp"
@@ -45,6 +47,23 @@ std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_
     return 1;
   reply->write(reply->state, reinterpret_cast<const std::uint8_t*>(frame.payload.data()), frame.payload.size());
   return 0;
+}
+
+// Asks the manager for a shared memory segment; its descriptor comes back
+// attached to the reply.
+std::int32_t open_segment(void* state, std::uint64_t id, std::int32_t* fd) {
+  auto* s = static_cast<HostState*>(state);
+  if (!s->manager) return 1;
+  std::lock_guard lock(s->manager_mu);
+  manager::Request req;
+  req.op = manager::Op::segment_open;
+  req.args.push_back(codec::encode(id));
+  if (!s->manager->send(wire::FrameKind::manager_request, codec::encode(req))) return 1;
+  wire::Frame frame;
+  if (s->manager->receive(frame) != wire::ReceiveStatus::frame || frame.kind != wire::FrameKind::manager_reply)
+    return 1;
+  *fd = s->manager->take_fd();
+  return *fd >= 0 ? 0 : 1;
 }
 
 // Runs every item of a call; returns the reply.
@@ -107,7 +126,7 @@ int serve(const Options& options) {
   HostState state;
   state.channel = &channel;
   if (options.manager_fd >= 0) state.manager = std::make_unique<wire::Channel>(options.manager_fd);
-  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, &state, &send_log, &manager_call, {}};
+  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, &state, &send_log, &manager_call, &open_segment, {}};
   wire::Frame frame;
   for (;;) {
     switch (channel.receive(frame)) {

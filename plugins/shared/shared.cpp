@@ -83,6 +83,45 @@ std::int64_t drain_jobs(ferry::Context& ctx) {
   return handled;
 }
 
+// how-to: number.value += 100; arr[i] *= 2 for each element
+void update_shared(ferry::SharedValue<std::int32_t> number, ferry::SharedArray<std::int32_t> arr) {
+  number.add(100);
+  std::lock_guard guard(arr.get_lock());
+  for (auto& x : arr.span()) x *= 2;
+}
+
+// pool tutorial: with counter.get_lock(): counter.value += 1, iterations times
+void increment_counter(ferry::SharedValue<std::int32_t> counter, std::int64_t iterations) {
+  for (std::int64_t i = 0; i < iterations; ++i) {
+    std::lock_guard guard(counter.get_lock());
+    counter.unsynchronized() += 1;
+  }
+}
+
+// golinuxcloud: with lock: counter.value += 1, a thousand times, under a
+// separate shared Lock
+void bump(ferry::SharedValue<std::int32_t> counter, ferry::Lock lock) {
+  for (int i = 0; i < 1000; ++i) {
+    std::lock_guard guard(lock);
+    counter.set(counter.value() + 1);
+  }
+}
+
+// pool tutorial: results[result_idx] = sum(array[start:end])
+void sum_partition(ferry::SharedArray<std::int32_t> array, std::int64_t start, std::int64_t end,
+                   std::int64_t result_idx, ferry::SharedArray<std::int32_t> results) {
+  std::int32_t total = 0;
+  for (auto i = start; i < end; ++i) total += array.get(static_cast<std::size_t>(i));
+  std::lock_guard guard(results.get_lock());
+  results.span()[static_cast<std::size_t>(result_idx)] = total;
+}
+
+// Takes the shared value's lock and dies holding it.
+void die_holding_value(ferry::SharedValue<std::int64_t> value) {
+  value.get_lock().lock();
+  ::raise(SIGKILL);
+}
+
 }  // namespace
 
 FERRY_PLUGIN(shared, "1.0") {
@@ -95,5 +134,10 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("locked_add_many", locked_add_many, "adds 1 to counts[key] n times, get + set under lock")
       .task("die_holding", die_holding, "acquires lock and kills its own worker")
       .task("count_words", count_words, "counts a line's words into the dict word_counts")
-      .task("drain_jobs", drain_jobs, "squares queue jobs into queue results until jobs is empty");
+      .task("drain_jobs", drain_jobs, "squares queue jobs into queue results until jobs is empty")
+      .task("update_shared", update_shared, "adds 100 to number and doubles every element of arr")
+      .task("increment_counter", increment_counter, "adds 1 to counter, iterations times, under its lock")
+      .task("bump", bump, "adds 1 to counter a thousand times under a shared Lock")
+      .task("sum_partition", sum_partition, "results[result_idx] = sum(array[start:end])")
+      .task("die_holding_value", die_holding_value, "takes the value's lock and kills its own worker");
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <ferry/shared.hpp>
+#include <ferry/shared_memory.hpp>
 #include <ferry/task_info.hpp>
 
 namespace ferry {
@@ -96,10 +97,33 @@ class Engine {
   Lock lock(std::string name) const { return Lock(manager_link(), std::move(name)); }
   Event event(std::string name) const { return Event(manager_link(), std::move(name)); }
 
+  // A T in shared memory, mapped in every process that receives the handle
+  // (pass it as a task argument), as Python's multiprocessing.Value.
+  template <class T>
+  SharedValue<T> shared_value(const T& initial) const {
+    auto [id, segment] = new_segment(1, sizeof(T), type_name<T>());
+    *static_cast<T*>(segment->data()) = initial;
+    return SharedValue<T>(id, std::move(segment));
+  }
+  // An array of Ts in shared memory, as Python's multiprocessing.Array.
+  template <class T>
+  SharedArray<T> shared_array(const std::vector<T>& initial) const {
+    auto [id, segment] = new_segment(initial.size(), sizeof(T), type_name<T>());
+    std::copy(initial.begin(), initial.end(), static_cast<T*>(segment->data()));
+    return SharedArray<T>(id, std::move(segment));
+  }
+  // count zero-initialised Ts in shared memory.
+  template <class T>
+  SharedArray<T> shared_array(std::size_t count) const { return shared_array(std::vector<T>(count)); }
+
   // The host's connection to the manager, for handles made by hand.
   std::shared_ptr<ManagerLink> manager_link() const;
 
  private:
+  // A new segment registered with the manager: its id and this process's mapping.
+  std::pair<std::uint64_t, std::shared_ptr<detail::Segment>> new_segment(std::uint64_t count, std::uint64_t elem_size,
+                                                                         const std::string& type) const;
+
   std::shared_ptr<detail::EngineCore> core_;
 };
 

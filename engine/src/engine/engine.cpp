@@ -1,5 +1,6 @@
 #include <ferry/engine.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -69,6 +70,12 @@ class LocalLink : public ManagerLink {
     if (!store) throw ManagerError("the engine that held shared object '" + request.name + "' is gone");
     return store->handle(request, 0);
   }
+  int open_segment(std::uint64_t id) override {
+    auto store = store_.lock();
+    const int fd = store ? store->segment_fd(id) : -1;
+    if (fd < 0) throw ManagerError("shared memory segment " + std::to_string(id) + " is gone with its engine");
+    return ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  }
 
  private:
   std::weak_ptr<manager::Store> store_;
@@ -77,6 +84,14 @@ class LocalLink : public ManagerLink {
 
 std::shared_ptr<ManagerLink> Engine::manager_link() const {
   return std::make_shared<LocalLink>(core_->manager.store_ptr());
+}
+
+std::pair<std::uint64_t, std::shared_ptr<detail::Segment>> Engine::new_segment(std::uint64_t count,
+                                                                              std::uint64_t elem_size,
+                                                                              const std::string& type) const {
+  auto [fd, segment] = detail::create_segment(count, elem_size, type);
+  auto store = core_->manager.store_ptr().lock();
+  return {store->add_segment(fd), std::move(segment)};
 }
 
 std::vector<std::string> Engine::plugin_search_path() const { return plugin::search_path(core_->options.plugin_path); }

@@ -81,14 +81,22 @@ void Server::serve(Session& s) {
   wire::Frame frame;
   while (channel.receive(frame) == wire::ReceiveStatus::frame && frame.kind == wire::FrameKind::manager_request) {
     Reply reply;
+    int attach = -1;
     try {
       Request request;
       codec::decode(frame.payload, request);
-      reply = store_->handle(request, s.client);
+      if (request.op == Op::segment_open) {
+        std::uint64_t id = 0;
+        codec::decode(request.args.at(0), id);
+        attach = store_->segment_fd(id);
+        reply.status = attach >= 0 ? Status::ok : Status::missing;
+      } else {
+        reply = store_->handle(request, s.client);
+      }
     } catch (const std::exception& e) {
       reply = Reply{Status::error, {}, std::string("malformed manager request: ") + e.what()};
     }
-    if (!channel.send(wire::FrameKind::manager_reply, codec::encode(reply))) break;
+    if (!channel.send(wire::FrameKind::manager_reply, codec::encode(reply), attach)) break;
   }
   // The worker is gone or broke the protocol: give back what it held.
   store_->release_client(s.client);

@@ -1,5 +1,7 @@
 #include "manager/store.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 
 #include <ferry/codec.hpp>
@@ -269,6 +271,23 @@ void Store::release_client(ClientId client) {
       if (auto* l = std::get_if<LockData>(&o.data); l && l->locked && l->owner == client) l->locked = false;
   }
   changed_.notify_all();
+}
+
+Store::~Store() {
+  for (auto& [id, fd] : segments_) ::close(fd);
+}
+
+std::uint64_t Store::add_segment(int fd) {
+  std::lock_guard lock(mu_);
+  const auto id = next_segment_++;
+  segments_.emplace(id, fd);
+  return id;
+}
+
+int Store::segment_fd(std::uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = segments_.find(id);
+  return it == segments_.end() ? -1 : it->second;
 }
 
 void Store::shut_down() {

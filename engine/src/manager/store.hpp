@@ -38,6 +38,16 @@ class Store {
   // calls fail.
   void shut_down();
 
+  // Takes ownership of a shared memory segment's descriptor; returns its id.
+  std::uint64_t add_segment(int fd);
+  // The descriptor of segment id (still owned by the store), or -1.
+  int segment_fd(std::uint64_t id);
+
+  Store() = default;
+  ~Store();  // closes the segments' descriptors
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
  private:
   struct DictData {
     std::vector<std::pair<std::string, std::string>> entries;  // insertion order
@@ -81,6 +91,8 @@ class Store {
   std::map<std::string, Object> objects_;  // guarded by mu_
   std::set<ClientId> dead_;                // guarded by mu_
   bool shut_down_ = false;                 // guarded by mu_
+  std::map<std::uint64_t, int> segments_;  // id -> memfd; guarded by mu_
+  std::uint64_t next_segment_ = 1;         // guarded by mu_
 };
 
 }  // namespace ferry::manager

@@ -15,14 +15,24 @@ bool is_known_kind(std::uint8_t kind) {
 
 Channel::Channel(int fd, std::uint32_t max_frame) : fd_(fd), max_frame_(max_frame) {}
 
-Channel::~Channel() { close(); }
+Channel::~Channel() {
+  close();
+  for (int fd : fds_) ::close(fd);
+}
+
+int Channel::take_fd() {
+  if (fds_.empty()) return -1;
+  const int fd = fds_.front();
+  fds_.pop_front();
+  return fd;
+}
 
 void Channel::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
-bool Channel::send(FrameKind kind, std::string_view payload) {
+bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
   if (fd_ < 0) {
     error_ = "channel closed";
     return false;
@@ -38,7 +48,36 @@ bool Channel::send(FrameKind kind, std::string_view payload) {
   // Two writes, no copy of a possibly large payload. MSG_NOSIGNAL: a dead
   // peer must give EPIPE here, never SIGPIPE to the whole host.
   const std::string_view parts[2] = {std::string_view(header, sizeof header), payload};
+  if (attach >= 0) {
+    // The descriptor rides on the first byte of the header.
+    char byte = header[0];
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &attach, sizeof(int));
+    ssize_t w;
+    do {
+      w = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    } while (w < 0 && errno == EINTR);
+    if (w != 1) {
+      error_ = std::string("write failed: ") + std::strerror(errno);
+      return false;
+    }
+  }
+  bool first = attach >= 0;
   for (auto part : parts) {
+    if (first) {
+      part.remove_prefix(1);
+      first = false;
+    }
     while (!part.empty()) {
       const ssize_t w = ::send(fd_, part.data(), part.size(), MSG_NOSIGNAL);
       if (w < 0) {
@@ -84,10 +123,27 @@ bool Channel::fill(bool dont_wait) {
   const std::size_t old = buffer_.size();
   const std::size_t chunk = 1 << 16;
   buffer_.resize(old + chunk);
+  // recvmsg, so descriptors sent with SCM_RIGHTS are kept, not dropped.
+  iovec iov{buffer_.data() + old, chunk};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
   ssize_t r;
   do {
-    r = ::recv(fd_, buffer_.data() + old, chunk, dont_wait ? MSG_DONTWAIT : 0);
+    r = ::recvmsg(fd_, &msg, MSG_CMSG_CLOEXEC | (dont_wait ? MSG_DONTWAIT : 0));
   } while (r < 0 && errno == EINTR);
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); r > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (std::size_t i = 0; i < n; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      fds_.push_back(fd);
+    }
+  }
   buffer_.resize(old + (r > 0 ? static_cast<std::size_t>(r) : 0));
   // A peer that died with our bytes unread resets the connection: that is
   // its death, not a protocol error.

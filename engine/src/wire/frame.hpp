@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,7 +48,13 @@ class Channel {
   int fd() const { return fd_; }
 
   // Writes one whole frame; false (and error() set) when the peer is gone.
-  bool send(FrameKind kind, std::string_view payload);
+  // A descriptor given as attach travels with it (SCM_RIGHTS); the caller
+  // keeps its own.
+  bool send(FrameKind kind, std::string_view payload, int attach = -1);
+
+  // The oldest descriptor that arrived with received bytes (CLOEXEC, owned
+  // by the caller), or -1.
+  int take_fd();
 
   // Waits for one whole frame. Returns early with `woken` when wake_fd becomes
   // readable, with `peer_exited` when exit_fd (a pidfd) becomes readable and
@@ -69,6 +76,7 @@ class Channel {
   int fd_;
   std::uint32_t max_frame_;
   std::string buffer_;
+  std::deque<int> fds_;  // received with SCM_RIGHTS, not yet taken
   std::size_t consumed_ = 0;
   bool eof_ = false;
   std::string error_;

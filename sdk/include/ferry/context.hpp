@@ -9,6 +9,7 @@
 
 #include <ferry/abi.h>
 #include <ferry/shared.hpp>
+#include <ferry/shared_memory.hpp>
 
 namespace ferry {
 
@@ -37,6 +38,16 @@ class HostManagerLink : public ManagerLink {
     manager::Reply reply;
     codec::decode(out, reply);
     return reply;
+  }
+  int open_segment(std::uint64_t id) override {
+    const bool has_entry = host_ &&
+                           host_->struct_size >= offsetof(ferry_host_v1, open_segment) + sizeof(host_->open_segment) &&
+                           host_->open_segment != nullptr;
+    if (!has_entry) throw ManagerError("this worker cannot open shared memory");
+    std::int32_t fd = -1;
+    if (host_->open_segment(host_->state, id, &fd) != 0 || fd < 0)
+      throw ManagerError("shared memory segment " + std::to_string(id) + " is not available (its engine is gone?)");
+    return fd;
   }
 
  private:

@@ -121,7 +121,7 @@ void decode_params(const ferry_call_v1* call, Params& p) {
 
 template <class... P>
 constexpr bool has_handle_param(std::tuple<P...>*) {
-  return (std::is_base_of_v<SharedHandle, P> || ...);
+  return (std::is_base_of_v<BindsToLink, P> || ...);
 }
 
 template <class R, class Inv, class F>

@@ -59,6 +59,9 @@ class ManagerLink {
   virtual ~ManagerLink() = default;
   // Performs one request; throws ferry::ManagerError when the manager is gone.
   virtual manager::Reply call(const manager::Request& request) = 0;
+  // A new descriptor, owned by the caller, for shared memory segment id;
+  // throws ferry::ManagerError when there is none.
+  virtual int open_segment(std::uint64_t id) = 0;
 };
 
 namespace detail {
@@ -75,8 +78,11 @@ std::int64_t to_ms(D d) {
   return std::chrono::ceil<std::chrono::milliseconds>(d).count();
 }
 
+// Marks handle types whose decoding binds them to current_link().
+struct BindsToLink {};
+
 // Common part of every handle: a name, a signature and a link.
-class SharedHandle {
+class SharedHandle : public BindsToLink {
  public:
   SharedHandle() = default;
   SharedHandle(std::shared_ptr<ManagerLink> link, std::string name, std::string type)
