@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
-# Runs ferry-bench and the Python multiprocessing baseline, prints their JSON
-# lines, then a side-by-side table (ratio < 1: ferry is faster).
+# Runs ferry's benchmarks and their Python multiprocessing baselines, prints
+# their JSON lines, then one side-by-side table:
+#   ferry-bench         vs python_baseline.py         Pool / Process overheads
+#   ferry-shared-bench  vs python_shared_baseline.py  Manager dict, Queue, Value
 #   bench/run.sh [BUILD_DIR]    default BUILD_DIR: build (configured with FERRY_BUILD_BENCH=ON)
-# Both sides use 2 workers; run it on an otherwise idle machine.
+# Both sides use 2 workers (pool) or one worker process (shared state); run it
+# on an otherwise idle machine. It takes about two minutes, mostly Python's
+# Manager dict.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
-bench=$build/bin/ferry-bench
-if [[ ! -x $bench ]]; then
-  echo "run.sh: $bench not found; configure with -DFERRY_BUILD_BENCH=ON and build target ferry-bench" >&2
-  exit 2
-fi
+for exe in ferry-bench ferry-shared-bench; do
+  if [[ ! -x $build/bin/$exe ]]; then
+    echo "run.sh: $build/bin/$exe not found; configure with -DFERRY_BUILD_BENCH=ON and build target $exe" >&2
+    exit 2
+  fi
+done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "running $bench ..." >&2
-"$bench" >"$tmp/ferry.jsonl"
+echo "running $build/bin/ferry-bench ..." >&2
+"$build/bin/ferry-bench" >"$tmp/ferry.jsonl"
 echo "running python_baseline.py ($(python3 --version 2>&1)) ..." >&2
 python3 "$here/python_baseline.py" >"$tmp/python.jsonl"
+echo "running $build/bin/ferry-shared-bench ..." >&2
+"$build/bin/ferry-shared-bench" >>"$tmp/ferry.jsonl"
+echo "running python_shared_baseline.py ..." >&2
+python3 "$here/python_shared_baseline.py" >>"$tmp/python.jsonl"
 
 cat "$tmp/ferry.jsonl" "$tmp/python.jsonl"
 echo
@@ -31,10 +40,17 @@ def load(path):
         return {r["bench"]: r for r in map(json.loads, f)}
 
 ferry, python = load(sys.argv[1]), load(sys.argv[2])
-rows = [("pool_map", "total_ms"), ("pool_map", "ns_per_item"),
-        ("apply_async", "median_us"), ("process", "median_ms")]
-print(f"{'measurement':<26}{'ferry':>12}{'python':>12}{'ferry/python':>14}")
-for bench, key in rows:
+# (bench, key, higher is better): times are lower-better, rates higher-better.
+rows = [("pool_map", "total_ms", False), ("pool_map", "ns_per_item", False),
+        ("apply_async", "median_us", False), ("process", "median_ms", False),
+        ("dict_host", "ops_per_s", True), ("dict_worker", "ops_per_s", True),
+        ("queue_small", "ops_per_s", True), ("queue_large", "mb_per_s", True),
+        ("shared_value", "ops_per_s", True)]
+# ferry/python is the plain ratio; "ferry faster" turns it into a speed-up
+# (> 1: ferry is faster) whichever way the measurement goes.
+print(f"{'measurement':<26}{'ferry':>14}{'python':>14}{'ferry/python':>14}{'ferry faster':>14}")
+for bench, key, higher in rows:
     a, b = ferry[bench][key], python[bench][key]
-    print(f"{bench + ' ' + key:<26}{a:>12.1f}{b:>12.1f}{a / b:>13.2f}x")
+    speedup = a / b if higher else b / a
+    print(f"{bench + ' ' + key:<26}{a:>14.1f}{b:>14.1f}{a / b:>13.2f}x{speedup:>13.2f}x")
 PY
