@@ -51,12 +51,12 @@ std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_
 
 // Asks the manager for a shared memory segment; its descriptor comes back
 // attached to the reply.
-std::int32_t open_segment(void* state, std::uint64_t id, std::int32_t* fd) {
+std::int32_t open_descriptor(void* state, std::uint64_t id, std::int32_t* fd) {
   auto* s = static_cast<HostState*>(state);
   if (!s->manager) return 1;
   std::lock_guard lock(s->manager_mu);
   manager::Request req;
-  req.op = manager::Op::segment_open;
+  req.op = manager::Op::descriptor_open;
   req.args.push_back(codec::encode(id));
   if (!s->manager->send(wire::FrameKind::manager_request, codec::encode(req))) return 1;
   wire::Frame frame;
@@ -126,7 +126,7 @@ int serve(const Options& options) {
   HostState state;
   state.channel = &channel;
   if (options.manager_fd >= 0) state.manager = std::make_unique<wire::Channel>(options.manager_fd);
-  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, &state, &send_log, &manager_call, &open_segment, {}};
+  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, &state, &send_log, &manager_call, &open_descriptor, {}};
   wire::Frame frame;
   for (;;) {
     switch (channel.receive(frame)) {

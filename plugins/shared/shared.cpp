@@ -164,6 +164,18 @@ std::int64_t timed_increment_counter(ferry::SharedValue<std::int32_t> counter, s
   return elapsed_ns(start);
 }
 
+// Answers every message on conn with its reply until it receives "bye".
+std::int64_t pipe_echo(ferry::Connection<std::string> conn) {
+  std::int64_t n = 0;
+  for (std::string m = conn.recv(); m != "bye"; m = conn.recv(), ++n) conn.send("echo: " + m);
+  return n;
+}
+
+// Sends 0 .. n-1 on a one-way pipe's sending end.
+void pipe_count(ferry::Connection<std::int64_t> out, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) out.send(i);
+}
+
 }  // namespace
 
 FERRY_PLUGIN(shared, "1.0") {
@@ -184,5 +196,7 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("die_holding_value", die_holding_value, "takes the value's lock and kills its own worker")
       .task("dict_ops", dict_ops, "bench: n set + get pairs on d, checked; returns ns")
       .task("queue_produce", queue_produce, "bench: puts n strings of size bytes, each starting with its index")
-      .task("timed_increment_counter", timed_increment_counter, "bench: increment_counter, returns ns");
+      .task("timed_increment_counter", timed_increment_counter, "bench: increment_counter, returns ns")
+      .task("pipe_echo", pipe_echo, "answers each message on conn with 'echo: ' + message until 'bye'")
+      .task("pipe_count", pipe_count, "sends 0 .. n-1 on out");
 }

@@ -270,3 +270,32 @@ TEST_CASE("a worker dying with a shared value's lock held does not leave it lock
   // The robust mutex hands the lock over to the next taker.
   CHECK(value.add(1) == 8);
 }
+
+TEST_CASE("a duplex pipe between the host and a process", "[shared][pipe]") {
+  ferry::Engine engine;
+  auto [parent, child] = engine.pipe<std::string>();
+  ferry::Process p(engine.load("shared"), "pipe_echo", child);
+  p.start();
+  parent.send("hello");
+  CHECK(parent.recv() == "echo: hello");
+  parent.send("world");
+  CHECK(parent.poll(std::chrono::seconds(10)));
+  CHECK(parent.recv() == "echo: world");
+  parent.send("bye");
+  p.join();
+  CHECK(p.result<I64>() == 2);
+}
+
+TEST_CASE("a one-way pipe: the child sends, the host receives", "[shared][pipe]") {
+  ferry::Engine engine;
+  auto [receiver, sender] = engine.pipe<I64>(false);
+  CHECK_THROWS_AS(receiver.send(1), ferry::ManagerError);
+  ferry::Process p(engine.load("shared"), "pipe_count", sender, I64{1000});
+  p.start();
+  I64 sum = 0;
+  for (int i = 0; i < 1000; ++i) sum += receiver.recv();
+  p.join();
+  CHECK(p.exitcode() == 0);
+  CHECK(sum == 499500);
+  CHECK_FALSE(receiver.poll());
+}

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include <ferry/pipe.hpp>
 #include <ferry/shared.hpp>
 #include <ferry/shared_memory.hpp>
 #include <ferry/task_info.hpp>
@@ -116,6 +117,17 @@ class Engine {
   template <class T>
   SharedArray<T> shared_array(std::size_t count) const { return shared_array(std::vector<T>(count)); }
 
+  // The two ends of a new pipe, as Python's multiprocessing.Pipe(duplex):
+  // duplex ends both send and receive; otherwise the first only receives and
+  // the second only sends. Pass an end to a task as an argument. Both ends
+  // stay open in the engine until it is destroyed, so a peer's death shows
+  // as silence (use poll with a timeout), not as end of stream.
+  template <class T>
+  std::pair<Connection<T>, Connection<T>> pipe(bool duplex = true) const {
+    auto [a, b] = new_socket_pair();
+    return {Connection<T>(manager_link(), a, true, duplex), Connection<T>(manager_link(), b, duplex, true)};
+  }
+
   // The host's connection to the manager, for handles made by hand.
   std::shared_ptr<ManagerLink> manager_link() const;
 
@@ -123,6 +135,9 @@ class Engine {
   // A new segment registered with the manager: its id and this process's mapping.
   std::pair<std::uint64_t, std::shared_ptr<detail::Segment>> new_segment(std::uint64_t count, std::uint64_t elem_size,
                                                                          const std::string& type) const;
+
+  // A socketpair whose ends the manager shares by id.
+  std::pair<std::uint64_t, std::uint64_t> new_socket_pair() const;
 
   std::shared_ptr<detail::EngineCore> core_;
 };

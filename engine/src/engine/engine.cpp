@@ -1,9 +1,12 @@
 #include <ferry/engine.hpp>
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <ferry/errors.hpp>
 
@@ -70,9 +73,9 @@ class LocalLink : public ManagerLink {
     if (!store) throw ManagerError("the engine that held shared object '" + request.name + "' is gone");
     return store->handle(request, 0);
   }
-  int open_segment(std::uint64_t id) override {
+  int open_descriptor(std::uint64_t id) override {
     auto store = store_.lock();
-    const int fd = store ? store->segment_fd(id) : -1;
+    const int fd = store ? store->descriptor_fd(id) : -1;
     if (fd < 0) throw ManagerError("shared memory segment " + std::to_string(id) + " is gone with its engine");
     return ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   }
@@ -91,7 +94,15 @@ std::pair<std::uint64_t, std::shared_ptr<detail::Segment>> Engine::new_segment(s
                                                                               const std::string& type) const {
   auto [fd, segment] = detail::create_segment(count, elem_size, type);
   auto store = core_->manager.store_ptr().lock();
-  return {store->add_segment(fd), std::move(segment)};
+  return {store->add_descriptor(fd), std::move(segment)};
+}
+
+std::pair<std::uint64_t, std::uint64_t> Engine::new_socket_pair() const {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    throw ManagerError(std::string("cannot create a pipe: ") + std::strerror(errno));
+  auto store = core_->manager.store_ptr().lock();
+  return {store->add_descriptor(fds[0]), store->add_descriptor(fds[1])};
 }
 
 std::vector<std::string> Engine::plugin_search_path() const { return plugin::search_path(core_->options.plugin_path); }

@@ -85,10 +85,10 @@ void Server::serve(Session& s) {
     try {
       Request request;
       codec::decode(frame.payload, request);
-      if (request.op == Op::segment_open) {
+      if (request.op == Op::descriptor_open) {
         std::uint64_t id = 0;
         codec::decode(request.args.at(0), id);
-        attach = store_->segment_fd(id);
+        attach = store_->descriptor_fd(id);
         reply.status = attach >= 0 ? Status::ok : Status::missing;
       } else {
         reply = store_->handle(request, s.client);

@@ -277,14 +277,14 @@ Store::~Store() {
   for (auto& [id, fd] : segments_) ::close(fd);
 }
 
-std::uint64_t Store::add_segment(int fd) {
+std::uint64_t Store::add_descriptor(int fd) {
   std::lock_guard lock(mu_);
   const auto id = next_segment_++;
   segments_.emplace(id, fd);
   return id;
 }
 
-int Store::segment_fd(std::uint64_t id) {
+int Store::descriptor_fd(std::uint64_t id) {
   std::lock_guard lock(mu_);
   auto it = segments_.find(id);
   return it == segments_.end() ? -1 : it->second;

@@ -39,9 +39,9 @@ class Store {
   void shut_down();
 
   // Takes ownership of a shared memory segment's descriptor; returns its id.
-  std::uint64_t add_segment(int fd);
+  std::uint64_t add_descriptor(int fd);
   // The descriptor of segment id (still owned by the store), or -1.
-  int segment_fd(std::uint64_t id);
+  int descriptor_fd(std::uint64_t id);
 
   Store() = default;
   ~Store();  // closes the segments' descriptors

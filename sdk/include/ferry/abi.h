@@ -57,10 +57,11 @@ typedef struct ferry_host_v1 {
    * reply. Returns FERRY_OK, or nonzero when the manager cannot be reached.
    * May block (queue get, lock acquire, event wait). May be null. */
   int32_t (*manager)(void* state, const uint8_t* request, uint64_t size, ferry_sink_v1* reply);
-  /* Opens shared memory segment id (ferry::SharedValue, SharedArray): stores
-   * a new file descriptor, owned by the caller, in *fd. Returns FERRY_OK, or
-   * nonzero when there is no such segment or no manager. May be null. */
-  int32_t (*open_segment)(void* state, uint64_t id, int32_t* fd);
+  /* Opens descriptor id that the manager shares (the memory of a
+   * ferry::SharedValue or SharedArray, an end of a ferry pipe): stores a new
+   * file descriptor, owned by the caller, in *fd. Returns FERRY_OK, or
+   * nonzero when there is no such descriptor or no manager. May be null. */
+  int32_t (*open_descriptor)(void* state, uint64_t id, int32_t* fd);
   void* reserved[6];
 } ferry_host_v1;
 

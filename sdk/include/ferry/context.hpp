@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include <ferry/abi.h>
+#include <ferry/pipe.hpp>
 #include <ferry/shared.hpp>
 #include <ferry/shared_memory.hpp>
 
@@ -39,13 +40,13 @@ class HostManagerLink : public ManagerLink {
     codec::decode(out, reply);
     return reply;
   }
-  int open_segment(std::uint64_t id) override {
+  int open_descriptor(std::uint64_t id) override {
     const bool has_entry = host_ &&
-                           host_->struct_size >= offsetof(ferry_host_v1, open_segment) + sizeof(host_->open_segment) &&
-                           host_->open_segment != nullptr;
+                           host_->struct_size >= offsetof(ferry_host_v1, open_descriptor) + sizeof(host_->open_descriptor) &&
+                           host_->open_descriptor != nullptr;
     if (!has_entry) throw ManagerError("this worker cannot open shared memory");
     std::int32_t fd = -1;
-    if (host_->open_segment(host_->state, id, &fd) != 0 || fd < 0)
+    if (host_->open_descriptor(host_->state, id, &fd) != 0 || fd < 0)
       throw ManagerError("shared memory segment " + std::to_string(id) + " is not available (its engine is gone?)");
     return fd;
   }

@@ -43,7 +43,7 @@ enum class Op : std::uint8_t {
   event_clear,        // [] -> []
   event_is_set,       // [] -> [] ok when set | missing
   event_wait,         // [] -> [] | timeout
-  segment_open = 128,  // [u64 id] -> [] with the segment's fd attached | missing
+  descriptor_open = 128,  // [u64 id] -> [] with the segment's fd attached | missing
 };
 
 struct Request {

@@ -61,7 +61,7 @@ class ManagerLink {
   virtual manager::Reply call(const manager::Request& request) = 0;
   // A new descriptor, owned by the caller, for shared memory segment id;
   // throws ferry::ManagerError when there is none.
-  virtual int open_segment(std::uint64_t id) = 0;
+  virtual int open_descriptor(std::uint64_t id) = 0;
 };
 
 namespace detail {

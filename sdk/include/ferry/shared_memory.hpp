@@ -93,12 +93,12 @@ inline std::pair<int, std::shared_ptr<Segment>> create_segment(std::uint64_t cou
 }
 
 // Maps segment id of link into this process, once per process.
-inline std::shared_ptr<Segment> open_segment(ManagerLink& link, std::uint64_t id) {
+inline std::shared_ptr<Segment> open_descriptor(ManagerLink& link, std::uint64_t id) {
   static std::mutex mu;
   static std::map<std::uint64_t, std::weak_ptr<Segment>> cache;
   std::lock_guard lock(mu);
   if (auto s = cache[id].lock()) return s;
-  const int fd = link.open_segment(id);
+  const int fd = link.open_descriptor(id);
   std::shared_ptr<Segment> s;
   try {
     struct stat st {};
@@ -135,7 +135,7 @@ class SharedMemoryHandle : public BindsToLink {
     ar(id_);
     auto link = current_link();
     if (!link) throw ManagerError("shared memory arrived without a manager connection");
-    segment_ = open_segment(*link, id_);
+    segment_ = open_descriptor(*link, id_);
     const std::string want = type_name<T>();
     if (want != segment_->header().type || segment_->header().elem_size != sizeof(T))
       throw ManagerError("shared memory holds " + std::string(segment_->header().type) + ", not " + want);
