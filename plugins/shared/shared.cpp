@@ -3,6 +3,7 @@
 // Handles arrive as task arguments (Python's Process(args=(q,))) or come
 // from ferry::Context by name.
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -176,6 +177,13 @@ void pipe_count(ferry::Connection<std::int64_t> out, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) out.send(i);
 }
 
+// Puts its worker's pid on pids, then waits for go: a way to know a worker
+// is up and busy.
+void report_pid_and_wait(ferry::Queue<std::int64_t> pids, ferry::Event go) {
+  pids.put(::getpid());
+  go.wait();
+}
+
 }  // namespace
 
 FERRY_PLUGIN(shared, "1.0") {
@@ -198,5 +206,6 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("queue_produce", queue_produce, "bench: puts n strings of size bytes, each starting with its index")
       .task("timed_increment_counter", timed_increment_counter, "bench: increment_counter, returns ns")
       .task("pipe_echo", pipe_echo, "answers each message on conn with 'echo: ' + message until 'bye'")
-      .task("pipe_count", pipe_count, "sends 0 .. n-1 on out");
+      .task("pipe_count", pipe_count, "sends 0 .. n-1 on out")
+      .task("report_pid_and_wait", report_pid_and_wait, "puts its worker's pid on pids, then waits for go");
 }

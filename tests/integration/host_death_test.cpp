@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -47,6 +49,7 @@ std::vector<int> children_of(int parent) {
     const int pid = std::stoi(name);
     if (proc_stat(pid).ppid == parent && !gone(pid)) out.push_back(pid);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -66,15 +69,26 @@ TEST_CASE("SIGKILL of the host leaves no ferry-worker running", "[process]") {
   ::close(out[1]);
 
   FILE* from_host = ::fdopen(out[0], "r");
+  std::vector<int> workers;
+  bool ready = false;
   char line[64] = {};
-  const bool ready = std::fgets(line, sizeof line, from_host) && std::string(line) == "ready\n";
-  const std::vector<int> workers = children_of(host);
+  while (std::fgets(line, sizeof line, from_host)) {
+    if (std::string(line) == "ready\n") {
+      ready = true;
+      break;
+    }
+    workers.push_back(std::atoi(line));
+  }
+  // The workers are the host's own children, not strays.
+  const std::vector<int> children = children_of(host);
   ::kill(host, SIGKILL);
   int status = 0;
   ::waitpid(host, &status, 0);
   std::fclose(from_host);
 
   REQUIRE(ready);
+  std::sort(workers.begin(), workers.end());
+  CHECK(workers == children);
   REQUIRE(workers.size() == 2);
   // The kernel delivers the death signal at once; allow a bounded while.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -1,5 +1,5 @@
-// A host for host_death_test: starts a pool whose workers are busy with long
-// tasks, prints "ready", then waits to be killed.
+// A host for host_death_test: starts a pool whose two workers are both busy,
+// prints their pids and "ready", then waits to be killed.
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,11 +8,13 @@
 
 int main() {
   ferry::Engine engine;
-  ferry::Pool pool(engine.load("math"), {.workers = 2});
-  // Both workers have answered once: they are up.
-  pool.map<std::int64_t>("slow_square", std::vector<std::int64_t>{1, 2}, {.chunksize = 1});
-  auto c = pool.apply_async<void>("long_task");
-  auto d = pool.apply_async<void>("long_task");
+  ferry::Pool pool(engine.load("shared"), {.workers = 2});
+  auto pids = engine.queue<std::int64_t>("pids");
+  auto go = engine.event("go");  // never set
+  auto a = pool.apply_async<void>("report_pid_and_wait", pids, go);
+  auto b = pool.apply_async<void>("report_pid_and_wait", pids, go);
+  // Each worker reports once it runs its task, so both are up and busy.
+  for (int i = 0; i < 2; ++i) std::printf("%lld\n", static_cast<long long>(pids.get()));
   std::printf("ready\n");
   std::fflush(stdout);
   ::pause();  // until SIGKILL

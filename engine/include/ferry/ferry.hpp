@@ -1,5 +1,6 @@
 // The ferry embedding API in one include: Engine, Plugin, Pool, Process,
-// AsyncResult, errors and values.
+// AsyncResult, shared objects (Dict, List, Queue, Lock, Event, SharedValue,
+// SharedArray, pipes), errors, values and their JSON/YAML text forms.
 #pragma once
 
 #include <ferry/async_result.hpp>
@@ -10,3 +11,4 @@
 #include <ferry/result_stream.hpp>
 #include <ferry/task_info.hpp>
 #include <ferry/value.hpp>
+#include <ferry/value_text.hpp>

@@ -39,8 +39,9 @@ struct PoolOptions {
 
 // Options of one map / starmap / imap call.
 struct MapOptions {
-  // Items per frame sent to a worker; 0 picks Python's default,
-  // ceil(len / (4 * workers)).
+  // Items per frame sent to a worker; 0 picks Python's map default,
+  // ceil(len / (4 * workers)), for imap and imap_unordered too (where
+  // Python's default is 1, which costs a round trip per item).
   std::size_t chunksize = 0;
 };
 
@@ -49,7 +50,10 @@ struct MapOptions {
 // first to let submitted work finish.
 class Pool {
  public:
-  // Starts the workers. Throws ferry::Error if ferry-worker cannot start.
+  // Starts the workers, each on its own pool thread, without waiting for
+  // them. A worker that cannot start fails the items sent to it (with the
+  // ferry::PluginError or ferry::Error that stopped it); it is retried for
+  // the next item.
   explicit Pool(const Plugin& plugin, PoolOptions options = {});
   ~Pool();
   Pool(const Pool&) = delete;

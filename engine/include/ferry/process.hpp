@@ -67,9 +67,11 @@ class Process {
 
   // The task's result, once it has exited (joins first). Re-raises the
   // task's error as ferry::TaskError, or ferry::WorkerError when the process
-  // died without one (signal, std::exit, terminate).
+  // died without one (signal, std::exit, terminate). Throws
+  // ferry::SignatureError when R is not the task's result type.
   template <class R>
   R result() {
+    check_result(type_name<R>());
     auto o = outcome();
     return detail::take_result<R>(o);
   }
@@ -79,6 +81,8 @@ class Process {
  private:
   Process(const Plugin& plugin, std::string_view task, const std::string& params, std::string args, bool values);
   bool join_until(std::chrono::steady_clock::time_point deadline);
+  // Throws ferry::SignatureError unless the task returns result.
+  void check_result(const std::string& result) const;
   detail::Outcome outcome();
 
   std::unique_ptr<detail::ProcessCore> core_;

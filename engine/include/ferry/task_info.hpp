@@ -14,6 +14,8 @@ struct TaskInfo {
 
   // "(i64,i64) -> i64"
   std::string signature() const { return params + " -> " + result; }
+
+  friend bool operator==(const TaskInfo&, const TaskInfo&) = default;
 };
 
 }  // namespace ferry

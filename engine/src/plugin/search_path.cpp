@@ -57,7 +57,7 @@ std::string resolve(const std::string& name_or_path, const std::vector<std::stri
       if (is_file(fs::path(dir) / file)) return fs::weakly_canonical(fs::absolute(fs::path(dir) / file)).string();
   std::string searched;
   for (const auto& dir : dirs) searched += (searched.empty() ? "" : ", ") + dir;
-  throw PluginError(name_or_path, "not found as lib" + name_or_path + ".so in " + searched +
+  throw PluginError(name_or_path, "not found as lib" + name_or_path + ".so or " + name_or_path + ".so in " + searched +
                                       " (add folders with FERRY_PLUGIN_PATH, or give a path)");
 }
 

@@ -33,6 +33,7 @@ PoolCore::PoolCore(Plugin plugin, PoolOptions options)
 
 PoolCore::~PoolCore() {
   terminate();
+  std::lock_guard lock(join_mu_);
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   ::close(wake_fd_);
@@ -78,17 +79,16 @@ void PoolCore::join() {
     std::lock_guard lock(mu_);
     if (!closed_) throw StateError("join() needs close() or terminate() first");
   }
-  if (joined_) return;
+  std::lock_guard lock(join_mu_);  // two joiners must not join one thread twice
   for (auto& t : threads_)
     if (t.joinable()) t.join();
-  joined_ = true;
 }
 
 std::unique_ptr<process::Worker> PoolCore::start_worker() {
   auto w = std::make_unique<process::Worker>(plugin_.state()->engine->launcher,
                                              plugin_.state()->spawn_spec(options_.memory_limit));
   const auto& hello = w->await_hello(process::Clock::now() + kHelloTimeout);
-  if (hello.tasks.size() != plugin_.tasks().size())
+  if (hello.tasks != plugin_.tasks())
     throw PluginError(plugin_.path(), "the file changed on disk since it was loaded (its task table differs)");
   return w;
 }

@@ -58,7 +58,7 @@ class PoolCore {
   bool terminated_ = false;  // guarded by mu_
   std::uint64_t next_id_ = 1;  // guarded by mu_
   std::vector<std::thread> threads_;
-  bool joined_ = false;
+  std::mutex join_mu_;  // serialises joining threads_
 };
 
 }  // namespace ferry::detail

@@ -122,6 +122,13 @@ detail::Outcome Process::outcome() {
   return process::outcome_from(wire::ItemReply(*core_->reply), task);
 }
 
+void Process::check_result(const std::string& result) const {
+  const TaskInfo& info = core_->plugin.tasks()[core_->request.task];
+  if (info.result != result)
+    throw SignatureError("task '" + info.name + "' of plugin '" + core_->plugin.name() + "' returns " + info.result +
+                         ", but the caller expects " + result);
+}
+
 Value Process::value_result() {
   auto o = outcome();
   if (o.error) std::rethrow_exception(o.error);

@@ -37,7 +37,10 @@ constexpr std::string_view raw_type_name() {
   // "... [with T = geo::Point; ...]" (g++) or "... [T = geo::Point]" (clang)
   std::string_view f = __PRETTY_FUNCTION__;
   const auto start = f.find("T = ") + 4;
-  const auto end = f.find_first_of(";]", start);
+  // g++ ends the type at "; " (more template parameters follow), clang at
+  // the final ']'; a type may itself contain ']' ("char [2]").
+  auto end = f.find("; ", start);
+  if (end == std::string_view::npos) end = f.rfind(']');
   return f.substr(start, end - start);
 }
 

@@ -208,4 +208,24 @@ Value load_value(Archive& ar, int depth, std::uint64_t remaining_bytes) {
 }
 
 }  // namespace detail
+
+// Cereal: Bytes and Value can be typed task parameters and results too.
+template <class Archive>
+void save(Archive& ar, const Bytes& b) {
+  ar(b.data);
+}
+template <class Archive>
+void load(Archive& ar, Bytes& b) {
+  ar(b.data);
+}
+template <class Archive>
+void save(Archive& ar, const Value& v) {
+  detail::save_value(ar, v);
+}
+template <class Archive>
+void load(Archive& ar, Value& v) {
+  // Element counts are checked against the input by the codec's own limits;
+  // here only nesting is bounded.
+  v = detail::load_value(ar, 0, std::uint64_t{1} << 40);
+}
 }  // namespace ferry
