@@ -49,8 +49,9 @@ rows = [("pool_map", "total_ms", False), ("pool_map", "ns_per_item", False),
 # ferry/python is the plain ratio; "ferry faster" turns it into a speed-up
 # (> 1: ferry is faster) whichever way the measurement goes.
 print(f"{'measurement':<26}{'ferry':>14}{'python':>14}{'ferry/python':>14}{'ferry faster':>14}")
+fmt = lambda v: f"{v:>14.1f}" if abs(v) < 1e4 else f"{v:>14.0f}"
 for bench, key, higher in rows:
     a, b = ferry[bench][key], python[bench][key]
     speedup = a / b if higher else b / a
-    print(f"{bench + ' ' + key:<26}{a:>14.1f}{b:>14.1f}{a / b:>13.2f}x{speedup:>13.2f}x")
+    print(f"{bench + ' ' + key:<26}{fmt(a)}{fmt(b)}{a / b:>13.2f}x{speedup:>13.2f}x")
 PY

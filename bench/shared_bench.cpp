@@ -193,6 +193,9 @@ int main(int argc, char** argv) {
         {"queue_large", bench_queue_large},
         {"shared_value", bench_shared_value},
     };
+    for (const auto& name : only)
+      if (std::none_of(std::begin(benches), std::end(benches), [&](const Bench& b) { return name == b.name; }))
+        throw std::runtime_error("unknown bench " + name);
     for (const auto& b : benches) {
       if (!wanted(b.name)) continue;
       b.run(engine, plugin);
