@@ -12,6 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <chrono>
 #include <vector>
 
 #include <ferry/plugin.hpp>
@@ -184,6 +186,18 @@ void report_pid_and_wait(ferry::Queue<std::int64_t> pids, ferry::Event go) {
   go.wait();
 }
 
+// Waits at the barrier; returns this caller's arrival index.
+std::int64_t arrive(ferry::Barrier barrier) { return static_cast<std::int64_t>(barrier.wait()); }
+
+// Holds the semaphore for 20 ms; logs how many holders there were,
+// itself included, when it entered.
+void guarded_section(ferry::Semaphore sem, Counts counts, ferry::List<std::int64_t> log) {
+  std::lock_guard guard(sem);
+  log.append(counts.add("inside", 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  counts.add("inside", -1);
+}
+
 }  // namespace
 
 FERRY_PLUGIN(shared, "1.0") {
@@ -207,5 +221,7 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("timed_increment_counter", timed_increment_counter, "bench: increment_counter, returns ns")
       .task("pipe_echo", pipe_echo, "answers each message on conn with 'echo: ' + message until 'bye'")
       .task("pipe_count", pipe_count, "sends 0 .. n-1 on out")
+      .task("arrive", arrive, "waits at the barrier; returns the arrival index")
+      .task("guarded_section", guarded_section, "holds the semaphore for 20 ms, tracking how many are inside")
       .task("report_pid_and_wait", report_pid_and_wait, "puts its worker's pid on pids, then waits for go");
 }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <numeric>
+#include <set>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -298,4 +299,39 @@ TEST_CASE("a one-way pipe: the child sends, the host receives", "[shared][pipe]"
   CHECK(p.exitcode() == 0);
   CHECK(sum == 499500);
   CHECK_FALSE(receiver.poll());
+}
+
+TEST_CASE("a barrier lets its parties go together, with distinct arrival indexes", "[shared]") {
+  ferry::Engine engine;
+  auto barrier = engine.barrier("b", 4);
+  ferry::Pool pool(engine.load("shared"), {.workers = 3});
+  std::vector<ferry::AsyncResult<I64>> arrivals;
+  for (int i = 0; i < 3; ++i) arrivals.push_back(pool.apply_async<I64>("arrive", barrier));
+  // Three parties wait for the fourth: the host.
+  for (auto& a : arrivals) CHECK_FALSE(a.wait(50ms));
+  std::set<I64> indexes{static_cast<I64>(barrier.wait())};
+  for (auto& a : arrivals) indexes.insert(a.get());
+  CHECK(indexes == std::set<I64>{0, 1, 2, 3});
+}
+
+TEST_CASE("a barrier breaks when a waiter times out", "[shared]") {
+  ferry::Engine engine;
+  auto barrier = engine.barrier("lonely", 2);
+  CHECK_FALSE(barrier.wait(20ms).has_value());
+  CHECK_THROWS_WITH(barrier.wait(), Catch::Contains("broken"));
+}
+
+TEST_CASE("a semaphore bounds how many workers are inside", "[shared]") {
+  ferry::Engine engine;
+  auto sem = engine.semaphore("sem", 2);
+  auto counts = engine.dict<std::string, I64>("sem_counts");
+  auto log = engine.list<I64>("sem_log");
+  ferry::Pool pool(engine.load("shared"), {.workers = 4});
+  std::vector<std::tuple<ferry::Semaphore, ferry::Dict<std::string, I64>, ferry::List<I64>>> jobs(12, {sem, counts, log});
+  pool.starmap<void>("guarded_section", jobs, {.chunksize = 1});
+  const auto entries = log.items();
+  CHECK(entries.size() == 12);
+  CHECK(*std::max_element(entries.begin(), entries.end()) <= 2);
+  CHECK(sem.value() == 2);
+  CHECK(counts.at("inside") == 0);
 }

@@ -97,6 +97,13 @@ class Engine {
   }
   Lock lock(std::string name) const { return Lock(manager_link(), std::move(name)); }
   Event event(std::string name) const { return Event(manager_link(), std::move(name)); }
+  // initial applies when this call creates the semaphore.
+  Semaphore semaphore(std::string name, std::int64_t initial = 1) const {
+    return Semaphore(manager_link(), std::move(name), initial);
+  }
+  Barrier barrier(std::string name, std::uint64_t parties) const {
+    return Barrier(manager_link(), std::move(name), parties);
+  }
 
   // A T in shared memory, mapped in every process that receives the handle
   // (pass it as a task argument), as Python's multiprocessing.Value.

@@ -20,7 +20,9 @@ const char* kind_of(Op op) {
   if (v < 64) return "list";
   if (v < 96) return "queue";
   if (v < 112) return "lock";
-  return "event";
+  if (v < 120) return "event";
+  if (v < 124) return "semaphore";
+  return "barrier";
 }
 
 // "dict<str,map<str,i64>>" -> "map<str,i64>": the value type after the
@@ -75,6 +77,8 @@ Store::Object* Store::open(const Request& r, std::string& err) {
     else if (kind == "queue") o.data = QueueData{{}, r.capacity, 0};
     else if (kind == "lock") o.data = LockData{};
     else if (kind == "event") o.data = EventData{};
+    else if (kind == "semaphore") o.data = SemaphoreData{static_cast<std::int64_t>(r.capacity)};
+    else if (kind == "barrier") o.data = BarrierData{r.capacity};
     it = objects_.emplace(r.name, std::move(o)).first;
   } else if (it->second.type != r.type) {
     err = "shared object '" + r.name + "' is a " + it->second.type + ", not a " + r.type;
@@ -112,6 +116,8 @@ Reply Store::handle(const Request& r, ClientId client) {
     if (auto* d = std::get_if<QueueData>(&o->data)) return on_queue(r, *d, client, lock);
     if (auto* d = std::get_if<LockData>(&o->data)) return on_lock(r, *d, client, lock);
     if (auto* d = std::get_if<EventData>(&o->data)) return on_event(r, *d, client, lock);
+    if (auto* d = std::get_if<SemaphoreData>(&o->data)) return on_semaphore(r, *d, client, lock);
+    if (auto* d = std::get_if<BarrierData>(&o->data)) return on_barrier(r, *d, client, lock);
     return on_dict(r, *o);
   } catch (const std::exception& e) {  // malformed arguments from a peer
     return error("bad request for shared object '" + r.name + "': " + e.what());
@@ -261,6 +267,42 @@ Reply Store::on_event(const Request& r, EventData& d, ClientId client, std::uniq
       return ok();
     default: return error("not an event operation");
   }
+}
+
+Reply Store::on_semaphore(const Request& r, SemaphoreData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
+  Reply err;
+  switch (r.op) {
+    case Op::semaphore_acquire:
+      if (!wait(lock, r, client, [&] { return d.value > 0; }, err)) return err.status == Status::error ? err : timed_out();
+      --d.value;
+      return ok();
+    case Op::semaphore_release: ++d.value; changed_.notify_all(); return ok();
+    case Op::semaphore_value: return ok({codec::encode(d.value)});
+    default: return error("not a semaphore operation");
+  }
+}
+
+Reply Store::on_barrier(const Request& r, BarrierData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
+  if (r.op != Op::barrier_wait) return error("not a barrier operation");
+  if (d.parties == 0) return error("barrier '" + r.name + "' needs at least one party");
+  if (d.broken) return error("barrier '" + r.name + "' is broken: a waiter timed out or died");
+  const std::uint64_t index = d.waiting++;
+  const std::uint64_t generation = d.generation;
+  if (d.waiting == d.parties) {  // the last one in lets everyone go
+    d.waiting = 0;
+    ++d.generation;
+    changed_.notify_all();
+    return ok({codec::encode(index)});
+  }
+  Reply err;
+  if (!wait(lock, r, client, [&] { return d.generation != generation || d.broken; }, err)) {
+    // As Python's Barrier: one waiter giving up breaks it for everyone.
+    d.broken = true;
+    changed_.notify_all();
+    return err.status == Status::error ? err : timed_out();
+  }
+  if (d.generation == generation) return error("barrier '" + r.name + "' is broken: a waiter timed out or died");
+  return ok({codec::encode(index)});
 }
 
 void Store::release_client(ClientId client) {

@@ -68,9 +68,18 @@ class Store {
   struct EventData {
     bool set = false;
   };
+  struct SemaphoreData {
+    std::int64_t value = 0;
+  };
+  struct BarrierData {
+    std::uint64_t parties = 0;
+    std::uint64_t waiting = 0;
+    std::uint64_t generation = 0;  // bumps each time the barrier trips
+    bool broken = false;           // a waiter timed out or died
+  };
   struct Object {
     std::string type;
-    std::variant<DictData, ListData, QueueData, LockData, EventData> data;
+    std::variant<DictData, ListData, QueueData, LockData, EventData, SemaphoreData, BarrierData> data;
   };
 
   // The object for request, created on first use; nullptr (and error set)
@@ -81,6 +90,8 @@ class Store {
   Reply on_queue(const Request& r, QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   Reply on_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   Reply on_event(const Request& r, EventData& d, ClientId client, std::unique_lock<std::mutex>& lock);
+  Reply on_semaphore(const Request& r, SemaphoreData& d, ClientId client, std::unique_lock<std::mutex>& lock);
+  Reply on_barrier(const Request& r, BarrierData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   // Waits until ready() or the request's deadline; false on timeout. Sets
   // error when the client died or the store shut down meanwhile.
   template <class Ready>

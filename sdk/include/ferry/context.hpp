@@ -87,6 +87,12 @@ class Context {
   Lock lock(std::string name) { return Lock(link(), std::move(name)); }
   // The shared event called name.
   Event event(std::string name) { return Event(link(), std::move(name)); }
+  // The shared semaphore called name; initial applies if this creates it.
+  Semaphore semaphore(std::string name, std::int64_t initial = 1) {
+    return Semaphore(link(), std::move(name), initial);
+  }
+  // The shared barrier called name, for parties waiters.
+  Barrier barrier(std::string name, std::uint64_t parties) { return Barrier(link(), std::move(name), parties); }
 
  private:
   const std::shared_ptr<ManagerLink>& link() {

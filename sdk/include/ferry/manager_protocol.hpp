@@ -43,6 +43,10 @@ enum class Op : std::uint8_t {
   event_clear,        // [] -> []
   event_is_set,       // [] -> [] ok when set | missing
   event_wait,         // [] -> [] | timeout
+  semaphore_acquire = 120,  // [] -> [] | timeout; capacity holds the initial count
+  semaphore_release,        // [] -> []
+  semaphore_value,          // [] -> [i64]
+  barrier_wait = 124,       // [] -> [u64 arrival index] | timeout | error (broken); capacity holds the parties
   descriptor_open = 128,  // [u64 id] -> [] with the segment's fd attached | missing
 };
 

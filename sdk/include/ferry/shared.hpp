@@ -5,6 +5,7 @@
 // bound to the worker's own connection, as a Python Manager proxy does.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -28,6 +29,8 @@ template <class T>
 class Queue;
 class Lock;
 class Event;
+class Semaphore;
+class Barrier;
 
 // Signature names: handles can be task parameters.
 template <class K, class V>
@@ -49,6 +52,14 @@ struct type_name_override<Lock> {
 template <>
 struct type_name_override<Event> {
   static inline const std::string name = "event";
+};
+template <>
+struct type_name_override<Semaphore> {
+  static inline const std::string name = "semaphore";
+};
+template <>
+struct type_name_override<Barrier> {
+  static inline const std::string name = "barrier";
 };
 
 
@@ -301,6 +312,70 @@ class Event : public detail::SharedHandle {
   bool wait(std::chrono::duration<Rep, Period> timeout) {
     return call(manager::Op::event_wait, {}, detail::to_ms(timeout)).status == manager::Status::ok;
   }
+};
+
+// A counting semaphore shared by processes, like multiprocessing.Semaphore.
+// The initial value applies when this handle's first use creates it.
+class Semaphore : public detail::SharedHandle {
+ public:
+  Semaphore() : SharedHandle({}, {}, "semaphore") {}
+  Semaphore(std::shared_ptr<ManagerLink> link, std::string name, std::int64_t initial = 1)
+      : SharedHandle(std::move(link), std::move(name), "semaphore"), initial_(initial) {}
+
+  void acquire() { call(manager::Op::semaphore_acquire, {}, -1, initial()); }
+  // Waits at most timeout; false when the count stayed at zero.
+  template <class Rep, class Period>
+  bool acquire(std::chrono::duration<Rep, Period> timeout) {
+    return call(manager::Op::semaphore_acquire, {}, detail::to_ms(timeout), initial()).status == manager::Status::ok;
+  }
+  void release() { call(manager::Op::semaphore_release, {}, -1, initial()); }
+  std::int64_t value() const {
+    return decoded<std::int64_t>(call(manager::Op::semaphore_value, {}, -1, initial()).values.at(0));
+  }
+  void lock() { acquire(); }
+  void unlock() { release(); }
+
+  template <class Archive>
+  void save(Archive& ar) const { ar(name_, initial_); }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(name_, initial_);
+    link_ = detail::current_link();
+  }
+
+ private:
+  std::uint64_t initial() const { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, initial_)); }
+  std::int64_t initial_ = 1;
+};
+
+// A barrier for a fixed number of parties, like multiprocessing.Barrier.
+// A waiter that times out or dies breaks it: every other waiter then fails.
+class Barrier : public detail::SharedHandle {
+ public:
+  Barrier() : SharedHandle({}, {}, "barrier") {}
+  Barrier(std::shared_ptr<ManagerLink> link, std::string name, std::uint64_t parties)
+      : SharedHandle(std::move(link), std::move(name), "barrier"), parties_(parties) {}
+
+  // Waits for all parties; returns this caller's arrival index (0 .. parties-1).
+  std::uint64_t wait() { return decoded<std::uint64_t>(call(manager::Op::barrier_wait, {}, -1, parties_).values.at(0)); }
+  // Waits at most timeout; nullopt when it ran out (the barrier is then broken).
+  template <class Rep, class Period>
+  std::optional<std::uint64_t> wait(std::chrono::duration<Rep, Period> timeout) {
+    auto r = call(manager::Op::barrier_wait, {}, detail::to_ms(timeout), parties_);
+    if (r.status != manager::Status::ok) return std::nullopt;
+    return decoded<std::uint64_t>(r.values.at(0));
+  }
+
+  template <class Archive>
+  void save(Archive& ar) const { ar(name_, parties_); }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(name_, parties_);
+    link_ = detail::current_link();
+  }
+
+ private:
+  std::uint64_t parties_ = 0;
 };
 
 }  // namespace ferry
