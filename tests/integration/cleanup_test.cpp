@@ -14,6 +14,11 @@
 using namespace std::chrono_literals;
 
 namespace {
+std::size_t dev_shm_entries() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/dev/shm")) ++n;
+  return n;
+}
 std::size_t open_fds() {
   std::size_t n = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
@@ -45,6 +50,34 @@ TEST_CASE("no descriptor, zombie or worker outlives the engine", "[pool][process
   }
   CHECK(open_fds() == before);
   // No child left at all: waitpid has nothing to wait for.
+  errno = 0;
+  CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);
+  CHECK(errno == ECHILD);
+}
+
+TEST_CASE("shared objects leave no descriptor, thread socket or /dev/shm entry", "[shared]") {
+  const std::size_t fds_before = open_fds();
+  const std::size_t shm_before = dev_shm_entries();
+  {
+    ferry::Engine engine;
+    ferry::Plugin shared = engine.load("shared");
+    auto counts = engine.dict<std::string, std::int64_t>("c");
+    auto lock = engine.lock("l");
+    auto value = engine.shared_value<std::int64_t>(1);
+    auto array = engine.shared_array<std::int32_t>({1, 2, 3, 4});
+    auto [a, b] = engine.pipe<std::int64_t>();
+    ferry::Pool pool(shared, {.workers = 2});
+    pool.apply<void>("add_many", counts, std::string("k"), std::int64_t{10});
+    CHECK_THROWS_AS(pool.apply<void>("die_holding", lock), ferry::WorkerError);
+    CHECK_THROWS_AS(pool.apply<void>("die_holding_value", value), ferry::WorkerError);
+    ferry::Process p(shared, "pipe_count", b, std::int64_t{3});
+    p.start();
+    CHECK(a.recv() + a.recv() + a.recv() == 3);
+    p.join();
+    CHECK(dev_shm_entries() == shm_before);  // memfd: never a file in /dev/shm
+  }
+  CHECK(open_fds() == fds_before);
+  CHECK(dev_shm_entries() == shm_before);
   errno = 0;
   CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);
   CHECK(errno == ECHILD);
