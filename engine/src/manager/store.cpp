@@ -88,21 +88,18 @@ Store::Object* Store::open(const Request& r, std::string& err) {
 }
 
 template <class Ready>
-bool Store::wait(std::unique_lock<std::mutex>& lock, const Request& r, ClientId client, Ready ready, Reply& err) {
+std::optional<Reply> Store::wait(std::unique_lock<std::mutex>& lock, const Request& r, ClientId client, Ready ready) {
   auto stop = [&] { return shut_down_ || dead_.count(client) > 0; };
   auto done = [&] { return stop() || ready(); };
   if (r.timeout_ms < 0) {
     changed_.wait(lock, done);
   } else if (!changed_.wait_until(lock, std::chrono::steady_clock::now() + std::chrono::milliseconds(r.timeout_ms),
                                   done)) {
-    return false;
+    return timed_out();
   }
-  if (stop()) {
-    err = error(shut_down_ ? "the engine holding shared object '" + r.name + "' has shut down"
-                           : "the caller is gone");
-    return false;
-  }
-  return true;
+  if (shut_down_) return error("the engine holding shared object '" + r.name + "' has shut down");
+  if (stop()) return error("the caller is gone");
+  return std::nullopt;
 }
 
 Reply Store::handle(const Request& r, ClientId client) {
@@ -207,19 +204,17 @@ Reply Store::on_list(const Request& r, ListData& d) {
 }
 
 Reply Store::on_queue(const Request& r, QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
-  Reply err;
   switch (r.op) {
     case Op::queue_put: {
       auto room = [&] { return d.capacity == 0 || d.items.size() < d.capacity; };
-      if (!wait(lock, r, client, room, err)) return err.status == Status::error ? err : timed_out();
+      if (auto stopped = wait(lock, r, client, room)) return *stopped;
       d.items.push_back(r.args.at(0));
       ++d.unfinished;
       changed_.notify_all();
       return ok();
     }
     case Op::queue_get: {
-      if (!wait(lock, r, client, [&] { return !d.items.empty(); }, err))
-        return err.status == Status::error ? err : timed_out();
+      if (auto stopped = wait(lock, r, client, [&] { return !d.items.empty(); })) return *stopped;
       std::string v = std::move(d.items.front());
       d.items.pop_front();
       changed_.notify_all();
@@ -231,18 +226,16 @@ Reply Store::on_queue(const Request& r, QueueData& d, ClientId client, std::uniq
       if (--d.unfinished == 0) changed_.notify_all();
       return ok();
     case Op::queue_join:
-      if (!wait(lock, r, client, [&] { return d.unfinished == 0; }, err))
-        return err.status == Status::error ? err : timed_out();
+      if (auto stopped = wait(lock, r, client, [&] { return d.unfinished == 0; })) return *stopped;
       return ok();
     default: return error("not a queue operation");
   }
 }
 
 Reply Store::on_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
-  Reply err;
   switch (r.op) {
     case Op::lock_acquire:
-      if (!wait(lock, r, client, [&] { return !d.locked; }, err)) return err.status == Status::error ? err : timed_out();
+      if (auto stopped = wait(lock, r, client, [&] { return !d.locked; })) return *stopped;
       d.locked = true;
       d.owner = client;
       return ok();
@@ -257,23 +250,21 @@ Reply Store::on_lock(const Request& r, LockData& d, ClientId client, std::unique
 }
 
 Reply Store::on_event(const Request& r, EventData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
-  Reply err;
   switch (r.op) {
     case Op::event_set: d.set = true; changed_.notify_all(); return ok();
     case Op::event_clear: d.set = false; return ok();
     case Op::event_is_set: return d.set ? ok() : missing();
     case Op::event_wait:
-      if (!wait(lock, r, client, [&] { return d.set; }, err)) return err.status == Status::error ? err : timed_out();
+      if (auto stopped = wait(lock, r, client, [&] { return d.set; })) return *stopped;
       return ok();
     default: return error("not an event operation");
   }
 }
 
 Reply Store::on_semaphore(const Request& r, SemaphoreData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
-  Reply err;
   switch (r.op) {
     case Op::semaphore_acquire:
-      if (!wait(lock, r, client, [&] { return d.value > 0; }, err)) return err.status == Status::error ? err : timed_out();
+      if (auto stopped = wait(lock, r, client, [&] { return d.value > 0; })) return *stopped;
       --d.value;
       return ok();
     case Op::semaphore_release: ++d.value; changed_.notify_all(); return ok();
@@ -294,12 +285,11 @@ Reply Store::on_barrier(const Request& r, BarrierData& d, ClientId client, std::
     changed_.notify_all();
     return ok({codec::encode(index)});
   }
-  Reply err;
-  if (!wait(lock, r, client, [&] { return d.generation != generation || d.broken; }, err)) {
+  if (auto stopped = wait(lock, r, client, [&] { return d.generation != generation || d.broken; })) {
     // As Python's Barrier: one waiter giving up breaks it for everyone.
     d.broken = true;
     changed_.notify_all();
-    return err.status == Status::error ? err : timed_out();
+    return *stopped;
   }
   if (d.generation == generation) return error("barrier '" + r.name + "' is broken: a waiter timed out or died");
   return ok({codec::encode(index)});

@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -92,10 +93,11 @@ class Store {
   Reply on_event(const Request& r, EventData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   Reply on_semaphore(const Request& r, SemaphoreData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   Reply on_barrier(const Request& r, BarrierData& d, ClientId client, std::unique_lock<std::mutex>& lock);
-  // Waits until ready() or the request's deadline; false on timeout. Sets
-  // error when the client died or the store shut down meanwhile.
+  // Waits until ready() or the request's deadline. nullopt once ready;
+  // otherwise the reply to give: a timeout, or an error when the client
+  // died or the store shut down meanwhile.
   template <class Ready>
-  bool wait(std::unique_lock<std::mutex>& lock, const Request& r, ClientId client, Ready ready, Reply& error);
+  std::optional<Reply> wait(std::unique_lock<std::mutex>& lock, const Request& r, ClientId client, Ready ready);
 
   std::mutex mu_;
   std::condition_variable changed_;
