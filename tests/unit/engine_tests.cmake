@@ -2,4 +2,7 @@
 # Guarded like tests/integration: the SDK can be built without the engine.
 if(TARGET ferry)
   ferry_add_test(value_text_test value_text_test.cpp LIBS ferry::ferry)
+  # Private engine headers: unit tests mirror engine/src.
+  ferry_add_test(manager_store_test manager_store_test.cpp LIBS ferry::ferry)
+  target_include_directories(manager_store_test PRIVATE ${PROJECT_SOURCE_DIR}/engine/src)
 endif()
