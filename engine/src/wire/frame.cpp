@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 namespace ferry::wire {
@@ -42,59 +43,53 @@ bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
     return false;
   }
   const auto n = static_cast<std::uint32_t>(payload.size());
-  const char header[kFrameHeaderSize] = {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
-                                         static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff),
-                                         static_cast<char>(kind)};
-  // Two writes, no copy of a possibly large payload. MSG_NOSIGNAL: a dead
-  // peer must give EPIPE here, never SIGPIPE to the whole host.
-  const std::string_view parts[2] = {std::string_view(header, sizeof header), payload};
-  if (attach >= 0) {
-    // The descriptor rides on the first byte of the header.
-    char byte = header[0];
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  char header[kFrameHeaderSize] = {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
+                                   static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff),
+                                   static_cast<char>(kind)};
+  // Header and payload in one sendmsg, without copying the payload: one
+  // system call and one wake-up of the peer per frame. MSG_NOSIGNAL: a dead
+  // peer gives EPIPE here, never SIGPIPE to the whole host.
+  iovec iov[2] = {{header, sizeof header}, {const_cast<char*>(payload.data()), payload.size()}};
+  std::size_t first = 0;  // first iovec with bytes left
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  bool with_fd = attach >= 0;
+  while (first < 2) {
     msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &attach, sizeof(int));
-    ssize_t w;
-    do {
-      w = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-    } while (w < 0 && errno == EINTR);
-    if (w != 1) {
+    msg.msg_iov = iov + first;
+    msg.msg_iovlen = 2 - first;
+    if (with_fd) {  // the descriptor rides on the first bytes sent
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      cmsghdr* c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(c), &attach, sizeof(int));
+    }
+    const ssize_t w = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
       error_ = std::string("write failed: ") + std::strerror(errno);
       return false;
     }
-  }
-  bool first = attach >= 0;
-  for (auto part : parts) {
-    if (first) {
-      part.remove_prefix(1);
-      first = false;
+    with_fd = false;
+    auto left = static_cast<std::size_t>(w);
+    while (first < 2 && left >= iov[first].iov_len) {
+      left -= iov[first].iov_len;
+      ++first;
     }
-    while (!part.empty()) {
-      const ssize_t w = ::send(fd_, part.data(), part.size(), MSG_NOSIGNAL);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        error_ = std::string("write failed: ") + std::strerror(errno);
-        return false;
-      }
-      part.remove_prefix(static_cast<std::size_t>(w));
+    if (first < 2) {
+      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+      iov[first].iov_len -= left;
     }
   }
   return true;
 }
 
 bool Channel::take_buffered(Frame& out) {
-  const std::size_t avail = buffer_.size() - consumed_;
+  const std::size_t avail = end_ - begin_;
   if (avail < kFrameHeaderSize) return false;
-  const auto* p = reinterpret_cast<const unsigned char*>(buffer_.data() + consumed_);
+  const auto* p = reinterpret_cast<const unsigned char*>(buf_.data() + begin_);
   const std::uint32_t n = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
   if (n > max_frame_) {
     error_ = "frame of " + std::to_string(n) + " bytes exceeds the limit of " + std::to_string(max_frame_);
@@ -104,27 +99,31 @@ bool Channel::take_buffered(Frame& out) {
     error_ = "unknown frame kind " + std::to_string(p[4]);
     return false;
   }
-  if (avail < kFrameHeaderSize + n) return false;
-  out.kind = static_cast<FrameKind>(p[4]);
-  out.payload.assign(buffer_.data() + consumed_ + kFrameHeaderSize, n);
-  consumed_ += kFrameHeaderSize + n;
-  if (consumed_ == buffer_.size()) {
-    buffer_.clear();
-    consumed_ = 0;
+  if (avail < kFrameHeaderSize + n) {
+    want_ = kFrameHeaderSize + n;  // so fill() makes room for all of it at once
+    return false;
   }
+  out.kind = static_cast<FrameKind>(p[4]);
+  out.payload.assign(buf_.data() + begin_ + kFrameHeaderSize, n);
+  begin_ += kFrameHeaderSize + n;
+  want_ = 0;
+  if (begin_ == end_) begin_ = end_ = 0;
   return true;
 }
 
 bool Channel::fill(bool dont_wait) {
-  if (consumed_ > 0 && consumed_ * 2 > buffer_.size()) {
-    buffer_.erase(0, consumed_);
-    consumed_ = 0;
+  // Room for the rest of a frame whose size is known, or a 64 KiB read. The
+  // buffer only grows, and bytes are zeroed once, when it does.
+  const std::size_t held = end_ - begin_;
+  const std::size_t room = std::max<std::size_t>(std::size_t{1} << 16, want_ > held ? want_ - held : 0);
+  if (begin_ > 0 && buf_.size() - end_ < room) {
+    std::memmove(buf_.data(), buf_.data() + begin_, held);
+    begin_ = 0;
+    end_ = held;
   }
-  const std::size_t old = buffer_.size();
-  const std::size_t chunk = 1 << 16;
-  buffer_.resize(old + chunk);
+  if (buf_.size() - end_ < room) buf_.resize(end_ + room);
   // recvmsg, so descriptors sent with SCM_RIGHTS are kept, not dropped.
-  iovec iov{buffer_.data() + old, chunk};
+  iovec iov{buf_.data() + end_, buf_.size() - end_};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
   msghdr msg{};
   msg.msg_iov = &iov;
@@ -144,7 +143,7 @@ bool Channel::fill(bool dont_wait) {
       fds_.push_back(fd);
     }
   }
-  buffer_.resize(old + (r > 0 ? static_cast<std::size_t>(r) : 0));
+  if (r > 0) end_ += static_cast<std::size_t>(r);
   // A peer that died with our bytes unread resets the connection: that is
   // its death, not a protocol error.
   if (r == 0 || (r < 0 && errno == ECONNRESET)) {
@@ -163,8 +162,12 @@ ReceiveStatus Channel::receive(Frame& out, std::optional<std::chrono::steady_clo
     if (take_buffered(out)) return ReceiveStatus::frame;
     if (!error_.empty()) return ReceiveStatus::error;
     if (fd_ < 0 || eof_) {
-      if (buffer_.size() > consumed_) error_ = "connection closed in the middle of a frame";
+      if (end_ > begin_) error_ = "connection closed in the middle of a frame";
       return error_.empty() ? ReceiveStatus::eof : ReceiveStatus::error;
+    }
+    if (!deadline && wake_fd < 0 && exit_fd < 0) {  // nothing else to watch: just read
+      if (!fill() && !eof_) return ReceiveStatus::error;
+      continue;
     }
     pollfd fds[3] = {{fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}, {exit_fd, POLLIN, 0}};
     int timeout_ms = -1;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ferry::wire {
 
@@ -70,14 +71,15 @@ class Channel {
   void close();
 
  private:
-  bool take_buffered(Frame& out);  // a complete frame from buffer_, if any
-  bool fill(bool dont_wait = false);  // one read into buffer_; false on eof, error or nothing to read
+  bool take_buffered(Frame& out);  // a complete frame from buf_, if any
+  bool fill(bool dont_wait = false);  // one read into buf_; false on eof, error or nothing to read
 
   int fd_;
   std::uint32_t max_frame_;
-  std::string buffer_;
-  std::deque<int> fds_;  // received with SCM_RIGHTS, not yet taken
-  std::size_t consumed_ = 0;
+  std::vector<char> buf_;  // received bytes live in [begin_, end_)
+  std::size_t begin_ = 0, end_ = 0;
+  std::size_t want_ = 0;  // size of the frame being received, once its header is in
+  std::deque<int> fds_;   // received with SCM_RIGHTS, not yet taken
   bool eof_ = false;
   std::string error_;
 };
