@@ -13,7 +13,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <chrono>
 #include <vector>
 
 #include <ferry/plugin.hpp>
@@ -198,6 +197,9 @@ void guarded_section(ferry::Semaphore sem, Counts counts, ferry::List<std::int64
   counts.add("inside", -1);
 }
 
+// Puts v without waiting; false when the queue is full.
+bool try_put(ferry::Queue<std::int64_t> q, std::int64_t v) { return q.put(v, std::chrono::milliseconds(0)); }
+
 }  // namespace
 
 FERRY_PLUGIN(shared, "1.0") {
@@ -223,5 +225,6 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("pipe_count", pipe_count, "sends 0 .. n-1 on out")
       .task("arrive", arrive, "waits at the barrier; returns the arrival index")
       .task("guarded_section", guarded_section, "holds the semaphore for 20 ms, tracking how many are inside")
+      .task("try_put", try_put, "puts v on q without waiting; false when q is full")
       .task("report_pid_and_wait", report_pid_and_wait, "puts its worker's pid on pids, then waits for go");
 }

@@ -249,7 +249,7 @@ TEST_CASE("pool tutorial: partition sums of range(1000) in a shared array", "[sh
   std::vector<std::int32_t> data(1000);
   std::iota(data.begin(), data.end(), 0);
   auto shared = engine.shared_array<std::int32_t>(data);
-  auto results = engine.shared_array<std::int32_t>(std::size_t{4});
+  auto results = engine.shared_array<std::int32_t>(4, 0);
   ferry::Plugin plugin = engine.load("shared");
   std::vector<ferry::Process> procs;
   for (I64 i = 0; i < 4; ++i) procs.emplace_back(plugin, "sum_partition", shared, i * 250, (i + 1) * 250, i, results);
@@ -334,4 +334,17 @@ TEST_CASE("a semaphore bounds how many workers are inside", "[shared]") {
   CHECK(*std::max_element(entries.begin(), entries.end()) <= 2);
   CHECK(sem.value() == 2);
   CHECK(counts.at("inside") == 0);
+}
+
+TEST_CASE("a queue's capacity travels with its handle; negative timeouts do not wait", "[shared]") {
+  ferry::Engine engine;
+  auto q = engine.queue<I64>("fresh", {.capacity = 1});  // not yet created: the worker's use creates it
+  ferry::Process first(engine.load("shared"), "try_put", q, I64{1});
+  first.start();
+  CHECK(first.result<bool>());
+  ferry::Process second(engine.load("shared"), "try_put", q, I64{2});
+  second.start();
+  CHECK_FALSE(second.result<bool>());
+  CHECK(q.get(-5ms) == std::optional<I64>(1));
+  CHECK_FALSE(q.get(-5ms).has_value());
 }

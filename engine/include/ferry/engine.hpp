@@ -120,9 +120,12 @@ class Engine {
     std::copy(initial.begin(), initial.end(), static_cast<T*>(segment->data()));
     return SharedArray<T>(id, std::move(segment));
   }
-  // count zero-initialised Ts in shared memory.
+  // count copies of fill in shared memory (Python's Array('i', 4) is
+  // shared_array<std::int32_t>(4, 0)).
   template <class T>
-  SharedArray<T> shared_array(std::size_t count) const { return shared_array(std::vector<T>(count)); }
+  SharedArray<T> shared_array(std::size_t count, const T& fill) const {
+    return shared_array(std::vector<T>(count, fill));
+  }
 
   // The two ends of a new pipe, as Python's multiprocessing.Pipe(duplex):
   // duplex ends both send and receive; otherwise the first only receives and

@@ -76,7 +76,7 @@ class LocalLink : public ManagerLink {
   int open_descriptor(std::uint64_t id) override {
     auto store = store_.lock();
     const int fd = store ? store->descriptor_fd(id) : -1;
-    if (fd < 0) throw ManagerError("shared memory segment " + std::to_string(id) + " is gone with its engine");
+    if (fd < 0) throw ManagerError("shared descriptor " + std::to_string(id) + " is gone with its engine");
     return ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   }
 

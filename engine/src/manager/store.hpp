@@ -1,5 +1,6 @@
-// The manager's state: named shared dicts, lists, queues, locks and events,
-// holding cereal-encoded values. One mutex guards it all and one condition
+// The manager's state: named shared dicts, lists, queues, locks, events,
+// semaphores and barriers holding cereal-encoded values, and the
+// descriptors (shared memory, pipe ends) it shares by id. One mutex guards it all and one condition
 // variable wakes every blocked operation; shared objects are coordination
 // points, not bulk data paths, so simplicity wins here.
 #pragma once

@@ -44,10 +44,11 @@ class HostManagerLink : public ManagerLink {
     const bool has_entry = host_ &&
                            host_->struct_size >= offsetof(ferry_host_v1, open_descriptor) + sizeof(host_->open_descriptor) &&
                            host_->open_descriptor != nullptr;
-    if (!has_entry) throw ManagerError("this worker cannot open shared memory");
+    if (!has_entry) throw ManagerError("this worker cannot open shared memory or pipes");
     std::int32_t fd = -1;
     if (host_->open_descriptor(host_->state, id, &fd) != 0 || fd < 0)
-      throw ManagerError("shared memory segment " + std::to_string(id) + " is not available (its engine is gone?)");
+      throw ManagerError("shared descriptor " + std::to_string(id) +
+                         " (shared memory or a pipe end) is not available: its engine is gone?");
     return fd;
   }
 

@@ -79,7 +79,8 @@ class StateError : public Error {
   using Error::Error;
 };
 
-// A shared object (dict, list, queue, lock, event) could not be used: the
+// A shared object (dict, list, queue, lock, event, semaphore, barrier,
+// shared memory, pipe end) could not be used: the
 // manager is unreachable (the engine is gone), the object exists with other
 // types, or an operation is invalid (release of an unlocked lock).
 class ManagerError : public Error {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -71,7 +72,7 @@ class Connection : public detail::BindsToLink {
   template <class Rep = std::int64_t, class Period = std::milli>
   bool poll(std::chrono::duration<Rep, Period> timeout = std::chrono::milliseconds(0)) {
     pollfd p{opened().fd, POLLIN, 0};
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(timeout).count();
+    const auto ms = std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(timeout).count());
     int r;
     do {
       r = ::poll(&p, 1, static_cast<int>(ms));
@@ -81,7 +82,9 @@ class Connection : public detail::BindsToLink {
 
   // Closes this process's descriptor for the end (other processes keep theirs).
   void close() {
-    if (state_ && state_->fd >= 0) {
+    if (!state_) return;
+    std::lock_guard lock(state_->open_mu);
+    if (state_->fd >= 0) {
       ::close(state_->fd);
       state_->fd = -1;
       state_->closed = true;

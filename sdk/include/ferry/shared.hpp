@@ -1,5 +1,6 @@
 // Handles to shared objects that live in the host's manager service: named
-// dicts, lists, queues, locks and events, typed through cereal. The same
+// dicts, lists, queues, locks, events, semaphores and barriers, typed
+// through cereal. (Shared memory and pipes: shared_memory.hpp, pipe.hpp.) The same
 // handle types serve the host (ferry::Engine::dict, ...) and tasks
 // (ferry::Context::dict, ...), and a handle passed as a task argument arrives
 // bound to the worker's own connection, as a Python Manager proxy does.
@@ -70,8 +71,9 @@ class ManagerLink {
   virtual ~ManagerLink() = default;
   // Performs one request; throws ferry::ManagerError when the manager is gone.
   virtual manager::Reply call(const manager::Request& request) = 0;
-  // A new descriptor, owned by the caller, for shared memory segment id;
-  // throws ferry::ManagerError when there is none.
+  // A new descriptor, owned by the caller, for the descriptor the manager
+  // shares as id (a shared memory segment, a pipe end); throws
+  // ferry::ManagerError when there is none.
   virtual int open_descriptor(std::uint64_t id) = 0;
 };
 
@@ -84,9 +86,11 @@ inline std::shared_ptr<ManagerLink>& current_link() {
   return link;
 }
 
+// A timeout in whole milliseconds; a negative one means "do not wait"
+// (the protocol's -1 means "wait forever").
 template <class D>
 std::int64_t to_ms(D d) {
-  return std::chrono::ceil<std::chrono::milliseconds>(d).count();
+  return std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(d).count());
 }
 
 // Marks handle types whose decoding binds them to current_link().
@@ -272,6 +276,16 @@ class Queue : public detail::SharedHandle {
   void task_done() { call(manager::Op::queue_task_done, {}, -1, capacity_); }
   // Blocks until every item put has been marked done.
   void join() { call(manager::Op::queue_join, {}, -1, capacity_); }
+
+  // Cereal: the capacity travels too, so a worker's first use creates the
+  // queue as bounded as the host asked.
+  template <class Archive>
+  void save(Archive& ar) const { ar(name_, capacity_); }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(name_, capacity_);
+    link_ = detail::current_link();
+  }
 
  private:
   std::uint64_t capacity_ = 0;

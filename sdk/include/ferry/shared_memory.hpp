@@ -33,7 +33,7 @@ struct SegmentHeader {
   pthread_mutex_t mutex;
   std::uint64_t count;      // elements
   std::uint64_t elem_size;  // bytes per element
-  char type[96];            // signature of the element type, NUL-terminated
+  char type[256];           // signature of the element type, NUL-terminated
 };
 inline constexpr std::size_t kSegmentDataOffset = (sizeof(SegmentHeader) + 63) / 64 * 64;
 
@@ -70,6 +70,8 @@ class Segment {
 // initialised robust mutex. Returns the fd (CLOEXEC) and its mapping.
 inline std::pair<int, std::shared_ptr<Segment>> create_segment(std::uint64_t count, std::uint64_t elem_size,
                                                                const std::string& type) {
+  if (type.size() >= sizeof(SegmentHeader::type))
+    throw ManagerError("shared memory element type name '" + type + "' is too long (255 characters at most)");
   const int fd = ::memfd_create("ferry-shared", MFD_CLOEXEC);
   if (fd < 0) throw ManagerError(std::string("cannot create shared memory: ") + std::strerror(errno));
   const std::size_t bytes = kSegmentDataOffset + count * elem_size;
