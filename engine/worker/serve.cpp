@@ -25,6 +25,7 @@ struct HostState {
   const char* task = "";
   std::unique_ptr<wire::Channel> manager;  // null when the host runs no manager
   std::mutex manager_mu;                   // a task's own threads may share it
+  bool posted = false;                     // requests posted since the last sync; guarded by manager_mu
 };
 
 void append_output(void* state, const std::uint8_t* data, std::uint64_t size) {
@@ -41,12 +42,38 @@ std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_
   auto* s = static_cast<HostState*>(state);
   if (!s->manager) return 1;
   std::lock_guard lock(s->manager_mu);
+  if (!reply) {  // posted: no round trip now, one sync before the task's result goes out
+    s->posted = true;
+    return s->manager->send(wire::FrameKind::manager_post, {reinterpret_cast<const char*>(request), size}) ? 0 : 1;
+  }
   if (!s->manager->send(wire::FrameKind::manager_request, {reinterpret_cast<const char*>(request), size})) return 1;
   wire::Frame frame;
   if (s->manager->receive(frame) != wire::ReceiveStatus::frame || frame.kind != wire::FrameKind::manager_reply)
     return 1;
   reply->write(reply->state, reinterpret_cast<const std::uint8_t*>(frame.payload.data()), frame.payload.size());
   return 0;
+}
+
+// Waits until the manager has applied every request this worker posted, so
+// a task's puts are visible before its result is; reports a failed post.
+void sync_posts(HostState& s) {
+  std::lock_guard lock(s.manager_mu);
+  if (!s.posted || !s.manager) return;
+  s.posted = false;
+  manager::Request req;
+  req.op = manager::Op::sync;
+  wire::Frame frame;
+  if (!s.manager->send(wire::FrameKind::manager_request, codec::encode(req)) ||
+      s.manager->receive(frame) != wire::ReceiveStatus::frame || frame.kind != wire::FrameKind::manager_reply)
+    return;
+  manager::Reply reply;
+  try {
+    codec::decode(frame.payload, reply);
+  } catch (const std::exception&) {
+    return;
+  }
+  if (reply.status == manager::Status::error)
+    std::fprintf(stderr, "ferry-worker %d: %s\n", static_cast<int>(::getpid()), reply.error.c_str());
 }
 
 // Asks the manager for a shared memory segment; its descriptor comes back
@@ -144,6 +171,7 @@ int serve(const Options& options) {
     }
     if (req.task >= d.task_count) return 4;
     const wire::CallReply reply = run_call(*plugin, req, state, host);
+    sync_posts(state);
     // Flush what the task printed before the host hears it finished.
     std::cout.flush();
     std::fflush(stdout);

@@ -79,13 +79,30 @@ Connection Server::connect() {
 void Server::serve(Session& s) {
   wire::Channel& channel = *s.channel;
   wire::Frame frame;
-  while (channel.receive(frame) == wire::ReceiveStatus::frame && frame.kind == wire::FrameKind::manager_request) {
+  std::string failed_post;  // the first posted request that failed, told on the next sync
+  while (channel.receive(frame) == wire::ReceiveStatus::frame &&
+         (frame.kind == wire::FrameKind::manager_request || frame.kind == wire::FrameKind::manager_post)) {
+    if (frame.kind == wire::FrameKind::manager_post) {
+      Reply r;
+      try {
+        Request request;
+        codec::decode(frame.payload, request);
+        r = store_->handle(request, s.client);
+      } catch (const std::exception& e) {
+        r = Reply{Status::error, {}, std::string("malformed manager request: ") + e.what()};
+      }
+      if (r.status == Status::error && failed_post.empty()) failed_post = "a posted put failed: " + r.error;
+      continue;
+    }
     Reply reply;
     int attach = -1;
     try {
       Request request;
       codec::decode(frame.payload, request);
-      if (request.op == Op::descriptor_open) {
+      if (request.op == Op::sync) {
+        if (!failed_post.empty()) reply = Reply{Status::error, {}, std::move(failed_post)};
+        failed_post.clear();
+      } else if (request.op == Op::descriptor_open) {
         std::uint64_t id = 0;
         codec::decode(request.args.at(0), id);
         attach = store_->descriptor_fd(id);

@@ -103,6 +103,7 @@ std::optional<Reply> Store::wait(std::unique_lock<std::mutex>& lock, const Reque
 }
 
 Reply Store::handle(const Request& r, ClientId client) {
+  if (r.op == Op::sync || r.op == Op::descriptor_open) return error("not an operation on a shared object");
   std::unique_lock lock(mu_);
   if (shut_down_) return error("the engine holding shared object '" + r.name + "' has shut down");
   std::string err;

@@ -11,7 +11,7 @@
 namespace ferry::wire {
 
 bool is_known_kind(std::uint8_t kind) {
-  return kind >= static_cast<std::uint8_t>(FrameKind::hello) && kind <= static_cast<std::uint8_t>(FrameKind::manager_reply);
+  return kind >= static_cast<std::uint8_t>(FrameKind::hello) && kind <= static_cast<std::uint8_t>(FrameKind::manager_post);
 }
 
 Channel::Channel(int fd, std::uint32_t max_frame) : fd_(fd), max_frame_(max_frame) {}

@@ -21,6 +21,7 @@ enum class FrameKind : std::uint8_t {
   shutdown = 6,     // host -> worker: exit now
   manager_request = 7,  // worker -> manager: one shared-object operation
   manager_reply = 8,    // manager -> worker: its result
+  manager_post = 9,     // worker -> manager: an operation with no reply (an unbounded put)
 };
 
 inline constexpr std::size_t kFrameHeaderSize = 5;

@@ -54,8 +54,10 @@ typedef struct ferry_host_v1 {
   void (*log)(void* state, int32_t level, const char* message, uint64_t size);
   /* Sends one encoded manager request (shared dicts, lists, queues, locks,
    * events; see <ferry/manager_protocol.hpp>) and writes the encoded reply to
-   * reply. Returns FERRY_OK, or nonzero when the manager cannot be reached.
-   * May block (queue get, lock acquire, event wait). May be null. */
+   * reply. With reply null the request is posted: no reply is awaited, and
+   * it takes effect, in order, before the task's result reaches the host.
+   * Returns FERRY_OK, or nonzero when the manager cannot be reached. May
+   * block (queue get, lock acquire, event wait). May be null. */
   int32_t (*manager)(void* state, const uint8_t* request, uint64_t size, ferry_sink_v1* reply);
   /* Opens descriptor id that the manager shares (the memory of a
    * ferry::SharedValue or SharedArray, an end of a ferry pipe): stores a new

@@ -40,6 +40,14 @@ class HostManagerLink : public ManagerLink {
     codec::decode(out, reply);
     return reply;
   }
+  void post(const manager::Request& request) override {
+    const bool has_entry = host_ && host_->struct_size >= offsetof(ferry_host_v1, manager) + sizeof(host_->manager) &&
+                           host_->manager != nullptr;
+    if (!has_entry) throw ManagerError("this worker has no connection to a manager");
+    const std::string bytes = codec::encode(request);
+    if (host_->manager(host_->state, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), nullptr) != 0)
+      throw ManagerError("the manager is unreachable: its engine is gone");
+  }
   int open_descriptor(std::uint64_t id) override {
     const bool has_entry = host_ &&
                            host_->struct_size >= offsetof(ferry_host_v1, open_descriptor) + sizeof(host_->open_descriptor) &&

@@ -47,6 +47,7 @@ enum class Op : std::uint8_t {
   semaphore_release,        // [] -> []
   semaphore_value,          // [] -> [i64]
   barrier_wait = 124,       // [] -> [u64 arrival index] | timeout | error (broken); capacity holds the parties
+  sync = 127,               // [] -> [], after every earlier post took effect; error if one failed
   descriptor_open = 128,  // [u64 id] -> [] with the segment's fd attached | missing
 };
 

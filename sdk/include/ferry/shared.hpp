@@ -71,6 +71,11 @@ class ManagerLink {
   virtual ~ManagerLink() = default;
   // Performs one request; throws ferry::ManagerError when the manager is gone.
   virtual manager::Reply call(const manager::Request& request) = 0;
+  // Sends a request whose reply nobody waits for (a put on an unbounded
+  // queue). It takes effect in order with later calls, and before the
+  // task's result reaches the host; if it fails, the worker reports that on
+  // its stderr when the task ends. Default: an ordinary call.
+  virtual void post(const manager::Request& request) { call(request); }
   // A new descriptor, owned by the caller, for the descriptor the manager
   // shares as id (a shared memory segment, a pipe end); throws
   // ferry::ManagerError when there is none.
@@ -251,8 +256,16 @@ class Queue : public detail::SharedHandle {
   Queue(std::shared_ptr<ManagerLink> link, std::string name, QueueOptions options = {})
       : SharedHandle(std::move(link), std::move(name), type_name<Queue>()), capacity_(options.capacity) {}
 
-  // Blocks while the queue is full.
-  void put(const T& value) { call(manager::Op::queue_put, {codec::encode(value)}, -1, capacity_); }
+  // Blocks while the queue is full. On an unbounded queue a worker does not
+  // wait for the manager (as Python's put hands items to a feeder thread);
+  // the items are in the queue by the time the task's result arrives.
+  void put(const T& value) {
+    if (capacity_ == 0 && link_) {
+      link_->post(manager::Request{manager::Op::queue_put, name_, type_, {codec::encode(value)}, -1, 0});
+      return;
+    }
+    call(manager::Op::queue_put, {codec::encode(value)}, -1, capacity_);
+  }
   // Waits at most timeout for room; false when the queue stayed full.
   template <class Rep, class Period>
   bool put(const T& value, std::chrono::duration<Rep, Period> timeout) {
