@@ -110,12 +110,13 @@ class SharedHandle : public BindsToLink {
 
   const std::string& name() const { return name_; }
 
-  // Cereal: a handle travels as its name; decoding binds it to current_link().
+  // Cereal: a handle travels as its name and creation setting; decoding
+  // binds it to current_link().
   template <class Archive>
-  void save(Archive& ar) const { ar(name_); }
+  void save(Archive& ar) const { ar(name_, setting_); }
   template <class Archive>
   void load(Archive& ar) {
-    ar(name_);
+    ar(name_, setting_);
     link_ = current_link();
   }
 
@@ -138,6 +139,9 @@ class SharedHandle : public BindsToLink {
   std::shared_ptr<ManagerLink> link_;
   std::string name_;
   std::string type_;
+  // What the object is created with, if this handle's use creates it: a
+  // queue's capacity, a semaphore's count, a barrier's parties.
+  std::uint64_t setting_ = 0;
 };
 
 }  // namespace detail
@@ -254,54 +258,43 @@ class Queue : public detail::SharedHandle {
  public:
   Queue() : SharedHandle({}, {}, type_name<Queue>()) {}
   Queue(std::shared_ptr<ManagerLink> link, std::string name, QueueOptions options = {})
-      : SharedHandle(std::move(link), std::move(name), type_name<Queue>()), capacity_(options.capacity) {}
+      : SharedHandle(std::move(link), std::move(name), type_name<Queue>()) {
+    setting_ = options.capacity;
+  }
 
   // Blocks while the queue is full. On an unbounded queue a worker does not
   // wait for the manager (as Python's put hands items to a feeder thread);
   // the items are in the queue by the time the task's result arrives.
   void put(const T& value) {
-    if (capacity_ == 0 && link_) {
+    if (setting_ == 0 && link_) {
       link_->post(manager::Request{manager::Op::queue_put, name_, type_, {codec::encode(value)}, -1, 0});
       return;
     }
-    call(manager::Op::queue_put, {codec::encode(value)}, -1, capacity_);
+    call(manager::Op::queue_put, {codec::encode(value)}, -1, setting_);
   }
   // Waits at most timeout for room; false when the queue stayed full.
   template <class Rep, class Period>
   bool put(const T& value, std::chrono::duration<Rep, Period> timeout) {
-    return call(manager::Op::queue_put, {codec::encode(value)}, detail::to_ms(timeout), capacity_).status ==
+    return call(manager::Op::queue_put, {codec::encode(value)}, detail::to_ms(timeout), setting_).status ==
            manager::Status::ok;
   }
   // Blocks until an item arrives.
-  T get() { return decoded<T>(call(manager::Op::queue_get, {}, -1, capacity_).values.at(0)); }
+  T get() { return decoded<T>(call(manager::Op::queue_get, {}, -1, setting_).values.at(0)); }
   // Waits at most timeout; nullopt when the queue stayed empty (Python raises queue.Empty).
   template <class Rep, class Period>
   std::optional<T> get(std::chrono::duration<Rep, Period> timeout) {
-    auto r = call(manager::Op::queue_get, {}, detail::to_ms(timeout), capacity_);
+    auto r = call(manager::Op::queue_get, {}, detail::to_ms(timeout), setting_);
     if (r.status != manager::Status::ok) return std::nullopt;
     return decoded<T>(r.values.at(0));
   }
   // An item if one is there now.
   std::optional<T> get_nowait() { return get(std::chrono::milliseconds(0)); }
-  std::size_t size() const { return decoded<std::uint64_t>(call(manager::Op::queue_size, {}, -1, capacity_).values.at(0)); }
+  std::size_t size() const { return decoded<std::uint64_t>(call(manager::Op::queue_size, {}, -1, setting_).values.at(0)); }
   bool empty() const { return size() == 0; }
   // Marks one item taken with get() as processed (JoinableQueue).
-  void task_done() { call(manager::Op::queue_task_done, {}, -1, capacity_); }
+  void task_done() { call(manager::Op::queue_task_done, {}, -1, setting_); }
   // Blocks until every item put has been marked done.
-  void join() { call(manager::Op::queue_join, {}, -1, capacity_); }
-
-  // Cereal: the capacity travels too, so a worker's first use creates the
-  // queue as bounded as the host asked.
-  template <class Archive>
-  void save(Archive& ar) const { ar(name_, capacity_); }
-  template <class Archive>
-  void load(Archive& ar) {
-    ar(name_, capacity_);
-    link_ = detail::current_link();
-  }
-
- private:
-  std::uint64_t capacity_ = 0;
+  void join() { call(manager::Op::queue_join, {}, -1, setting_); }
 };
 
 // A lock shared by processes. A worker that dies holding it releases it.
@@ -347,32 +340,22 @@ class Semaphore : public detail::SharedHandle {
  public:
   Semaphore() : SharedHandle({}, {}, "semaphore") {}
   Semaphore(std::shared_ptr<ManagerLink> link, std::string name, std::int64_t initial = 1)
-      : SharedHandle(std::move(link), std::move(name), "semaphore"), initial_(initial) {}
+      : SharedHandle(std::move(link), std::move(name), "semaphore") {
+    setting_ = static_cast<std::uint64_t>(std::max<std::int64_t>(0, initial));
+  }
 
-  void acquire() { call(manager::Op::semaphore_acquire, {}, -1, initial()); }
+  void acquire() { call(manager::Op::semaphore_acquire, {}, -1, setting_); }
   // Waits at most timeout; false when the count stayed at zero.
   template <class Rep, class Period>
   bool acquire(std::chrono::duration<Rep, Period> timeout) {
-    return call(manager::Op::semaphore_acquire, {}, detail::to_ms(timeout), initial()).status == manager::Status::ok;
+    return call(manager::Op::semaphore_acquire, {}, detail::to_ms(timeout), setting_).status == manager::Status::ok;
   }
-  void release() { call(manager::Op::semaphore_release, {}, -1, initial()); }
+  void release() { call(manager::Op::semaphore_release, {}, -1, setting_); }
   std::int64_t value() const {
-    return decoded<std::int64_t>(call(manager::Op::semaphore_value, {}, -1, initial()).values.at(0));
+    return decoded<std::int64_t>(call(manager::Op::semaphore_value, {}, -1, setting_).values.at(0));
   }
   void lock() { acquire(); }
   void unlock() { release(); }
-
-  template <class Archive>
-  void save(Archive& ar) const { ar(name_, initial_); }
-  template <class Archive>
-  void load(Archive& ar) {
-    ar(name_, initial_);
-    link_ = detail::current_link();
-  }
-
- private:
-  std::uint64_t initial() const { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, initial_)); }
-  std::int64_t initial_ = 1;
 };
 
 // A barrier for a fixed number of parties, like multiprocessing.Barrier.
@@ -381,28 +364,19 @@ class Barrier : public detail::SharedHandle {
  public:
   Barrier() : SharedHandle({}, {}, "barrier") {}
   Barrier(std::shared_ptr<ManagerLink> link, std::string name, std::uint64_t parties)
-      : SharedHandle(std::move(link), std::move(name), "barrier"), parties_(parties) {}
+      : SharedHandle(std::move(link), std::move(name), "barrier") {
+    setting_ = parties;
+  }
 
   // Waits for all parties; returns this caller's arrival index (0 .. parties-1).
-  std::uint64_t wait() { return decoded<std::uint64_t>(call(manager::Op::barrier_wait, {}, -1, parties_).values.at(0)); }
+  std::uint64_t wait() { return decoded<std::uint64_t>(call(manager::Op::barrier_wait, {}, -1, setting_).values.at(0)); }
   // Waits at most timeout; nullopt when it ran out (the barrier is then broken).
   template <class Rep, class Period>
   std::optional<std::uint64_t> wait(std::chrono::duration<Rep, Period> timeout) {
-    auto r = call(manager::Op::barrier_wait, {}, detail::to_ms(timeout), parties_);
+    auto r = call(manager::Op::barrier_wait, {}, detail::to_ms(timeout), setting_);
     if (r.status != manager::Status::ok) return std::nullopt;
     return decoded<std::uint64_t>(r.values.at(0));
   }
-
-  template <class Archive>
-  void save(Archive& ar) const { ar(name_, parties_); }
-  template <class Archive>
-  void load(Archive& ar) {
-    ar(name_, parties_);
-    link_ = detail::current_link();
-  }
-
- private:
-  std::uint64_t parties_ = 0;
 };
 
 }  // namespace ferry
