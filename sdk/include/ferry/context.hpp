@@ -28,9 +28,7 @@ class HostManagerLink : public ManagerLink {
  public:
   explicit HostManagerLink(const ferry_host_v1* host) : host_(host) {}
   manager::Reply call(const manager::Request& request) override {
-    const bool has_entry = host_ && host_->struct_size >= offsetof(ferry_host_v1, manager) + sizeof(host_->manager) &&
-                           host_->manager != nullptr;
-    if (!has_entry) throw ManagerError("this worker has no connection to a manager");
+    require_manager();
     const std::string bytes = codec::encode(request);
     std::string out;
     ferry_sink_v1 sink{&out, &append_to_string};
@@ -41,18 +39,14 @@ class HostManagerLink : public ManagerLink {
     return reply;
   }
   void post(const manager::Request& request) override {
-    const bool has_entry = host_ && host_->struct_size >= offsetof(ferry_host_v1, manager) + sizeof(host_->manager) &&
-                           host_->manager != nullptr;
-    if (!has_entry) throw ManagerError("this worker has no connection to a manager");
+    require_manager();
     const std::string bytes = codec::encode(request);
     if (host_->manager(host_->state, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), nullptr) != 0)
       throw ManagerError("the manager is unreachable: its engine is gone");
   }
   int open_descriptor(std::uint64_t id) override {
-    const bool has_entry = host_ &&
-                           host_->struct_size >= offsetof(ferry_host_v1, open_descriptor) + sizeof(host_->open_descriptor) &&
-                           host_->open_descriptor != nullptr;
-    if (!has_entry) throw ManagerError("this worker cannot open shared memory or pipes");
+    if (!offers(offsetof(ferry_host_v1, open_descriptor) + sizeof(host_->open_descriptor)) || !host_->open_descriptor)
+      throw ManagerError("this worker cannot open shared memory or pipes");
     std::int32_t fd = -1;
     if (host_->open_descriptor(host_->state, id, &fd) != 0 || fd < 0)
       throw ManagerError("shared descriptor " + std::to_string(id) +
@@ -61,6 +55,14 @@ class HostManagerLink : public ManagerLink {
   }
 
  private:
+  // Whether the host's struct, as it was compiled, reaches byte end: an
+  // older worker's ferry_host_v1 may lack later entries.
+  bool offers(std::size_t end) const { return host_ && host_->struct_size >= end; }
+  void require_manager() const {
+    if (!offers(offsetof(ferry_host_v1, manager) + sizeof(host_->manager)) || !host_->manager)
+      throw ManagerError("this worker has no connection to a manager");
+  }
+
   const ferry_host_v1* host_;
 };
 
