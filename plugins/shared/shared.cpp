@@ -75,6 +75,23 @@ std::int64_t count_words(ferry::Context& ctx, std::string line) {
   return n;
 }
 
+// The words of a line, split on whitespace as count_words splits them
+// (pipelines: a flat_map stage, or a task source).
+std::vector<std::string> split_words(std::string line) {
+  std::istringstream in(line);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+// how-to: shared_dict[f"key{i}"] = i * 10, with the dict "shared_dict"
+// found by name, so a pipeline can map it over range(3).
+void update_shared_dict(ferry::Context& ctx, std::int64_t i) {
+  std::int64_t value = 0;
+  if (__builtin_mul_overflow(i, 10, &value)) throw std::overflow_error("update_shared_dict: i * 10 overflows");
+  ctx.dict<std::string, std::int64_t>("shared_dict").set("key" + std::to_string(i), value);
+}
+
 // Takes items from the queue "jobs" until it is empty, squares them into the
 // queue "results", and marks each done (JoinableQueue).
 std::int64_t drain_jobs(ferry::Context& ctx) {
@@ -212,6 +229,8 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("locked_add_many", locked_add_many, "adds 1 to counts[key] n times, get + set under lock")
       .task("die_holding", die_holding, "acquires lock and kills its own worker")
       .task("count_words", count_words, "counts a line's words into the dict word_counts")
+      .task("split_words", split_words, "the words of line, split on whitespace like count_words")
+      .task("update_shared_dict", update_shared_dict, "sets shared_dict[\"key<i>\"] = i * 10 in the dict shared_dict")
       .task("drain_jobs", drain_jobs, "squares queue jobs into queue results until jobs is empty")
       .task("update_shared", update_shared, "adds 100 to number and doubles every element of arr")
       .task("increment_counter", increment_counter, "adds 1 to counter, iterations times, under its lock")
