@@ -47,8 +47,7 @@ void Pool::submit(std::uint32_t task, std::vector<std::string> items, std::size_
     const std::size_t last = std::min(items.size(), first + chunksize);
     b.request.items.assign(std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(first)),
                            std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(last)));
-    b.out = buffer;
-    b.first = first;
+    b.done = detail::fill_slots(buffer, first);
     batches.push_back(std::move(b));
   }
   core_->submit(std::move(batches));

@@ -22,6 +22,12 @@ std::string describe_timeout(std::chrono::milliseconds t) {
 
 }  // namespace
 
+BatchDone fill_slots(std::shared_ptr<ResultBuffer> buffer, std::size_t first) {
+  return [buffer = std::move(buffer), first](std::vector<Outcome> outcomes, std::chrono::nanoseconds) {
+    buffer->fill(first, std::move(outcomes));
+  };
+}
+
 PoolCore::PoolCore(Plugin plugin, PoolOptions options)
     : plugin_(std::move(plugin)), options_(options), log_(plugin_.state()->engine->log_sink(plugin_.name())) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
@@ -93,10 +99,10 @@ std::unique_ptr<process::Worker> PoolCore::start_worker() {
   return w;
 }
 
-void PoolCore::fail_batch(Batch& batch, const std::exception_ptr& error) {
+void PoolCore::fail_batch(Batch& batch, const std::exception_ptr& error, std::chrono::nanoseconds busy) {
   std::vector<Outcome> outcomes(batch.request.items.size());
   for (auto& o : outcomes) o.error = error;
-  batch.out->fill(batch.first, std::move(outcomes));
+  batch.done(std::move(outcomes), busy);
 }
 
 std::vector<Outcome> PoolCore::outcomes_from(wire::CallReply& reply, const std::string& task) {
@@ -108,8 +114,10 @@ std::vector<Outcome> PoolCore::outcomes_from(wire::CallReply& reply, const std::
 
 void PoolCore::run_batch(std::unique_ptr<process::Worker>& worker, Batch& batch, std::size_t& calls_done) {
   const std::string& task = plugin_.tasks()[batch.request.task].name;
+  const auto timeout = batch.timeout ? batch.timeout : options_.timeout;
+  const auto started = process::Clock::now();
   process::Deadline deadline;
-  if (options_.timeout) deadline = process::Clock::now() + *options_.timeout;
+  if (timeout) deadline = started + *timeout;
   process::CallOutcome outcome;
   if (worker->send(batch.request)) {
     outcome = worker->wait_reply(deadline, wake_fd_, log_, process::OnTimeout::stop);
@@ -123,10 +131,11 @@ void PoolCore::run_batch(std::unique_ptr<process::Worker>& worker, Batch& batch,
       if (outcome.reply.items.size() != batch.request.items.size()) {
         worker->kill();
         worker.reset();
-        fail_batch(batch, std::make_exception_ptr(WorkerError(task, "protocol error: reply has the wrong item count")));
+        fail_batch(batch, std::make_exception_ptr(WorkerError(task, "protocol error: reply has the wrong item count")),
+                   process::Clock::now() - started);
         return;
       }
-      batch.out->fill(batch.first, outcomes_from(outcome.reply, task));
+      batch.done(outcomes_from(outcome.reply, task), process::Clock::now() - started);
       if (options_.max_tasks_per_child && ++calls_done >= options_.max_tasks_per_child) {
         worker->shutdown();
         worker.reset();
@@ -135,18 +144,20 @@ void PoolCore::run_batch(std::unique_ptr<process::Worker>& worker, Batch& batch,
     case process::CallOutcome::timed_out:
       worker.reset();
       fail_batch(batch, std::make_exception_ptr(Timeout("task '" + task + "' timed out after " +
-                                                        describe_timeout(*options_.timeout) +
-                                                        "; its worker was stopped and replaced")));
+                                                        describe_timeout(*timeout) +
+                                                        "; its worker was stopped and replaced")),
+                 process::Clock::now() - started);
       return;
     case process::CallOutcome::woken:
       worker->kill();
       worker.reset();
-      fail_batch(batch, std::make_exception_ptr(StateError("the pool was terminated while this item ran")));
+      fail_batch(batch, std::make_exception_ptr(StateError("the pool was terminated while this item ran")),
+                 process::Clock::now() - started);
       return;
     case process::CallOutcome::died:
     case process::CallOutcome::protocol_error:
       worker.reset();
-      fail_batch(batch, std::make_exception_ptr(WorkerError(task, outcome.cause)));
+      fail_batch(batch, std::make_exception_ptr(WorkerError(task, outcome.cause)), process::Clock::now() - started);
       return;
   }
 }

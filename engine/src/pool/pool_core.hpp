@@ -3,8 +3,11 @@
 // dies, times out or reaches max_tasks_per_child, and never lets a waiter hang.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -18,12 +21,21 @@
 
 namespace ferry::detail {
 
+// Receives a finished batch's outcomes (one per item, in item order) and the
+// time its worker spent on the call (zero when it never ran). Called once,
+// from a pool thread or from terminate(); it may submit more work.
+using BatchDone = std::function<void(std::vector<Outcome>, std::chrono::nanoseconds busy)>;
+
 // One call's worth of items and where their outcomes go.
 struct Batch {
   wire::CallRequest request;
-  std::shared_ptr<ResultBuffer> out;
-  std::size_t first = 0;  // slot of request.items[0]
+  BatchDone done;
+  // Overrides PoolOptions::timeout for this call.
+  std::optional<std::chrono::milliseconds> timeout{};
 };
+
+// A BatchDone that fills buffer slots [first, first + n).
+BatchDone fill_slots(std::shared_ptr<ResultBuffer> buffer, std::size_t first);
 
 class PoolCore {
  public:
@@ -43,7 +55,8 @@ class PoolCore {
   std::unique_ptr<process::Worker> start_worker();
   // Runs one batch on worker (which may be reset); fills the batch's slots.
   void run_batch(std::unique_ptr<process::Worker>& worker, Batch& batch, std::size_t& calls_done);
-  void fail_batch(Batch& batch, const std::exception_ptr& error);
+  void fail_batch(Batch& batch, const std::exception_ptr& error,
+                  std::chrono::nanoseconds busy = std::chrono::nanoseconds::zero());
   std::vector<Outcome> outcomes_from(wire::CallReply& reply, const std::string& task);
 
   Plugin plugin_;

@@ -34,9 +34,14 @@ extern "C" {
 /* The input bytes did not decode into the task's parameters; output holds a message. */
 #define FERRY_BAD_INPUT 2
 
-/* ferry_call_v1::flags: input and output are ferry::Value archives (a list of
- * arguments in, one value out) instead of the typed cereal binary form. */
-#define FERRY_CALL_VALUE 1u
+/* ferry_call_v1::flags: the input is a ferry::Value archive (a list of the
+ * arguments) instead of the typed cereal binary form of the parameters. */
+#define FERRY_CALL_VALUE_IN 1u
+/* ferry_call_v1::flags: the result is written as a ferry::Value archive
+ * instead of the typed cereal binary form. */
+#define FERRY_CALL_VALUE_OUT 2u
+/* Both: what hosts use at the edges (YAML in, JSON out). */
+#define FERRY_CALL_VALUE (FERRY_CALL_VALUE_IN | FERRY_CALL_VALUE_OUT)
 
 /* Where a task writes its output bytes. write may be called several times;
  * the bytes are appended. */

@@ -97,7 +97,7 @@ struct Invoker<R, Context&, A...> {
 template <class Params>
 void decode_params(const ferry_call_v1* call, Params& p) {
   const std::string_view in(reinterpret_cast<const char*>(call->input), call->input_size);
-  if (call->flags & FERRY_CALL_VALUE) {
+  if (call->flags & FERRY_CALL_VALUE_IN) {
     const Value args = codec::decode_value(in);
     if (!args.is_list()) throw ValueError("arguments must be a list, got " + std::string(Value::kind_name(args.kind())));
     constexpr auto n = std::tuple_size_v<Params>;
@@ -138,7 +138,7 @@ std::int32_t run_task(F& f, const ferry_call_v1* call) {
   }
   try {
     Context ctx(call);
-    const bool as_value = (call->flags & FERRY_CALL_VALUE) != 0;
+    const bool as_value = (call->flags & FERRY_CALL_VALUE_OUT) != 0;
     if constexpr (std::is_void_v<R>) {
       Inv::call(f, ctx, params);
       write_output(call, as_value ? codec::encode_value(Value()) : std::string());
