@@ -5,4 +5,8 @@ if(TARGET ferry)
   # Private engine headers: unit tests mirror engine/src.
   ferry_add_test(manager_store_test manager_store_test.cpp LIBS ferry::ferry)
   target_include_directories(manager_store_test PRIVATE ${PROJECT_SOURCE_DIR}/engine/src)
+  foreach(subject type_expr typed_value)
+    ferry_add_test(${subject}_test ${subject}_test.cpp LIBS ferry::ferry)
+    target_include_directories(${subject}_test PRIVATE ${PROJECT_SOURCE_DIR}/engine/src)
+  endforeach()
 endif()
