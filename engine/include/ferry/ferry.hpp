@@ -6,6 +6,7 @@
 #include <ferry/async_result.hpp>
 #include <ferry/engine.hpp>
 #include <ferry/errors.hpp>
+#include <ferry/pipeline.hpp>
 #include <ferry/pool.hpp>
 #include <ferry/process.hpp>
 #include <ferry/result_stream.hpp>

@@ -1,0 +1,100 @@
+// ferry::Pipeline: a YAML pipeline file, loaded and checked against its
+// plugins, then run as stages of worker pools chained by bounded queues.
+// The file format is in docs/pipelines.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ferry/engine.hpp>
+#include <ferry/errors.hpp>
+
+namespace ferry {
+
+namespace detail {
+struct PipelineState;
+}
+
+// One problem found in a pipeline file.
+struct PipelineProblem {
+  std::string where;    // "file:line:column", or the --set override it came from
+  std::string message;  // what was expected and what was found
+};
+
+// Thrown by Pipeline::load with every problem found in the file, in file order.
+class PipelineInvalid : public ConfigError {
+ public:
+  explicit PipelineInvalid(std::vector<PipelineProblem> problems);
+  const std::vector<PipelineProblem>& problems() const { return problems_; }
+
+ private:
+  std::vector<PipelineProblem> problems_;
+};
+
+// Counters of one stage, as of when the snapshot was taken.
+struct StageStats {
+  std::string name;
+  std::string kind;  // source, map, starmap, flat_map, apply, batch, sink
+  std::size_t workers = 0;  // worker processes; 0 for stages the host runs
+  std::uint64_t items_in = 0, items_out = 0;
+  std::uint64_t failed = 0;     // items whose last attempt failed
+  std::uint64_t skipped = 0;    // of those, dropped (on_error: skip)
+  std::uint64_t collected = 0;  // of those, passed on as error records (on_error: collect)
+  std::uint64_t retried = 0;    // extra attempts made
+  std::chrono::nanoseconds wall{};  // from its first item to its end (or now)
+  std::chrono::nanoseconds busy{};  // summed time its workers spent in calls
+  bool finished = false;
+};
+
+// A run's outcome and counters; also what progress callbacks receive.
+struct PipelineStats {
+  std::string pipeline;
+  bool ok = false;     // finished without a failure (meaningful once the run ended)
+  std::string error;   // why the run failed
+  std::chrono::nanoseconds wall{};
+  std::vector<StageStats> stages;
+};
+
+// How Pipeline::run reports.
+struct PipelineRunOptions {
+  // Where a `sink: stdout` and `output:` write; null means std::cout.
+  std::ostream* out = nullptr;
+  // Where error records reaching a dict sink go; null means std::cerr.
+  std::ostream* errors = nullptr;
+  // Called from a helper thread every progress_interval while the run goes on.
+  std::function<void(const PipelineStats&)> on_progress{};
+  std::chrono::milliseconds progress_interval{250};
+};
+
+// A loaded, validated pipeline. Movable; run it any number of times.
+class Pipeline {
+ public:
+  // Reads file, applies overrides ("stages.check.workers=8"), checks the
+  // schema, loads the plugins and checks every task and the types between
+  // stages, without running any task. Throws ferry::PipelineInvalid listing
+  // every problem.
+  static Pipeline load(Engine& engine, const std::string& file, const std::vector<std::string>& overrides = {});
+
+  ~Pipeline();
+  Pipeline(Pipeline&&) noexcept;
+  Pipeline& operator=(Pipeline&&) noexcept;
+
+  const std::string& name() const;
+  std::size_t stage_count() const;
+
+  // Runs every stage at once and waits for the end. A failed item (under
+  // on_error: fail), an unreadable input or an unwritable sink stops the run
+  // and is reported in the result (ok false, error set), not thrown.
+  PipelineStats run(const PipelineRunOptions& options = {});
+
+ private:
+  explicit Pipeline(std::unique_ptr<detail::PipelineState> state);
+  std::unique_ptr<detail::PipelineState> state_;
+};
+
+}  // namespace ferry

@@ -1,0 +1,145 @@
+#include "pipeline/host_stages.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <limits>
+
+#include <ferry/codec.hpp>
+#include <ferry/errors.hpp>
+#include <ferry/manager_protocol.hpp>
+#include <ferry/value_text.hpp>
+
+#include "pipeline/item_codec.hpp"
+#include "values/type_expr.hpp"
+#include "values/typed_value.hpp"
+
+namespace ferry::pipeline {
+namespace {
+
+// Items a source hands over at a time: one lock per batch, and never more
+// than the queue holds, so backpressure still applies.
+std::size_t push_batch_size(const ItemQueue& q) { return std::min<std::size_t>(256, q.capacity()); }
+
+// Collects items and pushes them in batches; false once the run stopped.
+class Pusher {
+ public:
+  Pusher(ItemQueue& out, StageCounters& counters) : out_(out), counters_(counters), limit_(push_batch_size(out)) {}
+  bool add(std::string bytes) {
+    pending_.push_back(Item{std::move(bytes), false});
+    return pending_.size() < limit_ || flush();
+  }
+  bool flush() {
+    counters_.items_out += pending_.size();
+    return pending_.empty() || out_.push(pending_);
+  }
+
+ private:
+  ItemQueue& out_;
+  StageCounters& counters_;
+  std::size_t limit_;
+  std::vector<Item> pending_;
+};
+
+// Python's range(start, stop, step), without overflowing at the ends of i64.
+bool emit_range(const Source& s, Pusher& push) {
+  for (std::int64_t i = s.start; s.step > 0 ? i < s.stop : i > s.stop;) {
+    if (!push.add(codec::encode_value(Value(i)))) return false;
+    if (s.step > 0 ? i > std::numeric_limits<std::int64_t>::max() - s.step
+                   : i < std::numeric_limits<std::int64_t>::min() - s.step)
+      break;
+    i += s.step;
+  }
+  return true;
+}
+
+bool emit_file(const Source& s, Pusher& push, RunControl& control) {
+  std::ifstream in(s.path, std::ios::binary);
+  if (!in) {
+    control.fail("cannot open " + s.path);
+    return false;
+  }
+  std::string line;
+  for (std::uint64_t number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // CRLF files
+    if (s.kind == Source::Kind::lines) {
+      if (!push.add(codec::encode_value(Value(line)))) return false;
+      continue;
+    }
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    try {
+      if (!push.add(codec::encode_value(value_from_json(line)))) return false;
+    } catch (const ConfigError& e) {
+      control.fail(s.path + ":" + std::to_string(number) + ": not a JSON value: " + e.what());
+      return false;
+    }
+  }
+  if (in.bad()) {
+    control.fail("cannot read " + s.path);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void run_source(const StagePlan& plan, std::size_t index, ItemQueue& out, RunControl& control) {
+  auto& counters = control.counters(index);
+  counters.started_ns = control.now_ns();
+  Pusher push(out, counters);
+  const Source& s = plan.stage->source;
+  bool ok = true;
+  switch (s.kind) {
+    case Source::Kind::values:
+      for (const auto& v : s.values)
+        if (!(ok = push.add(codec::encode_value(v)))) break;
+      break;
+    case Source::Kind::range:
+      ok = emit_range(s, push);
+      break;
+    case Source::Kind::lines:
+    case Source::Kind::json_lines:
+      ok = emit_file(s, push, control);
+      break;
+    case Source::Kind::task:
+      break;  // a TaskStage runs generator sources
+  }
+  if (ok && push.flush()) out.close();
+  counters.finished_ns = control.now_ns();
+}
+
+void run_batch(const StagePlan& plan, std::size_t index, ItemQueue& in, ItemQueue* out, RunControl& control) {
+  auto& counters = control.counters(index);
+  const std::size_t size = plan.stage->batch;
+  std::vector<Item> items, ready;
+  std::string group;
+  std::uint64_t grouped = 0;
+  auto close_group = [&] {
+    ready.push_back(Item{value_list_header(grouped) + group, false});
+    group.clear();
+    grouped = 0;
+  };
+  while (in.pop(items, 4096)) {
+    if (counters.items_in.fetch_add(items.size()) == 0) counters.started_ns = control.now_ns();
+    for (auto& item : items) {
+      if (item.error_record) {
+        ready.push_back(std::move(item));
+        continue;
+      }
+      group += item.bytes;
+      if (++grouped == size) close_group();
+    }
+    counters.items_out += ready.size();
+    if (out && !ready.empty() && !out->push(ready)) return;
+    ready.clear();
+  }
+  if (control.failed()) return;
+  if (grouped) {
+    close_group();
+    counters.items_out += ready.size();
+    if (out && !out->push(ready)) return;
+  }
+  if (out) out->close();
+  counters.finished_ns = control.now_ns();
+}
+
+}  // namespace ferry::pipeline

@@ -1,0 +1,33 @@
+// The stages the host runs itself, each in its own thread: sources that
+// read inline values, ranges and files; batch, which groups items; and the
+// sinks. Each closes its output queue when done and stops the run (through
+// RunControl) on an input or output error.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+
+#include <ferry/shared.hpp>
+
+#include "pipeline/item_queue.hpp"
+#include "pipeline/plan.hpp"
+#include "pipeline/run_control.hpp"
+
+namespace ferry::pipeline {
+
+// values, range, lines, json_lines: every item as a Value archive.
+void run_source(const StagePlan& plan, std::size_t index, ItemQueue& out, RunControl& control);
+
+// Groups consecutive items into lists of plan.stage->batch; error records
+// pass on at once, outside any group.
+void run_batch(const StagePlan& plan, std::size_t index, ItemQueue& in, ItemQueue* out, RunControl& control);
+
+// Where sinks write.
+struct SinkTargets {
+  std::ostream& out;     // sink: stdout
+  std::ostream& errors;  // error records that reach a dict sink
+  std::shared_ptr<ManagerLink> manager;
+};
+void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunControl& control, SinkTargets& targets);
+
+}  // namespace ferry::pipeline

@@ -1,0 +1,69 @@
+#include "pipeline/item_codec.hpp"
+
+#include <cstring>
+
+#include <ferry/codec.hpp>
+#include <ferry/errors.hpp>
+
+namespace ferry::pipeline {
+
+std::string value_list_header(std::uint64_t n) {
+  // Mirrors detail::save_value: the kind as one byte, then a u64 count in
+  // the archive's native byte order.
+  std::string header(1 + sizeof n, '\0');
+  header[0] = static_cast<char>(Value::Kind::list);
+  std::memcpy(header.data() + 1, &n, sizeof n);
+  return header;
+}
+
+std::string wrap_as_args(std::string_view value_bytes) {
+  std::string out = value_list_header(1);
+  out.append(value_bytes);
+  return out;
+}
+
+std::vector<std::string> split_value_list(std::string_view list_bytes) {
+  const Value v = codec::decode_value(list_bytes);
+  if (!v.is_list()) throw ValueError(std::string("expected a list, got ") + Value::kind_name(v.kind()));
+  std::vector<std::string> out;
+  out.reserve(v.as_list().size());
+  for (const auto& e : v.as_list()) out.push_back(codec::encode_value(e));
+  return out;
+}
+
+Failure describe_failure(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const TaskError& e) {
+    return {"TaskError: " + e.type(), e.message()};
+  } catch (const WorkerError& e) {
+    return {"WorkerError", e.cause()};
+  } catch (const Timeout& e) {
+    return {"Timeout", e.what()};
+  } catch (const ValueError& e) {
+    return {"ValueError", e.what()};
+  } catch (const SignatureError& e) {
+    return {"SignatureError", e.what()};
+  } catch (const StateError& e) {
+    return {"StateError", e.what()};
+  } catch (const PluginError& e) {
+    return {"PluginError", e.what()};
+  } catch (const std::exception& e) {
+    return {"Error", e.what()};
+  } catch (...) {
+    return {"Error", "unknown error"};
+  }
+}
+
+std::string error_record(const std::string& stage, const std::string& task, std::uint64_t item,
+                         const Failure& failure, const Value* input) {
+  Value::Map detail{{"stage", Value(stage)},
+                    {"task", Value(task)},
+                    {"item", Value(item)},
+                    {"type", Value(failure.type)},
+                    {"message", Value(failure.message)}};
+  if (input) detail.emplace_back("input", *input);
+  return codec::encode_value(Value(Value::Map{{"error", Value(std::move(detail))}}));
+}
+
+}  // namespace ferry::pipeline

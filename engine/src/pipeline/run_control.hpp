@@ -1,0 +1,59 @@
+// What every thread of one pipeline run shares: the counters progress is
+// read from, and the one way to stop the run early (a failed item under
+// on_error: fail, a sink that cannot write, a bad input line).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "pipeline/item_queue.hpp"
+
+namespace ferry::pipeline {
+
+using Clock = std::chrono::steady_clock;
+
+// Per stage; written by that stage's threads, read by anyone.
+struct StageCounters {
+  std::atomic<std::uint64_t> items_in{0}, items_out{0};
+  std::atomic<std::uint64_t> failed{0}, skipped{0}, collected{0}, retried{0};
+  std::atomic<std::int64_t> busy_ns{0};
+  std::atomic<std::int64_t> started_ns{-1}, finished_ns{-1};  // since the run started
+};
+
+class RunControl {
+ public:
+  explicit RunControl(std::size_t stages) : counters_(stages), started_(Clock::now()) {}
+
+  StageCounters& counters(std::size_t stage) { return counters_[stage]; }
+  std::size_t stages() const { return counters_.size(); }
+  Clock::time_point started() const { return started_; }
+  std::int64_t now_ns() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_).count();
+  }
+
+  // Queues cancelled and hooks called when the run stops early.
+  void watch(ItemQueue& queue);
+  void on_stop(std::function<void()> hook);
+
+  // Stops the run with reason (the first reason wins): every queue is
+  // cancelled and every hook called. Safe from any thread, more than once.
+  void fail(const std::string& reason);
+  bool failed() const { return failed_.load(); }
+  std::string reason() const;
+
+ private:
+  std::vector<StageCounters> counters_;
+  const Clock::time_point started_;
+  std::atomic<bool> failed_{false};
+  mutable std::mutex mu_;
+  std::string reason_;                        // guarded by mu_
+  std::vector<ItemQueue*> queues_;            // guarded by mu_
+  std::vector<std::function<void()>> hooks_;  // guarded by mu_
+};
+
+}  // namespace ferry::pipeline

@@ -1,0 +1,209 @@
+#include "pipeline/runner.hpp"
+
+#include <condition_variable>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include <ferry/manager_protocol.hpp>
+#include <ferry/value_text.hpp>
+
+#include "pipeline/host_stages.hpp"
+#include "pipeline/task_stage.hpp"
+#include "values/type_expr.hpp"
+#include "values/typed_value.hpp"
+
+namespace ferry::pipeline {
+namespace {
+
+std::string store_type(const SharedDecl& d) {
+  switch (d.kind) {
+    case SharedDecl::Kind::dict:
+      return "dict<" + d.key_type + "," + d.item_type + ">";
+    case SharedDecl::Kind::list:
+      return "shared_list<" + d.item_type + ">";
+    case SharedDecl::Kind::queue:
+      return "queue<" + d.item_type + ">";
+  }
+  return {};
+}
+
+// Creates each shared object with its type, so a task using it with
+// another type fails at once rather than taking the name first.
+void create_shared(const Plan& plan, ManagerLink& link) {
+  for (const auto& d : plan.model.shared) {
+    manager::Request r;
+    r.name = d.name;
+    r.type = store_type(d);
+    r.op = d.kind == SharedDecl::Kind::dict   ? manager::Op::dict_size
+           : d.kind == SharedDecl::Kind::list ? manager::Op::list_size
+                                              : manager::Op::queue_size;
+    const auto reply = link.call(r);
+    if (reply.status != manager::Status::ok)
+      throw ConfigError("shared '" + d.name + "': " + reply.error);
+  }
+}
+
+// The dict as one JSON object, keys sorted so that runs compare equal
+// whatever order the workers wrote in.
+std::string dict_json(const Plan& plan, ManagerLink& link, const std::string& name) {
+  const SharedDecl* decl = nullptr;
+  for (const auto& d : plan.model.shared)
+    if (d.name == name) decl = &d;
+  manager::Request r;
+  r.op = manager::Op::dict_items;
+  r.name = name;
+  r.type = store_type(*decl);
+  const auto reply = link.call(r);
+  if (reply.status != manager::Status::ok) throw ManagerError("dict '" + name + "': " + reply.error);
+  const auto key_type = *types::parse_type(decl->key_type);
+  const auto value_type = *types::parse_type(decl->item_type);
+  std::map<std::string, Value> sorted;
+  for (std::size_t i = 0; i + 1 < reply.values.size(); i += 2) {
+    const Value k = types::decode_typed(key_type, reply.values[i]);
+    sorted.emplace(k.is_string() ? k.as_string() : to_json(k), types::decode_typed(value_type, reply.values[i + 1]));
+  }
+  Value::Map m;
+  for (auto& [k, v] : sorted) m.emplace_back(k, std::move(v));
+  return to_json(Value(std::move(m)));
+}
+
+PipelineStats snapshot(const Plan& plan, RunControl& control) {
+  PipelineStats s;
+  s.pipeline = plan.model.name;
+  s.wall = Clock::now() - control.started();
+  const auto now = control.now_ns();
+  for (std::size_t i = 0; i < plan.stages.size(); ++i) {
+    const auto& sp = plan.stages[i];
+    auto& c = control.counters(i);
+    StageStats st;
+    st.name = sp.stage->name;
+    st.kind = kind_name(sp.stage->kind);
+    st.workers = sp.plugin ? sp.settings.workers : 0;
+    st.items_in = c.items_in;
+    st.items_out = c.items_out;
+    st.failed = c.failed;
+    st.skipped = c.skipped;
+    st.collected = c.collected;
+    st.retried = c.retried;
+    st.busy = std::chrono::nanoseconds(c.busy_ns.load());
+    const auto started = c.started_ns.load(), finished = c.finished_ns.load();
+    st.finished = finished >= 0;
+    if (started >= 0) st.wall = std::chrono::nanoseconds((st.finished ? finished : now) - started);
+    s.stages.push_back(std::move(st));
+  }
+  return s;
+}
+
+// Calls on_progress every interval until stopped.
+class ProgressThread {
+ public:
+  ProgressThread(const Plan& plan, RunControl& control, const PipelineRunOptions& options) {
+    if (!options.on_progress) return;
+    thread_ = std::thread([&, this] {
+      std::unique_lock lock(mu_);
+      while (!cv_.wait_for(lock, options.progress_interval, [this] { return done_; })) {
+        lock.unlock();
+        options.on_progress(snapshot(plan, control));
+        lock.lock();
+      }
+    });
+  }
+  ~ProgressThread() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// Runs body, turning an escaping exception into a stopped run.
+template <class F>
+std::thread stage_thread(RunControl& control, F body) {
+  return std::thread([&control, body = std::move(body)]() mutable {
+    try {
+      body();
+    } catch (const std::exception& e) {
+      control.fail(e.what());
+    }
+  });
+}
+
+}  // namespace
+
+PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& manager,
+                       const PipelineRunOptions& options) {
+  const std::size_t n = plan.stages.size();
+  RunControl control(n);
+  std::ostream& out = options.out ? *options.out : std::cout;
+  std::ostream& errors = options.errors ? *options.errors : std::cerr;
+  create_shared(plan, *manager);
+
+  // queues[i] feeds stage i + 1; sized by the stage it feeds.
+  std::vector<std::unique_ptr<ItemQueue>> queues;
+  for (std::size_t i = 1; i < n; ++i) {
+    queues.push_back(std::make_unique<ItemQueue>(plan.stages[i].settings.queue_size));
+    control.watch(*queues.back());
+  }
+  auto in_of = [&](std::size_t i) -> ItemQueue& { return *queues[i - 1]; };
+  auto out_of = [&](std::size_t i) -> ItemQueue* { return i + 1 < n ? queues[i].get() : nullptr; };
+
+  // A generator source is a task stage fed one item: its argument list.
+  ItemQueue seed(1);
+  control.watch(seed);
+  std::vector<std::unique_ptr<TaskStage>> task_stages(n);
+  std::vector<std::thread> threads;
+  SinkTargets targets{out, errors, manager};
+  {
+    ProgressThread progress(plan, control, options);
+    try {
+      for (std::size_t i = 0; i < n; ++i) {
+        const StagePlan& sp = plan.stages[i];
+        const StagePlan* p = &sp;
+        if (sp.plugin) {
+          const bool generator = sp.stage->kind == Stage::Kind::source;
+          if (generator) {
+            std::vector<Item> args{Item{codec::encode_value(Value(sp.stage->source.args)), false}};
+            seed.push(args);
+            seed.close();
+          }
+          task_stages[i] = std::make_unique<TaskStage>(sp, i, generator ? seed : in_of(i), out_of(i), control);
+          threads.push_back(stage_thread(control, [&, i] { task_stages[i]->run(); }));
+        } else if (sp.stage->kind == Stage::Kind::source) {
+          threads.push_back(stage_thread(control, [&, i, p] { run_source(*p, i, *out_of(i), control); }));
+        } else if (sp.stage->kind == Stage::Kind::batch) {
+          threads.push_back(stage_thread(control, [&, i, p] { run_batch(*p, i, in_of(i), out_of(i), control); }));
+        } else {
+          threads.push_back(stage_thread(control, [&, i, p] { run_sink(*p, i, in_of(i), control, targets); }));
+        }
+      }
+    } catch (const std::exception& e) {
+      control.fail(e.what());
+    }
+    for (auto& t : threads) t.join();
+  }
+  task_stages.clear();  // after the threads: they use the stages
+
+  auto stats = snapshot(plan, control);
+  stats.ok = !control.failed();
+  stats.error = control.reason();
+  if (stats.ok && plan.model.output_dict) {
+    try {
+      out << dict_json(plan, *manager, *plan.model.output_dict) << '\n' << std::flush;
+    } catch (const std::exception& e) {
+      stats.ok = false;
+      stats.error = std::string("output: ") + e.what();
+    }
+  }
+  return stats;
+}
+
+}  // namespace ferry::pipeline

@@ -1,0 +1,343 @@
+#include "pipeline/task_stage.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <optional>
+
+#include <ferry/abi.h>
+#include <ferry/codec.hpp>
+#include <ferry/errors.hpp>
+#include <ferry/value_text.hpp>
+
+#include "pipeline/item_codec.hpp"
+
+namespace ferry::pipeline {
+namespace {
+
+// The worker was lost (crash, kill, timeout): every item of its call failed
+// with it, not because of what the item holds.
+bool is_worker_loss(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const WorkerError&) {
+    return true;
+  } catch (const Timeout&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+// Another attempt may succeed: not an argument that cannot decode (it never
+// will) and not a pool that is shutting down.
+bool is_retriable(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const TaskError& t) {
+    return t.type() != "ferry::ArgumentError";
+  } catch (const StateError&) {
+    return false;
+  } catch (...) {
+    return true;
+  }
+}
+
+constexpr std::size_t kMaxAutoChunk = 1024;
+
+}  // namespace
+
+TaskStage::TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, ItemQueue* out, RunControl& control)
+    : plan_(plan),
+      index_(index),
+      in_(in),
+      out_(out),
+      control_(control),
+      counters_(control.counters(index)),
+      stage_name_(plan.stage->name),
+      pool_(*plan.plugin, PoolOptions{.workers = plan.settings.workers,
+                                      .max_tasks_per_child = plan.settings.max_tasks_per_child,
+                                      .timeout = std::nullopt,
+                                      .memory_limit = plan.settings.memory_limit}),
+      window_(2 * std::max<std::size_t>(1, plan.settings.workers)) {
+  if (!plan.typed_in) flags_ |= FERRY_CALL_VALUE_IN;
+  if (!plan.typed_out) flags_ |= FERRY_CALL_VALUE_OUT;
+  control_.on_stop([this] {
+    { std::lock_guard lock(mu_); }  // a waiter between its check and its wait sees the stop
+    changed_.notify_all();
+    pool_.terminate();
+  });
+  emitter_ = std::thread([this] { emit_loop(); });
+}
+
+TaskStage::~TaskStage() {
+  {
+    std::lock_guard lock(mu_);
+    input_done_ = true;
+  }
+  changed_.notify_all();
+  if (emitter_.joinable()) emitter_.join();
+}
+
+void TaskStage::run() {
+  const bool gather = plan_.stage->kind == Stage::Kind::apply;
+  std::vector<Item> items, gathered;
+  while (!control_.failed()) {
+    if (!in_.pop(items, gather ? 4096 : next_chunk_size())) break;
+    if (counters_.items_in.fetch_add(items.size()) == 0) counters_.started_ns = control_.now_ns();
+    if (gather) {
+      std::move(items.begin(), items.end(), std::back_inserter(gathered));
+      continue;
+    }
+    dispatch(make_chunk(items));
+  }
+  if (gather && !control_.failed()) dispatch(make_apply_chunk(gathered));
+  {
+    std::lock_guard lock(mu_);
+    input_done_ = true;
+  }
+  changed_.notify_all();
+  emitter_.join();
+  if (control_.failed()) pool_.terminate();
+  else pool_.close();
+  pool_.join();
+  counters_.finished_ns = control_.now_ns();
+}
+
+std::size_t TaskStage::next_chunk_size() const {
+  if (plan_.settings.chunksize) return plan_.settings.chunksize;
+  // What is queued now, spread over two rounds of the workers: large chunks
+  // when the input runs ahead, single items when it trickles.
+  const std::size_t per = 2 * std::max<std::size_t>(1, plan_.settings.workers);
+  return std::clamp<std::size_t>((in_.size() + per - 1) / per, 1, kMaxAutoChunk);
+}
+
+std::string TaskStage::request_for(Item& item) const {
+  if (plan_.typed_in) return std::move(item.bytes);
+  switch (plan_.stage->kind) {
+    case Stage::Kind::map:
+    case Stage::Kind::flat_map:
+    case Stage::Kind::apply:  // the gathered list is the one argument
+      return wrap_as_args(item.bytes);
+    default:  // starmap and generator sources: the item is the argument list
+      return std::move(item.bytes);
+  }
+}
+
+std::unique_ptr<TaskStage::Chunk> TaskStage::make_chunk(std::vector<Item>& items) {
+  auto c = std::make_unique<Chunk>();
+  const std::size_t n = items.size();
+  c->first_item = items_seen_;
+  items_seen_ += n;
+  c->requests.resize(n);
+  c->results.resize(n);
+  c->attempts.assign(n, 0);
+  c->passthrough.assign(n, false);
+  c->pending = n;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (items[i].error_record) {
+      c->passthrough[i] = true;
+      c->results[i].push_back(std::move(items[i]));
+      --c->pending;
+    } else {
+      c->requests[i] = request_for(items[i]);
+    }
+  }
+  return c;
+}
+
+std::unique_ptr<TaskStage::Chunk> TaskStage::make_apply_chunk(std::vector<Item>& items) {
+  // Error records pass first; the rest become one list: the call's only argument.
+  std::vector<Item> records;
+  std::string list;
+  std::uint64_t count = 0;
+  for (auto& item : items) {
+    if (item.error_record) {
+      records.push_back(std::move(item));
+    } else {
+      list += item.bytes;
+      ++count;
+    }
+  }
+  std::vector<Item> chunk_items = std::move(records);
+  Item call;
+  call.bytes = value_list_header(count) + list;
+  chunk_items.push_back(std::move(call));
+  return make_chunk(chunk_items);
+}
+
+void TaskStage::dispatch(std::unique_ptr<Chunk> chunk) {
+  std::vector<Call> calls;
+  {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return control_.failed() || chunks_.size() < window_; });
+    if (control_.failed()) return;
+    chunk->seq = next_seq_++;
+    Call call{chunk.get(), {}};
+    for (std::size_t i = 0; i < chunk->requests.size(); ++i)
+      if (!chunk->passthrough[i]) call.slots.push_back(i);
+    if (!call.slots.empty()) calls.push_back(std::move(call));
+    chunks_.emplace(chunk->seq, std::move(chunk));
+  }
+  changed_.notify_all();
+  send(std::move(calls));
+}
+
+void TaskStage::send(std::vector<Call> calls) {
+  std::vector<detail::Batch> batches;
+  batches.reserve(calls.size());
+  for (auto& call : calls) {
+    detail::Batch b;
+    b.request.task = plan_.task;
+    b.request.flags = flags_;
+    b.request.items.reserve(call.slots.size());
+    for (auto slot : call.slots) b.request.items.push_back(call.chunk->requests[slot]);
+    if (plan_.settings.timeout) b.timeout = *plan_.settings.timeout * static_cast<long>(call.slots.size());
+    b.done = [this, call](std::vector<detail::Outcome> outcomes, std::chrono::nanoseconds busy) {
+      on_outcomes(call, std::move(outcomes), busy);
+    };
+    batches.push_back(std::move(b));
+  }
+  try {
+    pool_.submit(std::move(batches));
+  } catch (const StateError&) {
+    // The pool was terminated: the run is stopping and nobody waits for these.
+  }
+}
+
+std::vector<Item> TaskStage::results_of(std::string bytes) const {
+  std::vector<Item> out;
+  const auto kind = plan_.stage->kind;
+  if (kind == Stage::Kind::flat_map || kind == Stage::Kind::source) {
+    for (auto& e : split_value_list(bytes)) out.push_back(Item{std::move(e), false});
+  } else {
+    out.push_back(Item{std::move(bytes), false});
+  }
+  return out;
+}
+
+void TaskStage::finish_slot(Chunk& chunk, std::size_t slot, std::vector<Item> results) {
+  chunk.results[slot] = std::move(results);
+  --chunk.pending;
+}
+
+std::string TaskStage::finish_failed(Chunk& chunk, std::size_t slot, const std::exception_ptr& error) {
+  ++counters_.failed;
+  const Failure failure = describe_failure(error);
+  const std::uint64_t item = chunk.first_item + slot;
+  std::optional<Value> input;
+  if (!plan_.typed_in && plan_.stage->kind != Stage::Kind::apply) {
+    try {
+      Value args = codec::decode_value(chunk.requests[slot]);
+      const bool single = plan_.stage->kind == Stage::Kind::map || plan_.stage->kind == Stage::Kind::flat_map;
+      input = single && args.is_list() && args.as_list().size() == 1 ? args.as_list()[0] : std::move(args);
+    } catch (const std::exception&) {
+    }
+  }
+  switch (plan_.settings.on_error) {
+    case OnError::skip:
+      ++counters_.skipped;
+      finish_slot(chunk, slot, {});
+      return "";
+    case OnError::collect:
+      ++counters_.collected;
+      finish_slot(chunk, slot,
+                  {Item{error_record(stage_name_, plan_.task_label, item, failure, input ? &*input : nullptr), true}});
+      return "";
+    case OnError::fail:
+      break;
+  }
+  // The slot stays pending: nothing after it may reach the next stage
+  // before the run stops.
+  std::string reason = "stage '" + stage_name_ + "': " + plan_.task_label + " failed on item " + std::to_string(item);
+  if (input) reason += " (input " + to_json(*input) + ")";
+  return reason + ": " + failure.type + ": " + failure.message;
+}
+
+void TaskStage::on_outcomes(const Call& call, std::vector<detail::Outcome> outcomes, std::chrono::nanoseconds busy) {
+  counters_.busy_ns += busy.count();
+  std::vector<Call> resend;
+  std::string stop;
+  {
+    std::lock_guard lock(mu_);
+    Chunk& chunk = *call.chunk;  // alive: these slots are still pending
+    const bool whole_call_lost =
+        call.slots.size() > 1 &&
+        std::all_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.error && is_worker_loss(o.error); });
+    if (whole_call_lost) {
+      // Which item took the worker down is unknown: run each alone, so only
+      // that one fails. Not counted as a retry.
+      for (auto slot : call.slots) resend.push_back(Call{&chunk, {slot}});
+    } else {
+      for (std::size_t k = 0; k < call.slots.size(); ++k) {
+        const std::size_t slot = call.slots[k];
+        auto& o = outcomes[k];
+        if (!o.error) {
+          try {
+            finish_slot(chunk, slot, results_of(std::move(o.bytes)));
+            continue;
+          } catch (const std::exception&) {
+            o.error = std::current_exception();  // e.g. flat_map's result is not a list
+          }
+        } else if (is_retriable(o.error) && chunk.attempts[slot] < plan_.settings.retries) {
+          ++chunk.attempts[slot];
+          ++counters_.retried;
+          resend.push_back(Call{&chunk, {slot}});
+          continue;
+        }
+        auto reason = finish_failed(chunk, slot, o.error);
+        if (stop.empty()) stop = std::move(reason);
+      }
+    }
+  }
+  changed_.notify_all();
+  if (!stop.empty()) control_.fail(stop);
+  else if (!resend.empty()) send(std::move(resend));
+}
+
+void TaskStage::emit_loop() {
+  std::vector<Item> batch;
+  const bool ordered = plan_.settings.ordered;
+  for (;;) {
+    std::vector<std::unique_ptr<Chunk>> ready;
+    {
+      std::unique_lock lock(mu_);
+      auto collect_ready = [&] {
+        if (ordered) {
+          while (!chunks_.empty() && chunks_.begin()->first == next_emit_ && chunks_.begin()->second->pending == 0) {
+            ready.push_back(std::move(chunks_.begin()->second));
+            chunks_.erase(chunks_.begin());
+            ++next_emit_;
+          }
+        } else {
+          for (auto it = chunks_.begin(); it != chunks_.end();) {
+            if (it->second->pending == 0) {
+              ready.push_back(std::move(it->second));
+              it = chunks_.erase(it);
+            } else {
+              ++it;
+            }
+          }
+        }
+        return !ready.empty();
+      };
+      changed_.wait(lock, [&] {
+        return control_.failed() || collect_ready() || (input_done_ && chunks_.empty());
+      });
+      if (control_.failed()) return;
+      if (ready.empty()) break;  // input done and nothing left
+    }
+    changed_.notify_all();  // room in the window
+    for (auto& chunk : ready)
+      for (auto& results : chunk->results)
+        for (auto& item : results) batch.push_back(std::move(item));
+    counters_.items_out += batch.size();
+    if (!out_) {
+      batch.clear();
+    } else if (!batch.empty() && !out_->push(batch)) {
+      return;
+    }
+  }
+  if (out_) out_->close();
+}
+
+}  // namespace ferry::pipeline

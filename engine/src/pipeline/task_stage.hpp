@@ -1,0 +1,90 @@
+// A stage that runs a plugin task (map, starmap, flat_map, apply, or a
+// generator source) on its own pool of workers. One thread reads the input
+// queue and sends chunks; pool threads hand back outcomes, which retries and
+// on_error turn into final results; an emitter thread pushes them on, in
+// input order unless the stage says otherwise. At most 2 x workers chunks
+// are in flight, so memory stays bounded however long the input is.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pipeline/item_queue.hpp"
+#include "pipeline/plan.hpp"
+#include "pipeline/run_control.hpp"
+#include "pool/pool_core.hpp"
+
+namespace ferry::pipeline {
+
+class TaskStage {
+ public:
+  // out may be null: the results of a last stage without a sink are dropped.
+  TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, ItemQueue* out, RunControl& control);
+  ~TaskStage();
+  TaskStage(const TaskStage&) = delete;
+  TaskStage& operator=(const TaskStage&) = delete;
+
+  // Feeds the pool until the input is drained, then waits until every
+  // result has been pushed on (or the run stopped). Call from one thread.
+  void run();
+
+ private:
+  struct Chunk {
+    std::uint64_t seq = 0;
+    std::uint64_t first_item = 0;        // position of slot 0 in the stage's input
+    std::vector<std::string> requests;   // per slot: the call's encoded arguments
+    std::vector<std::vector<Item>> results;
+    std::vector<std::uint32_t> attempts;
+    std::vector<bool> passthrough;       // error records from upstream: no call
+    std::size_t pending = 0;             // slots without a final result
+  };
+  // A chunk's slots that go out in one call.
+  struct Call {
+    Chunk* chunk;
+    std::vector<std::size_t> slots;
+  };
+
+  std::size_t next_chunk_size() const;
+  std::string request_for(Item& item) const;
+  std::unique_ptr<Chunk> make_chunk(std::vector<Item>& items);
+  std::unique_ptr<Chunk> make_apply_chunk(std::vector<Item>& items);
+  // Registers a chunk (waiting for room in the window) and sends its calls.
+  void dispatch(std::unique_ptr<Chunk> chunk);
+  void send(std::vector<Call> calls);
+  // A call's outcomes arrived (from a pool thread).
+  void on_outcomes(const Call& call, std::vector<detail::Outcome> outcomes, std::chrono::nanoseconds busy);
+  // Sets a slot's final result; caller holds mu_. Returns a reason to stop
+  // the run (on_error: fail), or "".
+  std::string finish_failed(Chunk& chunk, std::size_t slot, const std::exception_ptr& error);
+  void finish_slot(Chunk& chunk, std::size_t slot, std::vector<Item> results);
+  std::vector<Item> results_of(std::string bytes) const;
+  void emit_loop();
+
+  const StagePlan& plan_;
+  const std::size_t index_;
+  ItemQueue& in_;
+  ItemQueue* out_;
+  RunControl& control_;
+  StageCounters& counters_;
+  const std::string& stage_name_;
+  std::uint32_t flags_ = 0;
+  detail::PoolCore pool_;
+  const std::size_t window_;
+
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<std::uint64_t, std::unique_ptr<Chunk>> chunks_;  // in flight, by seq; guarded by mu_
+  std::uint64_t next_seq_ = 0;     // guarded by mu_
+  std::uint64_t next_emit_ = 0;    // ordered: the seq to emit next; guarded by mu_
+  std::uint64_t items_seen_ = 0;   // dispatcher thread only
+  bool input_done_ = false;        // guarded by mu_
+  std::thread emitter_;
+};
+
+}  // namespace ferry::pipeline
