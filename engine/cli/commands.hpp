@@ -14,8 +14,8 @@ namespace ferry::cli {
 // Exit statuses, as documented in `ferry --help`.
 enum ExitCode : int {
   kOk = 0,
-  kFailed = 1,  // the task ran and failed: raised, crashed, timed out
-  kUsage = 2,   // nothing ran: bad command line, unknown plugin or task
+  kFailed = 1,  // the task or pipeline ran and failed: raised, crashed, timed out
+  kUsage = 2,   // nothing ran: bad command line or pipeline file, unknown plugin or task
 };
 
 // A mistake in what the user typed, found after CLI11's own parsing (an
@@ -40,5 +40,9 @@ std::string unguard_brackets(std::string arg);
 void add_inspect(CLI::App& app, Action& action);
 // `ferry call PLUGIN TASK [ARG...] [--timeout SECONDS]`; sets action when chosen.
 void add_call(CLI::App& app, Action& action);
+// `ferry run FILE [--set PATH=VALUE]... [--quiet] [--json-stats[=FILE]]`.
+void add_run(CLI::App& app, Action& action);
+// `ferry validate FILE [--set PATH=VALUE]...`.
+void add_validate(CLI::App& app, Action& action);
 
 }  // namespace ferry::cli

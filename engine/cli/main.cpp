@@ -2,6 +2,8 @@
 //
 //   ferry inspect PLUGIN [--json]
 //   ferry call PLUGIN TASK [ARG...] [--timeout SECONDS]
+//   ferry run FILE [--set PATH=VALUE]... [--quiet] [--json-stats[=FILE]]
+//   ferry validate FILE [--set PATH=VALUE]...
 #include <exception>
 #include <iostream>
 #include <string>
@@ -44,13 +46,15 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ferry " FERRY_VERSION);
   app.require_subcommand(1);
   app.footer(
-      "Exit status: 0 success; 1 the task failed (raised, crashed, timed out); 2 usage error,\n"
-      "unknown plugin or unknown task (nothing ran).\n"
+      "Exit status: 0 success; 1 the task or pipeline failed (raised, crashed, timed out); 2 usage\n"
+      "error, invalid pipeline file, unknown plugin or unknown task (nothing ran).\n"
       "Run 'ferry COMMAND --help' for a command's options.");
 
   Action action;
   add_inspect(app, action);
   add_call(app, action);
+  add_run(app, action);
+  add_validate(app, action);
 
   std::vector<std::string> args = guard_brackets(argc, argv);
   std::vector<char*> guarded;

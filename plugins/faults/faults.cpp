@@ -1,6 +1,7 @@
 // The `faults` plugin: tasks that break their worker on purpose, one way
 // each, so tests can check that the engine survives crashes, hangs, protocol
 // garbage and oversized results, and reports each for what it is.
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -77,6 +78,26 @@ i64 close_pipe(i64 x) {
   return x;
 }
 
+// Item-dependent faults, for pipelines where only some items break.
+i64 segfault_on_3(i64 x) { return x % 10 == 3 ? segfault(x) : x; }
+
+i64 throw_on_7(i64 x) {
+  if (x % 10 == 7) throw std::domain_error("item " + std::to_string(x) + " ends in 7");
+  return x;
+}
+
+// Dies of SIGKILL the first time it sees x (a marker file in dir remembers
+// across workers), returns x on the next attempt: a retry always succeeds.
+i64 die_once(i64 x, std::string dir) {
+  const std::string marker = dir + "/" + std::to_string(x);
+  const int fd = ::open(marker.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    std::raise(SIGKILL);
+  }
+  return x;
+}
+
 i64 sleep_ms(i64 ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   return ms;
@@ -96,5 +117,8 @@ FERRY_PLUGIN(faults, "1.0") {
       .task("kill_self", kill_self, "dies of SIGKILL")
       .task("garbage_to_host", garbage_to_host, "writes 64 0xFF bytes to the protocol socket (fd 3), returns x")
       .task("close_pipe", close_pipe, "closes the protocol socket (fd 3), returns x")
-      .task("sleep_ms", sleep_ms, "sleeps ms milliseconds, returns ms");
+      .task("sleep_ms", sleep_ms, "sleeps ms milliseconds, returns ms")
+      .task("segfault_on_3", segfault_on_3, "dies of SIGSEGV when x % 10 == 3, else returns x")
+      .task("throw_on_7", throw_on_7, "throws std::domain_error when x % 10 == 7, else returns x")
+      .task("die_once", die_once, "dies of SIGKILL the first time it sees x (marker file in dir), then returns x");
 }

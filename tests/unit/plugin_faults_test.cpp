@@ -54,7 +54,10 @@ TEST_CASE("plugins faults: healthy tasks and thrown errors", "[plugins]") {
   const ferry_plugin_v1* p = faults();
   CHECK(std::string(p->name) == "faults");
   CHECK(std::string(p->version) == "1.0");
-  CHECK(p->task_count == 12);
+  CHECK(p->task_count == 15);
+  CHECK(call(p, "segfault_on_3", {12}).value() == Value(12));
+  CHECK(call(p, "throw_on_7", {6}).value() == Value(6));
+  CHECK(call(p, "throw_on_7", {17}).error() == "std::domain_error: item 17 ends in 7");
   CHECK(call(p, "echo", {-9}).value() == Value(-9));
   CHECK(call(p, "sleep_ms", {5}).value() == Value(5));
   CHECK(call(p, "throw_error", {"oops"}).error() == "std::runtime_error: oops");
@@ -72,6 +75,8 @@ TEST_CASE("plugins faults: fatal tasks end the process the way they say", "[plug
   CHECK((WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV));
   s = status_of("abort_now", {1});
   CHECK((WIFSIGNALED(s) && WTERMSIG(s) == SIGABRT));
+  s = status_of("segfault_on_3", {13});
+  CHECK((WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV));
   s = status_of("kill_self", {1});
   CHECK((WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL));
   s = status_of("exit_with", {7});

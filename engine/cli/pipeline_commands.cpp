@@ -1,0 +1,140 @@
+// `ferry run FILE` and `ferry validate FILE`: YAML pipelines from the
+// command line (the file format is in docs/pipelines.md).
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <ferry/engine.hpp>
+#include <ferry/pipeline.hpp>
+
+#include "commands.hpp"
+#include "progress.hpp"
+
+namespace ferry::cli {
+namespace {
+
+struct PipelineOptions {
+  std::string file;
+  std::vector<std::string> sets;
+  bool quiet = false;
+  std::string json_stats;  // "" none, "-" stderr, else a file
+};
+
+void add_common(CLI::App& cmd, PipelineOptions& o) {
+  cmd.add_option("FILE", o.file, "the pipeline file (YAML)")->required();
+  cmd.add_option("--set", o.sets,
+                 "override a value before validation: PATH=VALUE, e.g. stages.check.workers=8 (repeatable)")
+      ->type_name("PATH=VALUE");
+}
+
+// Loads and checks the file; on problems prints each one, file:line:column
+// first, and returns nullopt.
+std::optional<Pipeline> load(Engine& engine, const PipelineOptions& o) {
+  try {
+    return Pipeline::load(engine, o.file, o.sets);
+  } catch (const PipelineInvalid& e) {
+    for (const auto& p : e.problems()) std::cerr << p.where << ": error: " << p.message << '\n';
+    std::cerr << "ferry: " << e.problems().size() << (e.problems().size() == 1 ? " problem" : " problems")
+              << " in " << o.file << "; nothing was run\n";
+    return std::nullopt;
+  }
+}
+
+double ms(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+nlohmann::json stats_json(const PipelineStats& s) {
+  nlohmann::json stages = nlohmann::json::array();
+  for (const auto& st : s.stages)
+    stages.push_back({{"name", st.name},
+                      {"kind", st.kind},
+                      {"workers", st.workers},
+                      {"items_in", st.items_in},
+                      {"items_out", st.items_out},
+                      {"failed", st.failed},
+                      {"skipped", st.skipped},
+                      {"collected", st.collected},
+                      {"retried", st.retried},
+                      {"wall_ms", ms(st.wall)},
+                      {"busy_ms", ms(st.busy)}});
+  nlohmann::json j = {{"pipeline", s.pipeline}, {"ok", s.ok}, {"wall_ms", ms(s.wall)}, {"stages", stages}};
+  if (!s.ok) j["error"] = s.error;
+  return j;
+}
+
+void write_stats(const PipelineStats& stats, const std::string& target) {
+  const std::string text = stats_json(stats).dump() + "\n";
+  if (target == "-") {
+    std::cerr << text;
+    return;
+  }
+  std::ofstream f(target, std::ios::trunc);
+  if (!(f << text)) throw UsageError("cannot write --json-stats file " + target);
+}
+
+int run_pipeline(const PipelineOptions& o) {
+  // A closed stdout (`ferry run x.yaml | head`) becomes a write error that
+  // stops the run cleanly, not a SIGPIPE that skips the cleanup.
+  ::signal(SIGPIPE, SIG_IGN);
+  Engine engine;
+  auto pipeline = load(engine, o);
+  if (!pipeline) return kUsage;
+  PipelineRunOptions options;
+  std::unique_ptr<ProgressDisplay> display;
+  if (!o.quiet && ::isatty(STDERR_FILENO)) {
+    display = std::make_unique<ProgressDisplay>(stderr);
+    options.on_progress = [&](const PipelineStats& s) { display->draw(s); };
+  }
+  const PipelineStats stats = pipeline->run(options);
+  if (display) display->draw(stats);
+  if (!o.json_stats.empty()) write_stats(stats, o.json_stats);
+  if (!stats.ok) {
+    std::cerr << "ferry: pipeline '" << stats.pipeline << "' failed: " << stats.error << '\n';
+    return kFailed;
+  }
+  std::uint64_t failed = 0;
+  for (const auto& s : stats.stages) failed += s.failed;
+  if (failed && !o.quiet)
+    std::cerr << "ferry: " << failed << (failed == 1 ? " item" : " items")
+              << " failed and were skipped or collected (on_error)\n";
+  return kOk;
+}
+
+int validate_pipeline(const PipelineOptions& o) {
+  Engine engine;
+  auto pipeline = load(engine, o);
+  if (!pipeline) return kUsage;
+  std::cout << o.file << ": ok (" << pipeline->stage_count() << " stages)\n";
+  return kOk;
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, Action& action) {
+  auto o = std::make_shared<PipelineOptions>();
+  auto* cmd = app.add_subcommand("run", "Validate a pipeline file, then run it.");
+  add_common(*cmd, *o);
+  cmd->add_flag("-q,--quiet", o->quiet, "no progress and no failure summary on stderr");
+  cmd->add_option("--json-stats", o->json_stats,
+                  "write a JSON summary (per stage: items, failures, wall and busy time) to FILE, or to stderr "
+                  "when FILE is -")
+      ->expected(0, 1)
+      ->default_str("-")
+      ->type_name("[FILE]");
+  cmd->callback([&action, o] { action = [o] { return run_pipeline(*o); }; });
+}
+
+void add_validate(CLI::App& app, Action& action) {
+  auto o = std::make_shared<PipelineOptions>();
+  auto* cmd = app.add_subcommand("validate", "Check a pipeline file and its plugins without running any task.");
+  add_common(*cmd, *o);
+  cmd->callback([&action, o] { action = [o] { return validate_pipeline(*o); }; });
+}
+
+}  // namespace ferry::cli
