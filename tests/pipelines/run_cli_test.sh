@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `ferry run` as a user meets it: quiet when stderr is not a terminal,
+# progress when it is, --quiet, --json-stats, --set, exit codes 0 / 1 / 2,
+# and a reader that stops early.
+#
+#   run_cli_test.sh FERRY_BINARY REPO_ROOT CASE
+set -uo pipefail
+ferry=$(realpath "$1") root=$(realpath "$2") case=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$root" || exit 2
+
+fail() { echo "FAIL [$case]: $*" >&2; exit 1; }
+# run ARGS...: runs ferry, stdout to $tmp/out, stderr to $tmp/err, status in $code.
+run() { "$ferry" "$@" >"$tmp/out" 2>"$tmp/err"; code=$?; }
+
+case $case in
+  quiet_without_terminal)
+    run run configs/is-prime.yaml
+    [[ $code -eq 0 ]] || fail "exit $code"
+    [[ ! -s $tmp/err ]] || fail "stderr not empty: $(cat "$tmp/err")"
+    [[ $(wc -l <"$tmp/out") -eq 8 ]] || fail "expected 8 lines: $(cat "$tmp/out")" ;;
+  progress_on_terminal)
+    # script(1) gives ferry a terminal; the final table names every stage.
+    script -qec "'$ferry' run configs/is-prime.yaml" /dev/null >"$tmp/out" 2>&1 || fail "exit $?"
+    grep -q 'check.*map.*8 done.*0 failed' "$tmp/out" || fail "no progress line for check: $(cat -v "$tmp/out")"
+    grep -q 'numbers.*source' "$tmp/out" || fail "no progress line for numbers" ;;
+  quiet_flag_on_terminal)
+    script -qec "'$ferry' run --quiet configs/is-prime.yaml" /dev/null >"$tmp/out" 2>&1 || fail "exit $?"
+    ! grep -q 'done' "$tmp/out" || fail "progress despite --quiet: $(cat -v "$tmp/out")" ;;
+  json_stats_stderr)
+    run run configs/is-prime.yaml --json-stats
+    [[ $code -eq 0 ]] || fail "exit $code"
+    grep -q '"pipeline":"is-prime"' "$tmp/err" || fail "no stats: $(cat "$tmp/err")"
+    grep -q '"name":"check"[^}]*' "$tmp/err" || fail "no check stage in stats"
+    grep -Eq '"items_in":8,"items_out":8,"kind":"map","name":"check"' "$tmp/err" || fail "wrong counts: $(cat "$tmp/err")" ;;
+  set_override)
+    run run configs/is-prime.yaml --set 'stages.numbers.source={range: [10, 14]}'
+    [[ $code -eq 0 ]] || fail "exit $code: $(cat "$tmp/err")"
+    [[ $(tr '\n' ' ' <"$tmp/out") == "false true false true " ]] || fail "got $(cat "$tmp/out")" ;;
+  bad_override)
+    run run configs/is-prime.yaml --set stages.chek.workers=2
+    [[ $code -eq 2 ]] || fail "exit $code"
+    grep -q "^--set stages.chek.workers=2: error: no stage named 'chek'" "$tmp/err" || fail "$(cat "$tmp/err")" ;;
+  failed_run_exits_1)
+    run run configs/async-errors.yaml --set stages.work.on_error=fail
+    [[ $code -eq 1 ]] || fail "exit $code"
+    grep -q "^ferry: pipeline 'async-errors' failed: stage 'work': math.work_with_error failed on item 1" "$tmp/err" ||
+      fail "$(cat "$tmp/err")" ;;
+  missing_file)
+    run run no-such-pipeline.yaml
+    [[ $code -eq 2 ]] || fail "exit $code"
+    grep -q "no-such-pipeline.yaml" "$tmp/err" || fail "$(cat "$tmp/err")" ;;
+  reader_stops_early)
+    # head exits after one line; ferry must notice, stop and exit, not hang.
+    timeout 60 bash -c "'$ferry' run configs/imap-streaming.yaml --set 'stages.0.source={range: [0, 1000000]}' | head -1" \
+      >"$tmp/out" 2>"$tmp/err"
+    [[ $? -eq 0 ]] || fail "pipeline with head did not end"
+    [[ $(cat "$tmp/out") == '"Processed 0"' ]] || fail "got $(cat "$tmp/out")" ;;
+  *) echo "unknown case $case" >&2; exit 2 ;;
+esac
