@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(
       "Exit status: 0 success; 1 the task or pipeline failed (raised, crashed, timed out); 2 usage\n"
-      "error, invalid pipeline file, unknown plugin or unknown task (nothing ran).\n"
+      "error, invalid pipeline file, unknown plugin or unknown task (nothing ran); 130 / 143 a\n"
+      "pipeline stopped by SIGINT / SIGTERM.\n"
       "Run 'ferry COMMAND --help' for a command's options.");
 
   Action action;

@@ -12,10 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include <ferry/engine.hpp>
+#include <ferry/errors.hpp>
 #include <ferry/pipeline.hpp>
 
 #include "commands.hpp"
 #include "progress.hpp"
+#include "stop_on_signals.hpp"
 
 namespace ferry::cli {
 namespace {
@@ -25,6 +27,8 @@ struct PipelineOptions {
   std::vector<std::string> sets;
   bool quiet = false;
   std::string json_stats;  // "" none, "-" stderr, else a file
+  std::string journal;
+  double grace_seconds = 10;
 };
 
 void add_common(CLI::App& cmd, PipelineOptions& o) {
@@ -62,8 +66,10 @@ nlohmann::json stats_json(const PipelineStats& s) {
                       {"collected", st.collected},
                       {"retried", st.retried},
                       {"wall_ms", ms(st.wall)},
-                      {"busy_ms", ms(st.busy)}});
-  nlohmann::json j = {{"pipeline", s.pipeline}, {"ok", s.ok}, {"wall_ms", ms(s.wall)}, {"stages", stages}};
+                      {"busy_ms", ms(st.busy)},
+                      {"resumed", st.resumed}});
+  nlohmann::json j = {
+      {"pipeline", s.pipeline}, {"ok", s.ok}, {"stopped", s.stopped}, {"wall_ms", ms(s.wall)}, {"stages", stages}};
   if (!s.ok) j["error"] = s.error;
   return j;
 }
@@ -82,18 +88,36 @@ int run_pipeline(const PipelineOptions& o) {
   // A closed stdout (`ferry run x.yaml | head`) becomes a write error that
   // stops the run cleanly, not a SIGPIPE that skips the cleanup.
   ::signal(SIGPIPE, SIG_IGN);
+  if (!(o.grace_seconds >= 0 && o.grace_seconds < 1e6)) throw UsageError("--grace must be 0 or more seconds");
+  StopOnSignals signals(std::chrono::milliseconds(static_cast<long>(o.grace_seconds * 1000)));  // before any thread
   Engine engine;
   auto pipeline = load(engine, o);
   if (!pipeline) return kUsage;
   PipelineRunOptions options;
+  options.journal = o.journal;
   std::unique_ptr<ProgressDisplay> display;
   if (!o.quiet && ::isatty(STDERR_FILENO)) {
     display = std::make_unique<ProgressDisplay>(stderr);
     options.on_progress = [&](const PipelineStats& s) { display->draw(s); };
   }
-  const PipelineStats stats = pipeline->run(options);
+  if (!signals.attach(&*pipeline)) return 128 + signals.signal_number();
+  PipelineStats stats;
+  try {
+    stats = pipeline->run(options);
+  } catch (const ConfigError& e) {  // a journal it cannot keep: nothing ran
+    signals.attach(nullptr);
+    throw UsageError(e.what());
+  }
+  signals.attach(nullptr);
   if (display) display->draw(stats);
   if (!o.json_stats.empty()) write_stats(stats, o.json_stats);
+  if (const int signo = signals.signal_number()) {
+    std::uint64_t written = stats.stages.back().items_in;
+    std::cerr << "ferry: pipeline '" << stats.pipeline << "' stopped by " << (signo == SIGINT ? "SIGINT" : "SIGTERM")
+              << (stats.ok ? " after finishing the items in progress" : " before the items in progress finished")
+              << "; " << written << " items reached its last stage\n";
+    return 128 + signo;
+  }
   if (!stats.ok) {
     std::cerr << "ferry: pipeline '" << stats.pipeline << "' failed: " << stats.error << '\n';
     return kFailed;
@@ -127,6 +151,15 @@ void add_run(CLI::App& app, Action& action) {
       ->expected(0, 1)
       ->default_str("-")
       ->type_name("[FILE]");
+  cmd->add_option("--journal", o->journal,
+                   "record finished items in FILE; a run stopped by a crash or a signal and started again with "
+                   "the same FILE does not redo them (needs a file sink)")
+      ->type_name("FILE");
+  cmd->add_option("--grace", o->grace_seconds,
+                  "on SIGINT or SIGTERM, seconds the items in progress may take to finish before they are killed "
+                  "(a second signal kills at once)")
+      ->default_val(10)
+      ->type_name("SECONDS");
   cmd->callback([&action, o] { action = [o] { return run_pipeline(*o); }; });
 }
 

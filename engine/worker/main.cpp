@@ -23,12 +23,15 @@ void tie_lifetime_to(long parent_pid) {
 }
 
 // A host thread may have had signals blocked when it spawned us; a worker
-// must react to SIGTERM and SIGINT like any program.
+// must react to SIGTERM like any program. SIGINT is ignored: Ctrl-C on a
+// terminal reaches the whole process group, and the host decides what
+// happens to running tasks (`ferry run` lets them finish first).
 void reset_signals() {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::signal(SIGPIPE, SIG_IGN);  // a vanished host shows up as EPIPE, handled
+  ::signal(SIGINT, SIG_IGN);
 }
 
 }  // namespace

@@ -163,5 +163,7 @@ TEST_CASE("peak memory does not grow with the number of items", "[pipeline][memo
   CHECK(stage(r.stats, "out").items_in == 1000000);
   const long after_1m = peak_rss_kib();
   INFO("peak RSS after 100k items: " << after_100k << " KiB, after 1M: " << after_1m << " KiB");
+#ifndef FERRY_SANITIZED  // ASan holds freed memory in quarantine: its RSS grows with any allocation
   CHECK(after_1m - after_100k < 8 * 1024);
+#endif
 }

@@ -48,6 +48,7 @@ struct StageStats {
   std::uint64_t retried = 0;    // extra attempts made
   std::chrono::nanoseconds wall{};  // from its first item to its end (or now)
   std::chrono::nanoseconds busy{};  // summed time its workers spent in calls
+  std::uint64_t resumed = 0;  // sources: items not read again, an earlier run finished them (journal)
   bool finished = false;
 };
 
@@ -55,6 +56,7 @@ struct StageStats {
 struct PipelineStats {
   std::string pipeline;
   bool ok = false;     // finished without a failure (meaningful once the run ended)
+  bool stopped = false;  // Pipeline::stop ended the run early (ok tells whether the drain completed)
   std::string error;   // why the run failed
   std::chrono::nanoseconds wall{};
   std::vector<StageStats> stages;
@@ -69,6 +71,18 @@ struct PipelineRunOptions {
   // Called from a helper thread every progress_interval while the run goes on.
   std::function<void(const PipelineStats&)> on_progress{};
   std::chrono::milliseconds progress_interval{250};
+  // A journal file (`ferry run --journal`): a run stopped by a crash or a
+  // signal and started again with the same journal skips the source items
+  // already written and cuts the sink file back to where they end, so the
+  // file ends up as one uninterrupted run writes it. Needs a `file` sink,
+  // ordered stages and no `output:`; see docs/reliability.md.
+  std::string journal{};
+};
+
+// How Pipeline::stop ends a run.
+enum class StopMode {
+  drain,  // sources stop reading; items already read finish and are written
+  now,    // running tasks are killed; nothing more is written
 };
 
 // A loaded, validated pipeline. Movable; run it any number of times.
@@ -89,8 +103,14 @@ class Pipeline {
 
   // Runs every stage at once and waits for the end. A failed item (under
   // on_error: fail), an unreadable input or an unwritable sink stops the run
-  // and is reported in the result (ok false, error set), not thrown.
+  // and is reported in the result (ok false, error set), not thrown. Throws
+  // ferry::ConfigError, before anything runs, for a journal it cannot use.
   PipelineStats run(const PipelineRunOptions& options = {});
+
+  // Ends the run in progress early, from any thread (a signal handler's
+  // thread, a UI): drain first, and now when draining takes too long. False
+  // when no run is in progress.
+  bool stop(StopMode mode);
 
  private:
   explicit Pipeline(std::unique_ptr<detail::PipelineState> state);

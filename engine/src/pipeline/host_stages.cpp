@@ -20,12 +20,24 @@ namespace {
 // than the queue holds, so backpressure still applies.
 std::size_t push_batch_size(const ItemQueue& q) { return std::min<std::size_t>(256, q.capacity()); }
 
-// Collects items and pushes them in batches; false once the run stopped.
+// Numbers items by their source position, leaves out those an earlier run
+// finished, and pushes them in batches; false once the run stops or drains.
 class Pusher {
  public:
-  Pusher(ItemQueue& out, StageCounters& counters) : out_(out), counters_(counters), limit_(push_batch_size(out)) {}
+  Pusher(ItemQueue& out, StageCounters& counters, const RunControl& control)
+      : out_(out), counters_(counters), control_(control), done_(control.skipped_origins()),
+        limit_(push_batch_size(out)) {}
   bool add(std::string bytes) {
-    pending_.push_back(Item{std::move(bytes), false});
+    if (control_.draining()) return false;
+    const std::uint64_t origin = next_origin_++;
+    if (done_ && done_->contains(origin)) {
+      ++counters_.resumed;
+      return true;
+    }
+    Item item;
+    item.bytes = std::move(bytes);
+    item.from.origin = origin;
+    pending_.push_back(std::move(item));
     return pending_.size() < limit_ || flush();
   }
   bool flush() {
@@ -36,7 +48,10 @@ class Pusher {
  private:
   ItemQueue& out_;
   StageCounters& counters_;
+  const RunControl& control_;
+  const OriginSet* done_;
   std::size_t limit_;
+  std::uint64_t next_origin_ = 0;
   std::vector<Item> pending_;
 };
 
@@ -85,25 +100,25 @@ bool emit_file(const Source& s, Pusher& push, RunControl& control) {
 void run_source(const StagePlan& plan, std::size_t index, ItemQueue& out, RunControl& control) {
   auto& counters = control.counters(index);
   counters.started_ns = control.now_ns();
-  Pusher push(out, counters);
+  Pusher push(out, counters, control);
   const Source& s = plan.stage->source;
-  bool ok = true;
   switch (s.kind) {
     case Source::Kind::values:
       for (const auto& v : s.values)
-        if (!(ok = push.add(codec::encode_value(v)))) break;
+        if (!push.add(codec::encode_value(v))) break;
       break;
     case Source::Kind::range:
-      ok = emit_range(s, push);
+      emit_range(s, push);
       break;
     case Source::Kind::lines:
     case Source::Kind::json_lines:
-      ok = emit_file(s, push, control);
+      emit_file(s, push, control);
       break;
     case Source::Kind::task:
       break;  // a TaskStage runs generator sources
   }
-  if (ok && push.flush()) out.close();
+  // Drained or exhausted: what was read goes on. Failed: nothing more.
+  if (!control.failed() && push.flush()) out.close();
   counters.finished_ns = control.now_ns();
 }
 
@@ -113,27 +128,35 @@ void run_batch(const StagePlan& plan, std::size_t index, ItemQueue& in, ItemQueu
   std::vector<Item> items, ready;
   std::string group;
   std::uint64_t grouped = 0;
+  Provenance members{0, Provenance::Role::merged, {}, {}};  // the origins of the group's members
   auto close_group = [&] {
-    ready.push_back(Item{value_list_header(grouped) + group, false});
+    Item item;
+    item.bytes = value_list_header(grouped) + group;
+    item.from = std::move(members);
+    ready.push_back(std::move(item));
+    members = Provenance{0, Provenance::Role::merged, {}, {}};
     group.clear();
     grouped = 0;
   };
   while (in.pop(items, 4096)) {
-    if (counters.items_in.fetch_add(items.size()) == 0) counters.started_ns = control.now_ns();
+    if (counters.items_in.fetch_add(count_items(items)) == 0) counters.started_ns = control.now_ns();
     for (auto& item : items) {
-      if (item.error_record) {
+      if (item.passes_through()) {
         ready.push_back(std::move(item));
         continue;
       }
+      members.merge(item.from);
       group += item.bytes;
       if (++grouped == size) close_group();
     }
-    counters.items_out += ready.size();
+    counters.items_out += count_items(ready);
     if (out && !ready.empty() && !out->push(ready)) return;
     ready.clear();
   }
   if (control.failed()) return;
-  if (grouped) {
+  // Draining: a partial group is dropped, so a journal's restart groups
+  // exactly as an uninterrupted run does.
+  if (grouped && !control.draining()) {
     close_group();
     counters.items_out += ready.size();
     if (out && !out->push(ready)) return;

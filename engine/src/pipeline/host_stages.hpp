@@ -27,6 +27,7 @@ struct SinkTargets {
   std::ostream& out;     // sink: stdout
   std::ostream& errors;  // error records that reach a dict sink
   std::shared_ptr<ManagerLink> manager;
+  Journal* journal = nullptr;  // a file sink's progress record (--journal)
 };
 void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunControl& control, SinkTargets& targets);
 

@@ -4,6 +4,21 @@
 
 namespace ferry::pipeline {
 
+Provenance Provenance::opening() const {
+  if (role != Role::merged) return Provenance{origin, Role::opens, {}, {}};
+  Provenance p{0, Role::merged, opens, {}};
+  p.opens.insert(p.opens.end(), closes.begin(), closes.end());
+  return p;
+}
+
+void Provenance::merge(const Provenance& member) {
+  role = Role::merged;
+  if (member.role == Role::closes) closes.push_back(member.origin);
+  if (member.role == Role::opens) opens.push_back(member.origin);
+  opens.insert(opens.end(), member.opens.begin(), member.opens.end());
+  closes.insert(closes.end(), member.closes.begin(), member.closes.end());
+}
+
 bool ItemQueue::push(std::vector<Item>& items) {
   {
     std::unique_lock lock(mu_);

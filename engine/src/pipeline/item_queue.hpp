@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -12,13 +13,44 @@
 
 namespace ferry::pipeline {
 
+// Which source items an item derives from, so that a journal can tell when
+// a source item is completely written. A plain item closes its origin (its
+// source position): it is the last item derived from it. flat_map's other
+// results only open it. Items that merge others (batch, apply) carry their
+// members' origins in the two lists. The single-origin case allocates
+// nothing.
+struct Provenance {
+  enum class Role : std::uint8_t { closes, opens, merged };
+  std::uint64_t origin = 0;
+  Role role = Role::closes;
+  std::vector<std::uint64_t> opens, closes;  // merged only
+
+  // A provenance that opens every origin this one touches and closes none:
+  // for results derived from it that are not the last.
+  Provenance opening() const;
+  // Adds what member touches to this merged provenance.
+  void merge(const Provenance& member);
+};
+
 // One item between stages: its encoded bytes (typed cereal or a ferry::Value
-// archive, as the plan decided for that edge), or an error record that every
-// later stage passes on untouched (on_error: collect).
+// archive, as the plan decided for that edge), an error record that every
+// later stage passes on untouched (on_error: collect), or a tombstone that
+// carries only provenance (a skipped item, an empty flat_map result).
 struct Item {
   std::string bytes;
   bool error_record = false;
+  bool tombstone = false;
+  Provenance from;
+
+  bool passes_through() const { return error_record || tombstone; }
 };
+
+// Items that count in statistics: all but tombstones.
+inline std::uint64_t count_items(const std::vector<Item>& items) {
+  std::uint64_t n = 0;
+  for (const auto& i : items) n += !i.tombstone;
+  return n;
+}
 
 class ItemQueue {
  public:

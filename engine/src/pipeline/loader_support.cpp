@@ -21,6 +21,11 @@ std::string to_string(const Location& where) {
 namespace detail {
 
 void Locator::mark_overridden(const YAML::Node& node, const std::string& origin) {
+  // An alias is the very node it names: each is marked once, so aliases can
+  // neither multiply the work nor, naming their own anchor (&a [*a]),
+  // recurse until the stack overflows.
+  for (const auto& [marked, by] : overridden_)
+    if (by == origin && marked.is(node)) return;
   overridden_.emplace_back(node, origin);
   if (node.IsSequence()) {
     for (const auto& e : node) mark_overridden(e, origin);

@@ -5,6 +5,7 @@
 
 #include "pipeline/model.hpp"
 #include "pipeline/plan.hpp"
+#include "pipeline/run_control.hpp"
 #include "pipeline/runner.hpp"
 #include "pipeline/validator.hpp"
 
@@ -14,6 +15,7 @@ namespace detail {
 struct PipelineState {
   std::unique_ptr<pipeline::Plan> plan;
   std::shared_ptr<ManagerLink> manager;
+  pipeline::ActiveRun active;
 };
 
 }  // namespace detail
@@ -64,7 +66,17 @@ const std::string& Pipeline::name() const { return state_->plan->model.name; }
 std::size_t Pipeline::stage_count() const { return state_->plan->stages.size(); }
 
 PipelineStats Pipeline::run(const PipelineRunOptions& options) {
-  return pipeline::run_plan(*state_->plan, state_->manager, options);
+  return pipeline::run_plan(*state_->plan, state_->manager, options, state_->active);
+}
+
+bool Pipeline::stop(StopMode mode) {
+  std::lock_guard lock(state_->active.mu);
+  auto* control = state_->active.control;
+  if (!control) return false;
+  state_->active.stopped = true;
+  if (mode == StopMode::drain) control->drain();
+  else control->fail("stopped before the end: running tasks were killed");
+  return true;
 }
 
 }  // namespace ferry

@@ -2,9 +2,28 @@
 
 namespace ferry::pipeline {
 
-void RunControl::watch(ItemQueue& queue) {
+void RunControl::watch(ItemQueue& queue, bool keep_on_drain) {
   std::lock_guard lock(mu_);
   queues_.push_back(&queue);
+  if (!keep_on_drain) drained_queues_.push_back(&queue);
+}
+
+void RunControl::on_drain(std::function<void()> hook) {
+  std::lock_guard lock(mu_);
+  drain_hooks_.push_back(std::move(hook));
+}
+
+void RunControl::drain() {
+  std::vector<ItemQueue*> queues;
+  std::vector<std::function<void()>> hooks;
+  {
+    std::lock_guard lock(mu_);
+    if (draining_.exchange(true)) return;
+    queues = drained_queues_;
+    hooks = drain_hooks_;
+  }
+  for (auto* q : queues) q->cancel();
+  for (auto& h : hooks) h();
 }
 
 void RunControl::on_stop(std::function<void()> hook) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "pipeline/item_queue.hpp"
+#include "pipeline/journal.hpp"
 
 namespace ferry::pipeline {
 
@@ -22,6 +23,7 @@ struct StageCounters {
   std::atomic<std::uint64_t> items_in{0}, items_out{0};
   std::atomic<std::uint64_t> failed{0}, skipped{0}, collected{0}, retried{0};
   std::atomic<std::int64_t> busy_ns{0};
+  std::atomic<std::uint64_t> resumed{0};  // sources: items skipped as done by an earlier run
   std::atomic<std::int64_t> started_ns{-1}, finished_ns{-1};  // since the run started
 };
 
@@ -36,9 +38,11 @@ class RunControl {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_).count();
   }
 
-  // Queues cancelled and hooks called when the run stops early.
-  void watch(ItemQueue& queue);
+  // Queues cancelled and hooks called when the run stops early. A queue
+  // kept on drain (the sink's) still delivers what reaches it.
+  void watch(ItemQueue& queue, bool keep_on_drain = false);
   void on_stop(std::function<void()> hook);
+  void on_drain(std::function<void()> hook);
 
   // Stops the run with reason (the first reason wins): every queue is
   // cancelled and every hook called. Safe from any thread, more than once.
@@ -46,14 +50,28 @@ class RunControl {
   bool failed() const { return failed_.load(); }
   std::string reason() const;
 
+  // Stops intake: sources stop reading, queued items are dropped (every
+  // queue but the sink's is cancelled), calls in progress finish and the
+  // results of the last task stage are still written.
+  void drain();
+  bool draining() const { return draining_.load(); }
+
+  // Source positions an earlier run finished (--journal): not read again.
+  void skip_origins(const OriginSet* done) { done_ = done; }
+  const OriginSet* skipped_origins() const { return done_; }
+
  private:
   std::vector<StageCounters> counters_;
   const Clock::time_point started_;
   std::atomic<bool> failed_{false};
+  std::atomic<bool> draining_{false};
+  const OriginSet* done_ = nullptr;
   mutable std::mutex mu_;
   std::string reason_;                        // guarded by mu_
   std::vector<ItemQueue*> queues_;            // guarded by mu_
+  std::vector<ItemQueue*> drained_queues_;    // guarded by mu_
   std::vector<std::function<void()>> hooks_;  // guarded by mu_
+  std::vector<std::function<void()>> drain_hooks_;  // guarded by mu_
 };
 
 }  // namespace ferry::pipeline

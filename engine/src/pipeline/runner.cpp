@@ -5,10 +5,12 @@
 #include <map>
 #include <thread>
 
+#include <ferry/errors.hpp>
 #include <ferry/manager_protocol.hpp>
 #include <ferry/value_text.hpp>
 
 #include "pipeline/host_stages.hpp"
+#include "pipeline/journal.hpp"
 #include "pipeline/task_stage.hpp"
 #include "values/type_expr.hpp"
 #include "values/typed_value.hpp"
@@ -87,6 +89,7 @@ PipelineStats snapshot(const Plan& plan, RunControl& control) {
     st.collected = c.collected;
     st.retried = c.retried;
     st.busy = std::chrono::nanoseconds(c.busy_ns.load());
+    st.resumed = c.resumed;
     const auto started = c.started_ns.load(), finished = c.finished_ns.load();
     st.finished = finished >= 0;
     if (started >= 0) st.wall = std::chrono::nanoseconds((st.finished ? finished : now) - started);
@@ -137,21 +140,62 @@ std::thread stage_thread(RunControl& control, F body) {
   });
 }
 
+// The journal for options.journal, after checking the pipeline can keep
+// one: a file sink to cut back, an order that makes "written so far" a
+// prefix, and no shared state that would be lost with the process.
+std::unique_ptr<Journal> open_journal(const Plan& plan, const std::string& path) {
+  if (path.empty()) return nullptr;
+  const Stage& last = plan.model.stages.back();
+  if (last.kind != Stage::Kind::sink || last.sink.kind != Sink::Kind::file)
+    throw ConfigError("--journal needs a pipeline whose last stage is a file sink: stdout cannot be cut back "
+                      "to what was recorded, and a shared dict dies with the process");
+  if (plan.model.output_dict)
+    throw ConfigError("--journal cannot be used with output: the shared dict it prints dies with the process");
+  for (const auto& sp : plan.stages)
+    if (sp.plugin && !sp.settings.ordered)
+      throw ConfigError("--journal needs ordered stages; stage '" + sp.stage->name + "' has ordered: false");
+  return std::make_unique<Journal>(path, last.sink.path);
+}
+
+// Registers control with Pipeline::stop for as long as it lives.
+class StopRegistration {
+ public:
+  StopRegistration(ActiveRun& active, RunControl& control) : active_(active) {
+    std::lock_guard lock(active_.mu);
+    active_.control = &control;
+    active_.stopped = false;
+  }
+  ~StopRegistration() {
+    std::lock_guard lock(active_.mu);
+    active_.control = nullptr;
+  }
+  bool stopped() const {
+    std::lock_guard lock(active_.mu);
+    return active_.stopped;
+  }
+
+ private:
+  ActiveRun& active_;
+};
+
 }  // namespace
 
 PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& manager,
-                       const PipelineRunOptions& options) {
+                       const PipelineRunOptions& options, ActiveRun& active) {
   const std::size_t n = plan.stages.size();
+  auto journal = open_journal(plan, options.journal);
   RunControl control(n);
+  if (journal) control.skip_origins(&journal->done());
   std::ostream& out = options.out ? *options.out : std::cout;
   std::ostream& errors = options.errors ? *options.errors : std::cerr;
   create_shared(plan, *manager);
+  StopRegistration registration(active, control);
 
   // queues[i] feeds stage i + 1; sized by the stage it feeds.
   std::vector<std::unique_ptr<ItemQueue>> queues;
   for (std::size_t i = 1; i < n; ++i) {
     queues.push_back(std::make_unique<ItemQueue>(plan.stages[i].settings.queue_size));
-    control.watch(*queues.back());
+    control.watch(*queues.back(), plan.stages[i].stage->kind == Stage::Kind::sink);
   }
   auto in_of = [&](std::size_t i) -> ItemQueue& { return *queues[i - 1]; };
   auto out_of = [&](std::size_t i) -> ItemQueue* { return i + 1 < n ? queues[i].get() : nullptr; };
@@ -161,7 +205,7 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
   control.watch(seed);
   std::vector<std::unique_ptr<TaskStage>> task_stages(n);
   std::vector<std::thread> threads;
-  SinkTargets targets{out, errors, manager};
+  SinkTargets targets{out, errors, manager, journal.get()};
   {
     ProgressThread progress(plan, control, options);
     try {
@@ -171,8 +215,14 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
         if (sp.plugin) {
           const bool generator = sp.stage->kind == Stage::Kind::source;
           if (generator) {
-            std::vector<Item> args{Item{codec::encode_value(Value(sp.stage->source.args)), false}};
-            seed.push(args);
+            // Its one call is origin 0: done already when a journal says so.
+            const auto* done = control.skipped_origins();
+            if (!(done && done->contains(0))) {
+              std::vector<Item> args{Item{codec::encode_value(Value(sp.stage->source.args)), false, false, {}}};
+              seed.push(args);
+            } else {
+              ++control.counters(i).resumed;
+            }
             seed.close();
           }
           task_stages[i] = std::make_unique<TaskStage>(sp, i, generator ? seed : in_of(i), out_of(i), control);
@@ -195,6 +245,7 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
   auto stats = snapshot(plan, control);
   stats.ok = !control.failed();
   stats.error = control.reason();
+  stats.stopped = registration.stopped();
   if (stats.ok && plan.model.output_dict) {
     try {
       out << dict_json(plan, *manager, *plan.model.output_dict) << '\n' << std::flush;

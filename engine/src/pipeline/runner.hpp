@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
 #include <ferry/pipeline.hpp>
 
@@ -10,7 +11,16 @@
 
 namespace ferry::pipeline {
 
+class RunControl;
+
+// Where Pipeline::stop finds the run in progress.
+struct ActiveRun {
+  std::mutex mu;
+  RunControl* control = nullptr;  // guarded by mu
+  bool stopped = false;           // guarded by mu
+};
+
 PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& manager,
-                       const PipelineRunOptions& options);
+                       const PipelineRunOptions& options, ActiveRun& active);
 
 }  // namespace ferry::pipeline

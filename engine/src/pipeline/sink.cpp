@@ -1,8 +1,11 @@
 // The sinks: JSON lines to stdout or a file, or entries of a shared dict.
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <ostream>
+#include <set>
 
 #include <ferry/codec.hpp>
 #include <ferry/errors.hpp>
@@ -10,6 +13,7 @@
 #include <ferry/value_text.hpp>
 
 #include "pipeline/host_stages.hpp"
+#include "pipeline/journal.hpp"
 #include "values/type_expr.hpp"
 #include "values/typed_value.hpp"
 
@@ -56,6 +60,54 @@ class DictWriter {
 
 }  // namespace
 
+namespace {
+
+// Follows which origins the written items open and close. A point where no
+// origin is half written is safe: a restart may cut the file back to it.
+class CommitTracker {
+ public:
+  // Call after each item, with the file length once it is written.
+  void after(const Provenance& p, std::uint64_t length) {
+    if (p.role == Provenance::Role::opens) open_.insert(p.origin);
+    if (p.role == Provenance::Role::closes) close(p.origin);
+    for (auto o : p.opens) open_.insert(o);
+    for (auto o : p.closes) close(o);
+    if (open_.empty()) {
+      safe_length_ = length;
+      committable_.insert(committable_.end(), pending_.begin(), pending_.end());
+      pending_.clear();
+    }
+  }
+  // Hands what became safe to the journal.
+  void commit(Journal& journal) {
+    if (!committable_.empty()) journal.commit(safe_length_, committable_);
+    committable_.clear();
+  }
+
+ private:
+  void close(std::uint64_t origin) {
+    open_.erase(origin);
+    pending_.push_back(origin);
+  }
+  std::set<std::uint64_t> open_;
+  std::vector<std::uint64_t> pending_, committable_;
+  std::uint64_t safe_length_ = 0;
+};
+
+// Opens a file sink: from scratch, or cut back to what the journal
+// recorded and appended to.
+bool open_sink_file(std::ofstream& file, const std::string& path, const Journal* journal) {
+  if (!journal) {
+    file.open(path, std::ios::binary | std::ios::trunc);
+    return static_cast<bool>(file);
+  }
+  if (::truncate(path.c_str(), static_cast<off_t>(journal->resume_offset())) != 0 && errno != ENOENT) return false;
+  file.open(path, std::ios::binary | std::ios::app);
+  return static_cast<bool>(file);
+}
+
+}  // namespace
+
 void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunControl& control, SinkTargets& targets) {
   auto& counters = control.counters(index);
   const Sink& sink = plan.stage->sink;
@@ -63,41 +115,57 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
   std::ofstream file;
   std::ostream* os = &targets.out;
   std::string target = "stdout";
+  std::uint64_t length = 0;  // of the file sink
   if (sink.kind == Sink::Kind::file) {
     target = sink.path;
-    file.open(sink.path, std::ios::binary | std::ios::trunc);
-    if (!file) return control.fail("sink '" + name + "': cannot create " + sink.path + ": " + std::strerror(errno));
+    if (!open_sink_file(file, sink.path, targets.journal))
+      return control.fail("sink '" + name + "': cannot open " + sink.path + ": " + std::strerror(errno));
     os = &file;
+    if (targets.journal) length = targets.journal->resume_offset();
   }
   std::optional<DictWriter> dict;
   if (sink.kind == Sink::Kind::dict) dict.emplace(plan, targets.manager);
+  CommitTracker tracker;
 
   std::vector<Item> items;
   std::string text;
   std::uint64_t position = 0;
   while (in.pop(items, 4096)) {
-    if (counters.items_in.fetch_add(items.size()) == 0) counters.started_ns = control.now_ns();
+    if (counters.items_in.fetch_add(count_items(items)) == 0) counters.started_ns = control.now_ns();
     text.clear();
     try {
       for (auto& item : items) {
-        const Value v = codec::decode_value(item.bytes);
-        if (!dict) {
-          text += to_json(v);
-          text += '\n';
-        } else if (item.error_record) {
-          targets.errors << to_json(v) << '\n';
-        } else {
-          dict->add(v);
+        if (!item.tombstone) {
+          const Value v = codec::decode_value(item.bytes);
+          if (!dict) {
+            text += to_json(v);
+            text += '\n';
+          } else if (item.error_record) {
+            targets.errors << to_json(v) << '\n';
+          } else {
+            dict->add(v);
+          }
         }
+        if (targets.journal) tracker.after(item.from, length + text.size());
         ++position;
       }
       if (dict) dict->flush();
     } catch (const std::exception& e) {
       return control.fail("sink '" + name + "': item " + std::to_string(position) + ": " + e.what());
     }
+    // The file holds the bytes before the journal says so.
     if (!text.empty() && !os->write(text.data(), static_cast<std::streamsize>(text.size())))
       return control.fail("sink '" + name + "': cannot write to " + target);
-    counters.items_out += items.size();
+    length += text.size();
+    if (targets.journal) {
+      if (!os->flush()) return control.fail("sink '" + name + "': cannot write to " + target);
+      try {
+        tracker.commit(*targets.journal);
+      } catch (const std::exception& e) {
+        return control.fail(e.what());
+      }
+    }
+    counters.items_out += count_items(items);
   }
   if (!os->flush()) return control.fail("sink '" + name + "': cannot write to " + target);
   counters.finished_ns = control.now_ns();

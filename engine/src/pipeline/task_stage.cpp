@@ -66,6 +66,10 @@ TaskStage::TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, It
     changed_.notify_all();
     pool_.terminate();
   });
+  control_.on_drain([this] {
+    { std::lock_guard lock(mu_); }
+    changed_.notify_all();
+  });
   emitter_ = std::thread([this] { emit_loop(); });
 }
 
@@ -83,14 +87,14 @@ void TaskStage::run() {
   std::vector<Item> items, gathered;
   while (!control_.failed()) {
     if (!in_.pop(items, gather ? 4096 : next_chunk_size())) break;
-    if (counters_.items_in.fetch_add(items.size()) == 0) counters_.started_ns = control_.now_ns();
+    if (counters_.items_in.fetch_add(count_items(items)) == 0) counters_.started_ns = control_.now_ns();
     if (gather) {
       std::move(items.begin(), items.end(), std::back_inserter(gathered));
       continue;
     }
     dispatch(make_chunk(items));
   }
-  if (gather && !control_.failed()) dispatch(make_apply_chunk(gathered));
+  if (gather && !control_.failed() && !control_.draining()) dispatch(make_apply_chunk(gathered));
   {
     std::lock_guard lock(mu_);
     input_done_ = true;
@@ -132,13 +136,15 @@ std::unique_ptr<TaskStage::Chunk> TaskStage::make_chunk(std::vector<Item>& items
   c->results.resize(n);
   c->attempts.assign(n, 0);
   c->passthrough.assign(n, false);
+  c->from.resize(n);
   c->pending = n;
   for (std::size_t i = 0; i < n; ++i) {
-    if (items[i].error_record) {
+    if (items[i].passes_through()) {
       c->passthrough[i] = true;
       c->results[i].push_back(std::move(items[i]));
       --c->pending;
     } else {
+      c->from[i] = std::move(items[i].from);
       c->requests[i] = request_for(items[i]);
     }
   }
@@ -150,16 +156,18 @@ std::unique_ptr<TaskStage::Chunk> TaskStage::make_apply_chunk(std::vector<Item>&
   std::vector<Item> records;
   std::string list;
   std::uint64_t count = 0;
+  Item call;
+  call.from.role = Provenance::Role::merged;  // touches every gathered item's origins
   for (auto& item : items) {
-    if (item.error_record) {
+    if (item.passes_through()) {
       records.push_back(std::move(item));
-    } else {
-      list += item.bytes;
-      ++count;
+      continue;
     }
+    list += item.bytes;
+    ++count;
+    call.from.merge(item.from);
   }
   std::vector<Item> chunk_items = std::move(records);
-  Item call;
   call.bytes = value_list_header(count) + list;
   chunk_items.push_back(std::move(call));
   return make_chunk(chunk_items);
@@ -169,8 +177,8 @@ void TaskStage::dispatch(std::unique_ptr<Chunk> chunk) {
   std::vector<Call> calls;
   {
     std::unique_lock lock(mu_);
-    changed_.wait(lock, [&] { return control_.failed() || chunks_.size() < window_; });
-    if (control_.failed()) return;
+    changed_.wait(lock, [&] { return control_.failed() || control_.draining() || chunks_.size() < window_; });
+    if (control_.failed() || control_.draining()) return;  // draining: queued items are dropped
     chunk->seq = next_seq_++;
     Call call{chunk.get(), {}};
     for (std::size_t i = 0; i < chunk->requests.size(); ++i)
@@ -204,14 +212,22 @@ void TaskStage::send(std::vector<Call> calls) {
   }
 }
 
-std::vector<Item> TaskStage::results_of(std::string bytes) const {
+std::vector<Item> TaskStage::results_of(std::string bytes, Provenance from) const {
   std::vector<Item> out;
   const auto kind = plan_.stage->kind;
-  if (kind == Stage::Kind::flat_map || kind == Stage::Kind::source) {
-    for (auto& e : split_value_list(bytes)) out.push_back(Item{std::move(e), false});
-  } else {
-    out.push_back(Item{std::move(bytes), false});
+  if (kind != Stage::Kind::flat_map && kind != Stage::Kind::source) {
+    out.push_back(Item{std::move(bytes), false, false, std::move(from)});
+    return out;
   }
+  auto elements = split_value_list(bytes);
+  if (elements.empty()) {
+    // Nothing to pass on, but the origin is done: a tombstone says so.
+    out.push_back(Item{{}, false, true, std::move(from)});
+    return out;
+  }
+  for (std::size_t i = 0; i + 1 < elements.size(); ++i)
+    out.push_back(Item{std::move(elements[i]), false, false, from.opening()});
+  out.push_back(Item{std::move(elements.back()), false, false, std::move(from)});  // the last one closes
   return out;
 }
 
@@ -236,12 +252,13 @@ std::string TaskStage::finish_failed(Chunk& chunk, std::size_t slot, const std::
   switch (plan_.settings.on_error) {
     case OnError::skip:
       ++counters_.skipped;
-      finish_slot(chunk, slot, {});
+      finish_slot(chunk, slot, {Item{{}, false, true, std::move(chunk.from[slot])}});
       return "";
     case OnError::collect:
       ++counters_.collected;
       finish_slot(chunk, slot,
-                  {Item{error_record(stage_name_, plan_.task_label, item, failure, input ? &*input : nullptr), true}});
+                  {Item{error_record(stage_name_, plan_.task_label, item, failure, input ? &*input : nullptr), true,
+                        false, std::move(chunk.from[slot])}});
       return "";
     case OnError::fail:
       break;
@@ -273,7 +290,7 @@ void TaskStage::on_outcomes(const Call& call, std::vector<detail::Outcome> outco
         auto& o = outcomes[k];
         if (!o.error) {
           try {
-            finish_slot(chunk, slot, results_of(std::move(o.bytes)));
+            finish_slot(chunk, slot, results_of(std::move(o.bytes), chunk.from[slot]));
             continue;
           } catch (const std::exception&) {
             o.error = std::current_exception();  // e.g. flat_map's result is not a list
@@ -330,7 +347,7 @@ void TaskStage::emit_loop() {
     for (auto& chunk : ready)
       for (auto& results : chunk->results)
         for (auto& item : results) batch.push_back(std::move(item));
-    counters_.items_out += batch.size();
+    counters_.items_out += count_items(batch);
     if (!out_) {
       batch.clear();
     } else if (!batch.empty() && !out_->push(batch)) {

@@ -41,7 +41,8 @@ class TaskStage {
     std::vector<std::string> requests;   // per slot: the call's encoded arguments
     std::vector<std::vector<Item>> results;
     std::vector<std::uint32_t> attempts;
-    std::vector<bool> passthrough;       // error records from upstream: no call
+    std::vector<bool> passthrough;       // error records and tombstones from upstream: no call
+    std::vector<Provenance> from;        // per slot: what its results derive from
     std::size_t pending = 0;             // slots without a final result
   };
   // A chunk's slots that go out in one call.
@@ -63,7 +64,7 @@ class TaskStage {
   // the run (on_error: fail), or "".
   std::string finish_failed(Chunk& chunk, std::size_t slot, const std::exception_ptr& error);
   void finish_slot(Chunk& chunk, std::size_t slot, std::vector<Item> results);
-  std::vector<Item> results_of(std::string bytes) const;
+  std::vector<Item> results_of(std::string bytes, Provenance from) const;
   void emit_loop();
 
   const StagePlan& plan_;
