@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -98,6 +99,14 @@ i64 die_once(i64 x, std::string dir) {
   return x;
 }
 
+// Kills its own worker (SIGKILL) on about 1% of calls, at random: chaos for
+// retries. Seeded per process, so a replacement worker draws differently.
+i64 chaos_kill(i64 x) {
+  thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<std::uint64_t>(::getpid())};
+  if (std::uniform_int_distribution<int>(0, 99)(rng) == 0) std::raise(SIGKILL);
+  return x;
+}
+
 i64 sleep_ms(i64 ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   return ms;
@@ -120,5 +129,6 @@ FERRY_PLUGIN(faults, "1.0") {
       .task("sleep_ms", sleep_ms, "sleeps ms milliseconds, returns ms")
       .task("segfault_on_3", segfault_on_3, "dies of SIGSEGV when x % 10 == 3, else returns x")
       .task("throw_on_7", throw_on_7, "throws std::domain_error when x % 10 == 7, else returns x")
-      .task("die_once", die_once, "dies of SIGKILL the first time it sees x (marker file in dir), then returns x");
+      .task("die_once", die_once, "dies of SIGKILL the first time it sees x (marker file in dir), then returns x")
+      .task("chaos_kill", chaos_kill, "dies of SIGKILL on about 1% of calls, at random; else returns x");
 }

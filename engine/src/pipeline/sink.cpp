@@ -157,8 +157,10 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
     if (!text.empty() && !os->write(text.data(), static_cast<std::streamsize>(text.size())))
       return control.fail("sink '" + name + "': cannot write to " + target);
     length += text.size();
+    // Each batch is handed on at once: a reader following the file or the
+    // pipe sees results as they come, and a journal never runs ahead of it.
+    if (!os->flush()) return control.fail("sink '" + name + "': cannot write to " + target);
     if (targets.journal) {
-      if (!os->flush()) return control.fail("sink '" + name + "': cannot write to " + target);
       try {
         tracker.commit(*targets.journal);
       } catch (const std::exception& e) {
