@@ -11,4 +11,6 @@ if(TARGET ferry)
   endforeach()
   ferry_add_test(pipeline_loader_test pipeline_loader_test.cpp pipeline_problems_test.cpp LIBS ferry::ferry)
   target_include_directories(pipeline_loader_test PRIVATE ${PROJECT_SOURCE_DIR}/engine/src)
+  # The worker protocol's framing and messages (ferry_wire's headers are its include path).
+  ferry_add_test(wire_test wire_test.cpp LIBS ferry_wire)
 endif()

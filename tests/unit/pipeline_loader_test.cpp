@@ -258,6 +258,29 @@ TEST_CASE("loader: overrides set, add and index before the checks", "[pipeline]"
   CHECK(twice.p.stages[1].settings.workers == 3u);
 }
 
+TEST_CASE("loader: aliases in a file or an override can neither recurse nor multiply", "[pipeline]") {
+  // Found by tests/fuzz/fuzz_pipeline: an override whose value names its own
+  // anchor was walked forever (a stack overflow).
+  const auto self = load(kBase, {"x=&a [*a]", "stages.numbers.source={values: &b [1, *b]}"});
+  check_origin(self, "unknown key 'x' at the top level", "--set x=&a [*a]");
+  check_origin(self, "nested deeper than", "--set stages.numbers.source={values: &b [1, *b]}");
+
+  // The limit on values an alias may expand to holds for the whole file, not
+  // for each list item apart: 2 items of 1.1M values each are 2.2M values (a
+  // few hundred bytes could otherwise expand to gigabytes).
+  std::string file = "pipeline: p\nx0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
+  for (int i = 1; i <= 5; ++i) {
+    file += "x" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) file += (j ? ", *a" : "*a") + std::to_string(i - 1);
+    file += "]\n";
+  }
+  file += "stages:\n  - name: s\n    source: {values: [*a5, *a5]}\n";
+  const auto bomb = load(file);
+  INFO(bomb.all());
+  const auto found = bomb.with("document expands to more than 2097152 values (aliases?)");
+  CHECK(found.size() == 1);
+}
+
 TEST_CASE("loader: a path that cannot be applied is a problem at the override", "[pipeline]") {
   const auto l = load(kBase, {"stages.chek.workers=2", "stages.7.workers=2", "nonsense", "stages..workers=1",
                               "stages.check.map.x=1", "stages.check.workers=[1", "stages.out.sink.file.x=1",

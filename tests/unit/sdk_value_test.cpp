@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include <ferry/codec.hpp>
 #include <ferry/value.hpp>
@@ -150,6 +151,34 @@ TEST_CASE("sdk value: decode_value refuses string lengths larger than the input 
   const std::string map_key = kind_and_count(Value::Kind::map, 1) + kind_and_count(Value::Kind::map, claim).substr(1);
   CHECK_THROWS_WITH(codec::decode_value(map_key), Catch::Contains("claims"));
   CHECK_THROWS_AS(codec::decode_value(kind_and_count(Value::Kind::string, ~std::uint64_t{0})), ValueError);
+}
+
+TEST_CASE("sdk value: a bool byte other than 0 or 1 is refused, not loaded into a bool", "[sdk]") {
+  // Found by tests/fuzz/fuzz_value: the byte went straight into a bool, which
+  // is undefined behaviour for any value but 0 and 1.
+  const std::string two{static_cast<char>(Value::Kind::boolean), '\x02'};
+  CHECK_THROWS_WITH(codec::decode_value(two), Catch::Contains("invalid bool byte 2"));
+  Value v;
+  CHECK_THROWS_AS(codec::decode(two, v), ValueError);
+  CHECK(codec::decode_value(codec::encode_value(Value(true))) == Value(true));
+  CHECK(codec::decode_value(codec::encode_value(Value(false))) == Value(false));
+}
+
+TEST_CASE("sdk value: a Value decoded by cereal's generic path allocates only for bytes that arrive", "[sdk]") {
+  // Found by tests/fuzz/fuzz_value: through ferry::load (a Value parameter of
+  // a task) lengths are bounded by 2^40 only, and a string claiming 512 GiB
+  // was allocated before its bytes were read.
+  Value v;
+  CHECK_THROWS_AS(codec::decode(kind_and_count(Value::Kind::string, std::uint64_t{1} << 39) + "abc", v),
+                  cereal::Exception);
+  CHECK_THROWS_AS(codec::decode(kind_and_count(Value::Kind::bytes, std::uint64_t{1} << 39) + "abc", v),
+                  cereal::Exception);
+  // Long strings and bytes still arrive whole, in pieces past the first MiB.
+  const std::string text(3 * (std::size_t{1} << 20) + 5, 'x');
+  const Value long_ones(Value::List{text, Bytes{std::vector<std::uint8_t>(text.begin(), text.end())}});
+  codec::decode(codec::encode(long_ones), v);
+  CHECK(v == long_ones);
+  CHECK(codec::decode_value(codec::encode_value(long_ones)) == long_ones);
 }
 
 TEST_CASE("sdk value: typed encode/decode round-trip and refuse short or long input", "[sdk]") {

@@ -241,7 +241,7 @@ Pipeline load_text(const std::string& text, const std::string& file, const std::
   p.dir = fs::absolute(dir.empty() ? fs::path(".") : fs::path(dir), ec).lexically_normal().string();
   // "/a/b/" normalises with a trailing separator; joined paths read better without.
   if (p.dir.size() > 1 && p.dir.back() == '/') p.dir.pop_back();
-  Context cx{detail::Locator(file), p.dir, problems, {}};
+  Context cx{detail::Locator(file), p.dir, problems, {}, 0};
   YAML::Node root;
   try {
     root = YAML::Load(text);

@@ -167,7 +167,7 @@ std::string short_place(const Location& where) {
 
 std::optional<Value> to_value(Context& cx, const YAML::Node& node) {
   try {
-    return value_from_yaml_node(node);
+    return value_from_yaml_node(node, cx.values);
   } catch (const std::exception& e) {
     // The converter names the exact nested node as "line L, column C: ";
     // move that into the Location so the message reads like every other.

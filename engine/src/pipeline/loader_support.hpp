@@ -42,6 +42,8 @@ struct Context {
   std::vector<Problem>& problems;
   // shared: names whose type did not parse: a use of one is not a second problem.
   std::vector<std::string> bad_shared;
+  // Values converted by to_value so far: one limit for the whole file.
+  std::size_t values = 0;
 
   // Appends a problem located at node.
   void problem(const YAML::Node& node, std::string message);

@@ -134,6 +134,8 @@ Value resolve_tagged(const YAML::Node& node, const std::string& s, const std::st
 
 class Converter {
  public:
+  explicit Converter(std::size_t& count) : count_(count) {}
+
   Value convert(const YAML::Node& node, int depth) {
     // Elements of a collection sit one level down; as value_from_json, refuse
     // a collection whose elements would pass the limit, even an empty one.
@@ -181,12 +183,17 @@ class Converter {
     fail(node, "unsupported tag " + tag);
   }
 
-  std::size_t count_ = 0;
+  std::size_t& count_;
 };
 
 }  // namespace
 
-Value value_from_yaml_node(const YAML::Node& node) { return Converter().convert(node, 0); }
+Value value_from_yaml_node(const YAML::Node& node) {
+  std::size_t count = 0;
+  return value_from_yaml_node(node, count);
+}
+
+Value value_from_yaml_node(const YAML::Node& node, std::size_t& count) { return Converter(count).convert(node, 0); }
 
 Value value_from_yaml(std::string_view text) {
   YAML::Node root;

@@ -113,9 +113,12 @@ bool Channel::take_buffered(Frame& out) {
 
 bool Channel::fill(bool dont_wait) {
   // Room for the rest of a frame whose size is known, or a 64 KiB read. The
-  // buffer only grows, and bytes are zeroed once, when it does.
+  // buffer only grows, and bytes are zeroed once, when it does. It grows at
+  // most by the bytes already held, so a bare header claiming a gigabyte
+  // costs a peer that gigabyte's worth of bytes actually sent, not 5.
   const std::size_t held = end_ - begin_;
-  const std::size_t room = std::max<std::size_t>(std::size_t{1} << 16, want_ > held ? want_ - held : 0);
+  const std::size_t rest = want_ > held ? want_ - held : 0;
+  const std::size_t room = std::max<std::size_t>(std::size_t{1} << 16, std::min(rest, held));
   if (begin_ > 0 && buf_.size() - end_ < room) {
     std::memmove(buf_.data(), buf_.data() + begin_, held);
     begin_ = 0;

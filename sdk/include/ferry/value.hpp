@@ -151,6 +151,9 @@ void save_value(Archive& ar, const Value& v) {
 // bounded by the input's size, and each nesting level reserves at once, so an
 // unbounded reserve let 1 MiB of input claim gigabytes of address space.
 inline constexpr std::uint64_t kMaxReserve = 4096;
+// A string or bytes up to this long is read in one piece; a longer one grows
+// in steps as its bytes arrive.
+inline constexpr std::uint64_t kMaxRawChunk = std::uint64_t{1} << 20;
 
 template <class Archive>
 Value load_value(Archive& ar, int depth, std::uint64_t remaining_bytes) {
@@ -169,21 +172,37 @@ Value load_value(Archive& ar, int depth, std::uint64_t remaining_bytes) {
   };
   // The bytes cereal writes for a std::string or byte vector: a u64 length,
   // then the raw bytes (cereal's own loader would resize before checking).
+  // Through ferry::load the bound is 2^40, not the input's size, so a long
+  // one grows (doubling) as its bytes actually arrive.
+  auto read_raw = [&](auto& out) {
+    const auto n = read_count("bytes");
+    for (std::uint64_t done = 0; done < n;) {
+      const auto step = std::min(n - done, std::max<std::uint64_t>(done, kMaxRawChunk));
+      out.resize(static_cast<std::size_t>(done + step));
+      ar(cereal::binary_data(out.data() + static_cast<std::size_t>(done), static_cast<std::size_t>(step)));
+      done += step;
+    }
+  };
   auto read_string = [&] {
-    std::string s(read_count("bytes"), '\0');
-    ar(cereal::binary_data(s.data(), s.size()));
+    std::string s;
+    read_raw(s);
     return s;
   };
   switch (static_cast<Value::Kind>(kind)) {
     case Value::Kind::null: return Value();
-    case Value::Kind::boolean: { bool b = false; ar(b); return Value(b); }
+    case Value::Kind::boolean: {
+      // Read as a byte: any other value than 0 or 1 loaded into a bool is undefined behaviour.
+      std::uint8_t b = 0;
+      ar(b);
+      if (b > 1) throw ValueError("invalid bool byte " + std::to_string(b));
+      return Value(b == 1);
+    }
     case Value::Kind::integer: { std::int64_t i = 0; ar(i); return Value(i); }
     case Value::Kind::floating: { double d = 0; ar(d); return Value(d); }
     case Value::Kind::string: return Value(read_string());
     case Value::Kind::bytes: {
       Bytes b;
-      b.data.resize(read_count("bytes"));
-      ar(cereal::binary_data(b.data.data(), b.data.size()));
+      read_raw(b.data);
       return Value(std::move(b));
     }
     case Value::Kind::list: {

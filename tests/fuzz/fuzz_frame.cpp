@@ -1,0 +1,121 @@
+// The fuzz input is the byte stream a hostile ferry-worker writes to the
+// host: it goes into one end of a socketpair, and the host's side reads it
+// with wire::Channel exactly as Worker does (a deadline, so through poll),
+// then decodes every frame's payload with the message decoder of its kind
+// and, for a hello, parses the task signatures as the validator does.
+// Malformed input must end in a receive error or a ferry::ValueError; a
+// crash, an escaping exception of another type, a hang or a huge allocation
+// is a bug.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstdio>
+
+#include <ferry/value.hpp>
+
+#include "values/type_expr.hpp"
+#include "wire/frame.hpp"
+#include "wire/messages.hpp"
+
+namespace {
+
+using namespace ferry::wire;
+
+// A unix stream socket buffers at least this much, so one blocking write of
+// the whole input never waits for a reader.
+constexpr std::size_t kMaxStream = std::size_t{1} << 16;
+
+template <class M>
+void decode_as(const Frame& frame, M& m) {
+  try {
+    decode(frame.payload, m);
+  } catch (const ferry::ValueError&) {  // refused: fine; anything else escapes and is reported
+  }
+}
+
+void decode_payload(const Frame& frame) {
+  switch (frame.kind) {
+    case FrameKind::hello: {
+      Hello h;
+      decode_as(frame, h);
+      for (const auto& t : h.tasks) {
+        if (auto params = ferry::types::parse_params(t.params))
+          for (const auto& p : *params) (void)ferry::types::to_string(p);
+        if (auto result = ferry::types::parse_type(t.result)) (void)ferry::types::to_string(*result);
+      }
+      break;
+    }
+    case FrameKind::load_failed: {
+      LoadFailed f;
+      decode_as(frame, f);
+      break;
+    }
+    case FrameKind::call: {
+      CallRequest c;
+      decode_as(frame, c);
+      break;
+    }
+    case FrameKind::reply: {
+      CallReply r;
+      decode_as(frame, r);
+      break;
+    }
+    case FrameKind::log: {
+      LogLine l;
+      decode_as(frame, l);
+      break;
+    }
+    default:
+      // shutdown and manager frames: the framing is all there is to check
+      // here (manager requests are decoded by the manager, not by Worker).
+      break;
+  }
+}
+
+void write_all(int fd, const std::uint8_t* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t w = ::write(fd, data, size);
+    if (w <= 0) {
+      std::perror("fuzz_frame: write");
+      std::abort();
+    }
+    data += w;
+    size -= static_cast<std::size_t>(w);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size > kMaxStream) size = kMaxStream;
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    std::perror("fuzz_frame: socketpair");
+    std::abort();
+  }
+  write_all(fds[1], data, size);
+  ::close(fds[1]);  // the worker is gone: the host reads to the end
+
+  Channel channel(fds[0]);  // owns fds[0]; the host's default frame limit
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  Frame frame;
+  for (;;) {
+    const auto status = channel.receive(frame, deadline);
+    if (status != ReceiveStatus::frame) {
+      // Everything was written before the read, so only these can happen.
+      if (status != ReceiveStatus::eof && status != ReceiveStatus::error) {
+        std::fprintf(stderr, "fuzz_frame: unexpected receive status %d\n", static_cast<int>(status));
+        std::abort();
+      }
+      if (status == ReceiveStatus::error && channel.error().empty()) std::abort();
+      break;
+    }
+    if (!is_known_kind(static_cast<std::uint8_t>(frame.kind))) std::abort();
+    decode_payload(frame);
+  }
+  return 0;
+}

@@ -1,0 +1,196 @@
+// The host's side of the worker protocol against a hostile peer: frames and
+// message payloads that claim more than they hold must be refused without
+// allocating the claim (regressions found by tests/fuzz/fuzz_frame).
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <thread>
+
+#include <ferry/codec.hpp>
+#include <ferry/value.hpp>
+
+#include "wire/frame.hpp"
+#include "wire/messages.hpp"
+
+// The largest single allocation since the last reset, so tests can show that
+// nothing near a hostile claim was allocated. Every plain and nothrow form is
+// replaced, so no allocation meets a deallocation from another family.
+static std::atomic<std::size_t> g_largest_alloc{0};
+static void* counted_malloc(std::size_t n) noexcept {
+  std::size_t seen = g_largest_alloc.load();
+  while (n > seen && !g_largest_alloc.compare_exchange_weak(seen, n)) {
+  }
+  return std::malloc(n ? n : 1);
+}
+void* operator new(std::size_t n) {
+  if (void* p = counted_malloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
+// Not inlined: g++ would then pair free() with the builtin new and warn.
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace ferry::wire;
+using ferry::ValueError;
+
+namespace {
+
+constexpr std::size_t kMiB = std::size_t{1} << 20;
+
+std::string u64(std::uint64_t n) { return ferry::codec::encode(n); }
+
+std::string header(std::uint32_t n, FrameKind kind) {
+  return {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff), static_cast<char>((n >> 16) & 0xff),
+          static_cast<char>((n >> 24) & 0xff), static_cast<char>(kind)};
+}
+
+// A connected pair: the host's Channel and the peer's raw socket.
+struct Pair {
+  int peer = -1;
+  int host = -1;
+  Pair() {
+    int fds[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+    host = fds[0];
+    peer = fds[1];
+  }
+  ~Pair() {
+    if (peer >= 0) ::close(peer);
+  }
+  void send_and_close(const std::string& bytes) {
+    REQUIRE(::write(peer, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+    ::close(peer);
+    peer = -1;
+  }
+};
+
+template <class M>
+std::string refusal(const std::string& payload) {
+  M m;
+  try {
+    decode(payload, m);
+  } catch (const ValueError& e) {
+    return e.what();
+  }
+  return "(decoded)";
+}
+
+}  // namespace
+
+TEST_CASE("wire: messages round-trip", "[wire]") {
+  Hello h{1, 42, "math", "1.0", {{"add", "(i64,i64)", "i64", "a + b"}, {"f", "()", "none", ""}}};
+  Hello h2;
+  decode(encode(h), h2);
+  CHECK(h2.abi_version == 1);
+  CHECK(h2.pid == 42);
+  CHECK(h2.plugin_name == "math");
+  CHECK(h2.plugin_version == "1.0");
+  CHECK(h2.tasks == h.tasks);
+
+  CallRequest c{7, 2, kExitAfterCall, {"ab", "", std::string(3, '\0')}};
+  CallRequest c2;
+  decode(encode(c), c2);
+  CHECK(c2.id == 7);
+  CHECK(c2.task == 2);
+  CHECK(c2.flags == kExitAfterCall);
+  CHECK(c2.items == c.items);
+
+  CallReply r{9, {{0, "ok"}, {1, "boom"}}};
+  CallReply r2;
+  decode(encode(r), r2);
+  CHECK(r2.id == 9);
+  REQUIRE(r2.items.size() == 2);
+  CHECK(r2.items[1].status == 1);
+  CHECK(r2.items[1].bytes == "boom");
+
+  LogLine l{2, "t", "m"}, l2;
+  decode(encode(l), l2);
+  CHECK((l2.level == 2 && l2.task == "t" && l2.message == "m"));
+  LoadFailed f{"why"}, f2;
+  decode(encode(f), f2);
+  CHECK(f2.reason == "why");
+
+  CHECK_THROWS_WITH(decode(encode(l) + "x", l2), Catch::Contains("malformed log message: 1 bytes left over"));
+  const auto bytes = encode(h);
+  for (std::size_t n = 0; n < bytes.size(); ++n) CHECK_THROWS_AS(decode(bytes.substr(0, n), h2), ValueError);
+}
+
+TEST_CASE("wire: lengths and counts beyond the payload are refused before allocating", "[wire]") {
+  const auto i32 = ferry::codec::encode(std::int32_t{1});
+  g_largest_alloc = 0;
+  // A string claiming 512 GiB (or 4 GiB, which a host would have allocated and zeroed).
+  CHECK_THAT(refusal<LoadFailed>(u64(std::uint64_t{1} << 39) + "why"),
+             Catch::Contains("malformed load-failed message: a length of 549755813888 is more than the 3 bytes left"));
+  CHECK_THAT(refusal<LogLine>(i32 + u64(std::uint64_t{1} << 32) + "task"), Catch::Contains("malformed log message"));
+  // A vector claiming a billion items or tasks.
+  CHECK_THAT(refusal<CallReply>(u64(7) + u64(std::uint64_t{1} << 30) + i32), Catch::Contains("malformed reply"));
+  CHECK_THAT(refusal<CallRequest>(u64(7) + i32 + i32 + u64(~std::uint64_t{0})), Catch::Contains("malformed call"));
+  CHECK_THAT(refusal<Hello>(ferry::codec::encode(std::uint32_t{1}, std::int32_t{1}) + u64(1) + "m" + u64(0) +
+                            u64(std::uint64_t{1} << 40)),
+             Catch::Contains("malformed hello"));
+  // Each item of a reply takes at least 12 bytes: 3 claimed in 24 is too many.
+  CHECK_THAT(refusal<CallReply>(u64(7) + u64(3) + std::string(24, '\0')), Catch::Contains("is more than the 24"));
+  CHECK(g_largest_alloc < kMiB);
+}
+
+TEST_CASE("wire: a bare header claiming a gigabyte does not make the host allocate it", "[wire]") {
+  Pair pair;
+  pair.send_and_close(header(1u << 30, FrameKind::reply) + "abc");
+  Channel channel(pair.host);
+  g_largest_alloc = 0;
+  Frame frame;
+  CHECK(channel.receive(frame) == ReceiveStatus::error);
+  CHECK(channel.error() == "connection closed in the middle of a frame");
+  CHECK(g_largest_alloc < kMiB);
+}
+
+TEST_CASE("wire: over-limit and unknown frames are errors", "[wire]") {
+  {
+    Pair pair;
+    pair.send_and_close(header(0xffffffffu, FrameKind::reply));
+    Channel channel(pair.host);
+    Frame frame;
+    CHECK(channel.receive(frame) == ReceiveStatus::error);
+    CHECK(channel.error() == "frame of 4294967295 bytes exceeds the limit of 1073741824");
+  }
+  Pair pair;
+  pair.send_and_close(header(0, FrameKind::shutdown) + header(1, static_cast<FrameKind>(200)) + "x");
+  Channel channel(pair.host);
+  Frame frame;
+  CHECK(channel.receive(frame) == ReceiveStatus::frame);
+  CHECK(frame.kind == FrameKind::shutdown);
+  CHECK(channel.receive(frame) == ReceiveStatus::error);
+  CHECK(channel.error() == "unknown frame kind 200");
+}
+
+TEST_CASE("wire: frames larger than the socket's buffer arrive whole", "[wire]") {
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+  Channel host(fds[0]);
+  std::string big(5 * kMiB + 3, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7);
+  std::thread writer([&] {
+    Channel peer(fds[1]);
+    for (int i = 0; i < 3; ++i) peer.send(FrameKind::reply, i == 1 ? std::string("small") : big);
+  });
+  Frame frame;
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(host.receive(frame) == ReceiveStatus::frame);
+    CHECK(frame.kind == FrameKind::reply);
+    CHECK(frame.payload == (i == 1 ? std::string("small") : big));
+  }
+  writer.join();
+  CHECK(host.receive(frame) == ReceiveStatus::eof);
+}
