@@ -105,7 +105,7 @@ wire::CallReply run_call(const plugin::LoadedPlugin& plugin, const wire::CallReq
     wire::ItemReply out;
     ferry_call_v1 call{sizeof(ferry_call_v1), req.flags & FERRY_CALL_VALUE,
                        reinterpret_cast<const std::uint8_t*>(item.data()), item.size(),
-                       ferry_sink_v1{&out.bytes, &append_output}, &host, task.name};
+                       ferry_sink_v1{&out.bytes, &append_output}, &host, task.name, req.deadline_ns};
     out.status = task.invoke(task.state, &call);
     reply.items.push_back(std::move(out));
   }

@@ -107,6 +107,12 @@ i64 chaos_kill(i64 x) {
   return x;
 }
 
+// What the task sees of its call's deadline: milliseconds left, or -1.
+i64 time_left_ms(ferry::Context& ctx, i64) {
+  const auto left = ctx.time_left();
+  return left ? std::chrono::duration_cast<std::chrono::milliseconds>(*left).count() : -1;
+}
+
 i64 sleep_ms(i64 ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   return ms;
@@ -130,5 +136,6 @@ FERRY_PLUGIN(faults, "1.0") {
       .task("segfault_on_3", segfault_on_3, "dies of SIGSEGV when x % 10 == 3, else returns x")
       .task("throw_on_7", throw_on_7, "throws std::domain_error when x % 10 == 7, else returns x")
       .task("die_once", die_once, "dies of SIGKILL the first time it sees x (marker file in dir), then returns x")
-      .task("chaos_kill", chaos_kill, "dies of SIGKILL on about 1% of calls, at random; else returns x");
+      .task("chaos_kill", chaos_kill, "dies of SIGKILL on about 1% of calls, at random; else returns x")
+      .task("time_left_ms", time_left_ms, "milliseconds left before the call's deadline (ctx.time_left), or -1");
 }

@@ -56,6 +56,17 @@ TEST_CASE("a hanging task times out, its worker is replaced", "[faults]") {
   expect_fault<ferry::Timeout>(pool, "hang", std::int64_t{0}, "timed out after 300ms");
 }
 
+TEST_CASE("a task sees its call's deadline through its Context", "[faults]") {
+  ferry::Engine engine;
+  const ferry::Plugin faults = engine.load("faults");
+  ferry::Pool timed(faults, {.workers = 1, .timeout = 60s});
+  const auto left = timed.apply<std::int64_t>("time_left_ms", std::int64_t{0});
+  CHECK(left > 0);
+  CHECK(left <= 60000);
+  ferry::Pool untimed(faults, {.workers = 1});
+  CHECK(untimed.apply<std::int64_t>("time_left_ms", std::int64_t{0}) == -1);
+}
+
 TEST_CASE("a worker killed from outside fails its task with SIGKILL", "[faults]") {
   std::mutex mu;
   int pid = 0;

@@ -118,6 +118,9 @@ void PoolCore::run_batch(std::unique_ptr<process::Worker>& worker, Batch& batch,
   const auto started = process::Clock::now();
   process::Deadline deadline;
   if (timeout) deadline = started + *timeout;
+  // steady_clock is CLOCK_MONOTONIC, which the worker's task reads too.
+  batch.request.deadline_ns =
+      deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(deadline->time_since_epoch()).count() : 0;
   process::CallOutcome outcome;
   if (worker->send(batch.request)) {
     outcome = worker->wait_reply(deadline, wake_fd_, log_, process::OnTimeout::stop);

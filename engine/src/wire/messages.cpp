@@ -24,7 +24,7 @@ void serialize(Archive& ar, LoadFailed& m) {
 }
 template <class Archive>
 void serialize(Archive& ar, CallRequest& m) {
-  ar(m.id, m.task, m.flags, m.items);
+  ar(m.id, m.task, m.flags, m.items, m.deadline_ns);
 }
 template <class Archive>
 void serialize(Archive& ar, ItemReply& m) {
@@ -95,7 +95,7 @@ class Loader {
 
 void load(Loader& in, Hello& m) { in(m.abi_version, m.pid, m.plugin_name, m.plugin_version, m.tasks); }
 void load(Loader& in, LoadFailed& m) { in(m.reason); }
-void load(Loader& in, CallRequest& m) { in(m.id, m.task, m.flags, m.items); }
+void load(Loader& in, CallRequest& m) { in(m.id, m.task, m.flags, m.items, m.deadline_ns); }
 void load(Loader& in, CallReply& m) { in(m.id, m.items); }
 void load(Loader& in, LogLine& m) { in(m.level, m.task, m.message); }
 

@@ -30,6 +30,7 @@ struct CallRequest {
   std::uint32_t task = 0;
   std::uint32_t flags = 0;
   std::vector<std::string> items;  // each the encoded arguments of one call
+  std::int64_t deadline_ns = 0;    // CLOCK_MONOTONIC; 0: none (ferry_call_v1::deadline_ns)
 };
 
 struct ItemReply {

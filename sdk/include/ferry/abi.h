@@ -81,6 +81,10 @@ typedef struct ferry_call_v1 {
   ferry_sink_v1 output; /* result on FERRY_OK, error text otherwise */
   const ferry_host_v1* host; /* never null when called by ferry-worker */
   const char* task_name;
+  /* CLOCK_MONOTONIC time, in nanoseconds, past which the host stops this call
+   * (SIGTERM, then SIGKILL); 0 when it has no deadline. Read it only when
+   * struct_size covers it. */
+  int64_t deadline_ns;
 } ferry_call_v1;
 
 /* Runs one call. task_state is ferry_task_v1::state. Never throws or longjmps

@@ -2,8 +2,10 @@
 // A task receives one by declaring `ferry::Context&` as its first parameter.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -77,6 +79,21 @@ class Context {
 
   // The name of the task being run.
   std::string_view task_name() const { return call_->task_name ? call_->task_name : ""; }
+
+  // When the host will stop this call (a pool's or stage's timeout), as a
+  // point on std::chrono::steady_clock (CLOCK_MONOTONIC, shared by every
+  // process); nullopt when it has none. A long task can check it and wind
+  // down in time instead of being killed.
+  std::optional<std::chrono::steady_clock::time_point> deadline() const {
+    if (call_->struct_size < offsetof(ferry_call_v1, deadline_ns) + sizeof(call_->deadline_ns) || !call_->deadline_ns)
+      return std::nullopt;
+    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(call_->deadline_ns));
+  }
+  // Time until deadline() (negative once past), or nullopt without one.
+  std::optional<std::chrono::nanoseconds> time_left() const {
+    if (auto d = deadline()) return *d - std::chrono::steady_clock::now();
+    return std::nullopt;
+  }
 
   // Writes one log line, tagged with the task and worker, to the host's log.
   void log(std::string_view message, LogLevel level = LogLevel::info) const {
