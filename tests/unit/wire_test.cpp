@@ -142,7 +142,21 @@ TEST_CASE("wire: lengths and counts beyond the payload are refused before alloca
              Catch::Contains("malformed hello"));
   // Each item of a reply takes at least 12 bytes: 3 claimed in 24 is too many.
   CHECK_THAT(refusal<CallReply>(u64(7) + u64(3) + std::string(24, '\0')), Catch::Contains("is more than the 24"));
+  // A worker's manager request whose name claims 4 GiB.
+  CHECK_THAT(refusal<ferry::manager::Request>(std::string(1, '\x01') + u64(std::uint64_t{1} << 32) + "d"),
+             Catch::Contains("malformed manager request message: a length of 4294967296"));
   CHECK(g_largest_alloc < kMiB);
+}
+
+TEST_CASE("wire: manager requests decode as the SDK encodes them", "[wire]") {
+  ferry::manager::Request r{ferry::manager::Op::dict_set, "counts", "dict<str,i64>", {"k", "v"}, 250, 7}, back;
+  decode(ferry::codec::encode(r), back);
+  CHECK(back.op == r.op);
+  CHECK(back.name == r.name);
+  CHECK(back.type == r.type);
+  CHECK(back.args == r.args);
+  CHECK(back.timeout_ms == 250);
+  CHECK(back.capacity == 7);
 }
 
 TEST_CASE("wire: a bare header claiming a gigabyte does not make the host allocate it", "[wire]") {

@@ -11,6 +11,7 @@
 #include <ferry/errors.hpp>
 
 #include "wire/frame.hpp"
+#include "wire/messages.hpp"
 
 namespace ferry::manager {
 
@@ -86,10 +87,10 @@ void Server::serve(Session& s) {
       Reply r;
       try {
         Request request;
-        codec::decode(frame.payload, request);
+        wire::decode(frame.payload, request);
         r = store_->handle(request, s.client);
       } catch (const std::exception& e) {
-        r = Reply{Status::error, {}, std::string("malformed manager request: ") + e.what()};
+        r = Reply{Status::error, {}, e.what()};
       }
       if (r.status == Status::error && failed_post.empty()) failed_post = "a posted put failed: " + r.error;
       continue;
@@ -98,7 +99,7 @@ void Server::serve(Session& s) {
     int attach = -1;
     try {
       Request request;
-      codec::decode(frame.payload, request);
+      wire::decode(frame.payload, request);
       if (request.op == Op::sync) {
         if (!failed_post.empty()) reply = Reply{Status::error, {}, std::move(failed_post)};
         failed_post.clear();
@@ -111,7 +112,7 @@ void Server::serve(Session& s) {
         reply = store_->handle(request, s.client);
       }
     } catch (const std::exception& e) {
-      reply = Reply{Status::error, {}, std::string("malformed manager request: ") + e.what()};
+      reply = Reply{Status::error, {}, std::string("bad manager request: ") + e.what()};
     }
     if (!channel.send(wire::FrameKind::manager_reply, codec::encode(reply), attach)) break;
   }

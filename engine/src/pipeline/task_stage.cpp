@@ -48,7 +48,6 @@ constexpr std::size_t kMaxAutoChunk = 1024;
 
 TaskStage::TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, ItemQueue* out, RunControl& control)
     : plan_(plan),
-      index_(index),
       in_(in),
       out_(out),
       control_(control),

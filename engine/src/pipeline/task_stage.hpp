@@ -68,7 +68,6 @@ class TaskStage {
   void emit_loop();
 
   const StagePlan& plan_;
-  const std::size_t index_;
   ItemQueue& in_;
   ItemQueue* out_;
   RunControl& control_;

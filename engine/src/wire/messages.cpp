@@ -66,7 +66,7 @@ class Loader {
     return static_cast<std::size_t>(n);
   }
   template <class T>
-    requires std::is_arithmetic_v<T>
+    requires std::is_arithmetic_v<T> || std::is_enum_v<T>
   void load(T& x) {
     ar_(x);
   }
@@ -98,6 +98,8 @@ void load(Loader& in, LoadFailed& m) { in(m.reason); }
 void load(Loader& in, CallRequest& m) { in(m.id, m.task, m.flags, m.items, m.deadline_ns); }
 void load(Loader& in, CallReply& m) { in(m.id, m.items); }
 void load(Loader& in, LogLine& m) { in(m.level, m.task, m.message); }
+// Field for field as manager::Request::serialize writes them.
+void load(Loader& in, manager::Request& m) { in(m.op, m.name, m.type, m.args, m.timeout_ms, m.capacity); }
 
 template <class M>
 void decode_message(std::string_view bytes, M& m, const char* what) {
@@ -126,6 +128,7 @@ void decode(std::string_view b, LoadFailed& m) { decode_message(b, m, "load-fail
 void decode(std::string_view b, CallRequest& m) { decode_message(b, m, "call"); }
 void decode(std::string_view b, CallReply& m) { decode_message(b, m, "reply"); }
 void decode(std::string_view b, LogLine& m) { decode_message(b, m, "log"); }
+void decode(std::string_view b, manager::Request& m) { decode_message(b, m, "manager request"); }
 
 }  // namespace wire
 }  // namespace ferry

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include <ferry/manager_protocol.hpp>
 #include <ferry/task_info.hpp>
 
 namespace ferry::wire {
@@ -61,5 +62,8 @@ void decode(std::string_view, LoadFailed&);
 void decode(std::string_view, CallRequest&);
 void decode(std::string_view, CallReply&);
 void decode(std::string_view, LogLine&);
+// A worker's manager request, with the same checks: the manager service
+// decodes what a possibly hostile worker sent.
+void decode(std::string_view, manager::Request&);
 
 }  // namespace ferry::wire
