@@ -3,6 +3,9 @@
 // allocating the claim (regressions found by tests/fuzz/fuzz_frame).
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <tuple>
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -207,4 +210,25 @@ TEST_CASE("wire: frames larger than the socket's buffer arrive whole", "[wire]")
   }
   writer.join();
   CHECK(host.receive(frame) == ReceiveStatus::eof);
+}
+
+TEST_CASE("codec::decode refuses a length the bytes cannot hold, before allocating", "[wire][codec]") {
+  // What a hostile or broken worker could return as a typed result, or put
+  // into a shared dict for the host to read.
+  const std::string claim = u64(std::uint64_t{1} << 36) + "xyz";
+  g_largest_alloc = 0;
+  std::string s;
+  CHECK_THROWS_WITH(ferry::codec::decode(claim, s), Catch::Contains("a length of 68719476736 is more than the 3"));
+  std::vector<std::int64_t> v;
+  CHECK_THROWS_AS(ferry::codec::decode(claim, v), ValueError);
+  std::map<std::string, std::int64_t> m;
+  CHECK_THROWS_AS(ferry::codec::decode(claim, m), ValueError);
+  std::tuple<std::int32_t, std::vector<std::string>> t;
+  CHECK_THROWS_AS(ferry::codec::decode(ferry::codec::encode(std::int32_t{1}) + u64(1) + claim, t), ValueError);
+  CHECK(g_largest_alloc < kMiB);
+  // The format is cereal's own: what it encodes decodes unchanged.
+  const std::map<std::string, std::vector<double>> value{{"a", {1.5, 2}}, {"b", {}}};
+  std::map<std::string, std::vector<double>> back;
+  ferry::codec::decode(ferry::codec::encode(value), back);
+  CHECK(back == value);
 }

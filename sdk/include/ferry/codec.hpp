@@ -27,6 +27,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
+#include <ferry/bounded_archive.hpp>
 #include <ferry/value.hpp>
 
 namespace ferry::codec {
@@ -131,7 +132,8 @@ std::string encode(const Args&... args) {
 }
 
 // Decodes args, in order, from exactly the bytes given. Throws
-// cereal::Exception on short input and ValueError on trailing bytes.
+// cereal::Exception on short input, and ValueError on trailing bytes or a
+// length the input cannot hold (checked before allocating).
 template <class... Args>
 void decode(std::string_view bytes, Args&... args) {
   if constexpr (detail::all_arithmetic_v<Args...>) {
@@ -146,8 +148,7 @@ void decode(std::string_view bytes, Args&... args) {
     return;
   }
   SpanBuf buf(bytes.data(), bytes.size());
-  detail::StreamLease<std::istream> is(&buf);
-  cereal::BinaryInputArchive ar(is.get());
+  BoundedInputArchive ar(buf);  // bytes may come from another, hostile process
   if constexpr (sizeof...(Args) > 0) ar(args...);  // cereal has no empty ar(): a task may take no arguments
   if (buf.remaining() != 0)
     throw ValueError(std::to_string(buf.remaining()) + " bytes left over after decoding");
