@@ -35,12 +35,20 @@ function(ferry_add_plugin name)
   endif()
 endfunction()
 
-# ferry_add_test(NAME SOURCES... [LIBS libs...]): a Catch2 test executable
-# registered with CTest through catch_discover_tests.
+# ferry_add_test(NAME SOURCES... [LIBS libs...] [THREADS]): a Catch2 test
+# executable registered with CTest through catch_discover_tests. THREADS marks
+# tests where threads and processes meet: they carry the CTest label
+# `threads` and build with the target ferry_thread_tests, which is what the
+# ThreadSanitizer run in CI builds and runs (ctest -L threads).
 function(ferry_add_test name)
-  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "THREADS" "" "LIBS" ${ARGN})
   add_executable(${name} ${ARG_UNPARSED_ARGUMENTS})
   target_link_libraries(${name} PRIVATE ferry_test_main ${ARG_LIBS})
   ferry_target_defaults(${name})
-  catch_discover_tests(${name} PROPERTIES ENVIRONMENT "FERRY_TEST=1")
+  if(ARG_THREADS)
+    catch_discover_tests(${name} PROPERTIES ENVIRONMENT "FERRY_TEST=1" LABELS threads)
+    add_dependencies(ferry_thread_tests ${name})
+  else()
+    catch_discover_tests(${name} PROPERTIES ENVIRONMENT "FERRY_TEST=1")
+  endif()
 endfunction()

@@ -3,7 +3,7 @@
 if(TARGET ferry)
   ferry_add_test(value_text_test value_text_test.cpp LIBS ferry::ferry)
   # Private engine headers: unit tests mirror engine/src.
-  ferry_add_test(manager_store_test manager_store_test.cpp LIBS ferry::ferry)
+  ferry_add_test(manager_store_test manager_store_test.cpp LIBS ferry::ferry THREADS)
   target_include_directories(manager_store_test PRIVATE ${PROJECT_SOURCE_DIR}/engine/src)
   foreach(subject type_expr typed_value)
     ferry_add_test(${subject}_test ${subject}_test.cpp LIBS ferry::ferry)
