@@ -165,7 +165,10 @@ class StopRegistration {
     active_.control = &control;
     active_.stopped = false;
   }
-  ~StopRegistration() {
+  ~StopRegistration() { release(); }
+  // From now on Pipeline::stop finds no run: call before the stages go,
+  // since stopping calls into them.
+  void release() {
     std::lock_guard lock(active_.mu);
     active_.control = nullptr;
   }
@@ -240,7 +243,8 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
     }
     for (auto& t : threads) t.join();
   }
-  task_stages.clear();  // after the threads: they use the stages
+  registration.release();
+  task_stages.clear();  // after the threads, and after stop() can no longer reach them
 
   auto stats = snapshot(plan, control);
   stats.ok = !control.failed();
