@@ -9,7 +9,8 @@
 #   tests/fuzz/run.sh build-fuzz            # 20000 runs per target
 #   tests/fuzz/run.sh build-fuzz 1000000    # a longer session
 #
-# Needs clang (Debian 12: apt-get install -y clang) besides the usual
+# Needs clang and its runtimes (Debian 12: apt-get install -y clang
+# libclang-rt-14-dev) besides the usual
 # dependencies (scripts/install-deps). Extra libFuzzer flags can be given in
 # FUZZ_FLAGS, e.g. FUZZ_FLAGS=-max_total_time=300.
 set -eu
@@ -27,7 +28,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 targets="fuzz_frame fuzz_value fuzz_pipeline"
 
 for tool in clang clang++ cmake; do
-  command -v $tool >/dev/null || { echo "$0: $tool not found (apt-get install -y clang cmake)" >&2; exit 2; }
+  command -v $tool >/dev/null || { echo "$0: $tool not found (apt-get install -y clang libclang-rt-14-dev cmake)" >&2; exit 2; }
 done
 
 CC=clang CXX=clang++ cmake -S "$src" -B "$build" -DFERRY_FUZZ=ON -DFERRY_BUILD_TESTS=OFF -DFERRY_BUILD_BENCH=OFF \
