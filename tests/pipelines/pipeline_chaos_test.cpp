@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <functional>
 
 #include "pipeline_test_support.hpp"
 
@@ -24,6 +25,28 @@ std::size_t open_fds() {
 bool has_children() {
   errno = 0;
   return !(::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD);
+}
+
+// A run that was stopped from the progress thread, and the pipeline it ran.
+struct StoppedRun {
+  ferry::Pipeline pipeline;
+  ferry::PipelineStats stats;
+  std::string out;
+};
+
+// Runs yaml and calls stop(mode) from the progress thread once when(stats) holds.
+StoppedRun run_and_stop(ferry::Engine& engine, const TempDir& dir, const std::string& yaml,
+                        const std::function<bool(const ferry::PipelineStats&)>& when, ferry::StopMode mode) {
+  auto pipeline = ferry::Pipeline::load(engine, dir.write("p.yaml", yaml));
+  std::ostringstream out;
+  ferry::PipelineRunOptions options;
+  options.out = &out;
+  options.progress_interval = std::chrono::milliseconds(10);
+  options.on_progress = [&](const ferry::PipelineStats& s) {
+    if (when(s)) pipeline.stop(mode);
+  };
+  auto stats = pipeline.run(options);
+  return {std::move(pipeline), std::move(stats), out.str()};
 }
 
 }  // namespace
@@ -58,29 +81,21 @@ TEST_CASE("stop(drain) ends a run early: what was written is a prefix, each item
   {
     ferry::Engine engine;
     TempDir dir;
-    const auto file = dir.write("p.yaml",
-                                "pipeline: slow\nplugins: {math: math}\nstages:\n"
-                                "  - name: numbers\n    source: {range: [0, 10000]}\n"
-                                "  - name: square\n    map: math.slow_square\n    workers: 2\n    chunksize: 1\n"
-                                "  - name: out\n    sink: stdout\n");
-    auto pipeline = ferry::Pipeline::load(engine, file);
-    std::ostringstream out;
-    ferry::PipelineRunOptions options;
-    options.out = &out;
-    options.progress_interval = std::chrono::milliseconds(10);
-    // Once a few results are written, ask for a drain (from the progress thread).
-    options.on_progress = [&](const ferry::PipelineStats& s) {
-      if (s.stages.back().items_in >= 4) pipeline.stop(ferry::StopMode::drain);
-    };
-    const auto stats = pipeline.run(options);
-    CHECK(stats.ok);
-    CHECK(stats.stopped);
-    std::istringstream lines(out.str());
+    // Once a few results are written, ask for a drain.
+    auto run = run_and_stop(engine, dir,
+                            "pipeline: slow\nplugins: {math: math}\nstages:\n"
+                            "  - name: numbers\n    source: {range: [0, 10000]}\n"
+                            "  - name: square\n    map: math.slow_square\n    workers: 2\n    chunksize: 1\n"
+                            "  - name: out\n    sink: stdout\n",
+                            [](const auto& s) { return s.stages.back().items_in >= 4; }, ferry::StopMode::drain);
+    CHECK(run.stats.ok);
+    CHECK(run.stats.stopped);
+    std::istringstream lines(run.out);
     std::int64_t i = 0;
     for (std::string line; std::getline(lines, line); ++i) REQUIRE(std::stoll(line) == i * i);
     CHECK(i >= 4);
     CHECK(i < 100);  // intake stopped: far from the 10,000 items
-    CHECK_FALSE(pipeline.stop(ferry::StopMode::now));  // no run in progress any more
+    CHECK_FALSE(run.pipeline.stop(ferry::StopMode::now));  // no run in progress any more
   }
   CHECK(open_fds() == fds_before);
   CHECK_FALSE(has_children());
@@ -89,22 +104,15 @@ TEST_CASE("stop(drain) ends a run early: what was written is a prefix, each item
 TEST_CASE("stop(now) kills the calls in progress and reports the run as stopped", "[pipeline][stop]") {
   ferry::Engine engine;
   TempDir dir;
-  const auto file = dir.write("p.yaml",
-                              "pipeline: hang\nplugins: {faults: faults}\nstages:\n"
-                              "  - name: n\n    source: {values: [0, 1]}\n"
-                              "  - name: hang\n    map: faults.hang\n    workers: 2\n"
-                              "  - name: out\n    sink: stdout\n");
-  auto pipeline = ferry::Pipeline::load(engine, file);
-  std::ostringstream out;
-  ferry::PipelineRunOptions options;
-  options.out = &out;
-  options.progress_interval = std::chrono::milliseconds(10);
-  options.on_progress = [&](const ferry::PipelineStats& s) {
-    if (s.stages[1].items_in == 2) pipeline.stop(ferry::StopMode::now);
-  };
-  const auto stats = pipeline.run(options);
-  CHECK_FALSE(stats.ok);
-  CHECK(stats.stopped);
-  CHECK_THAT(stats.error, Catch::Contains("stopped before the end"));
-  CHECK(out.str().empty());
+  // Once both workers run a hanging task, stop at once.
+  const auto run = run_and_stop(engine, dir,
+                                "pipeline: hang\nplugins: {faults: faults}\nstages:\n"
+                                "  - name: n\n    source: {values: [0, 1]}\n"
+                                "  - name: hang\n    map: faults.hang\n    workers: 2\n"
+                                "  - name: out\n    sink: stdout\n",
+                                [](const auto& s) { return s.stages[1].items_in == 2; }, ferry::StopMode::now);
+  CHECK_FALSE(run.stats.ok);
+  CHECK(run.stats.stopped);
+  CHECK_THAT(run.stats.error, Catch::Contains("stopped before the end"));
+  CHECK(run.out.empty());
 }

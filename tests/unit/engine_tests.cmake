@@ -5,12 +5,16 @@ if(TARGET ferry)
   # Private engine headers: unit tests mirror engine/src.
   ferry_add_test(manager_store_test manager_store_test.cpp LIBS ferry::ferry THREADS)
   target_include_directories(manager_store_test PRIVATE ${PROJECT_SOURCE_DIR}/engine/src)
+  # largest_allocation.cpp counts allocations, for tests of hostile lengths.
+  add_library(ferry_largest_allocation OBJECT largest_allocation.cpp)
+  ferry_target_defaults(ferry_largest_allocation)
+  ferry_add_test(type_expr_test type_expr_test.cpp LIBS ferry::ferry)
+  ferry_add_test(typed_value_test typed_value_test.cpp $<TARGET_OBJECTS:ferry_largest_allocation> LIBS ferry::ferry)
   foreach(subject type_expr typed_value)
-    ferry_add_test(${subject}_test ${subject}_test.cpp LIBS ferry::ferry)
     target_include_directories(${subject}_test PRIVATE ${PROJECT_SOURCE_DIR}/engine/src)
   endforeach()
   ferry_add_test(pipeline_loader_test pipeline_loader_test.cpp pipeline_problems_test.cpp LIBS ferry::ferry)
   target_include_directories(pipeline_loader_test PRIVATE ${PROJECT_SOURCE_DIR}/engine/src)
   # The worker protocol's framing and messages (ferry_wire's headers are its include path).
-  ferry_add_test(wire_test wire_test.cpp LIBS ferry_wire)
+  ferry_add_test(wire_test wire_test.cpp $<TARGET_OBJECTS:ferry_largest_allocation> LIBS ferry_wire)
 endif()

@@ -3,13 +3,13 @@
 // from_value for what those values mean.
 #include <catch2/catch.hpp>
 
+#include "largest_allocation.hpp"
+
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <cstdlib>
 #include <limits>
 #include <map>
-#include <new>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -21,29 +21,6 @@
 
 #include "values/typed_value.hpp"
 
-// The largest single allocation, so tests can show hostile input is refused
-// before anything big is allocated. Every plain and nothrow form is replaced,
-// so that no allocation meets a deallocation from another family (Catch2
-// uses nothrow new; AddressSanitizer checks the pairing).
-static std::atomic<std::size_t> g_largest_alloc{0};
-static void* counted_malloc(std::size_t n) noexcept {
-  std::size_t seen = g_largest_alloc.load();
-  while (n > seen && !g_largest_alloc.compare_exchange_weak(seen, n)) {
-  }
-  return std::malloc(n ? n : 1);
-}
-void* operator new(std::size_t n) {
-  if (void* p = counted_malloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
-// Not inlined: g++ would then pair free() with the builtin new and warn.
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 using ferry::Value;
 using ferry::ValueError;

@@ -3,6 +3,8 @@
 // allocating the claim (regressions found by tests/fuzz/fuzz_frame).
 #include <catch2/catch.hpp>
 
+#include "largest_allocation.hpp"
+
 #include <map>
 #include <tuple>
 
@@ -11,8 +13,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <thread>
 
@@ -22,28 +22,6 @@
 #include "wire/frame.hpp"
 #include "wire/messages.hpp"
 
-// The largest single allocation since the last reset, so tests can show that
-// nothing near a hostile claim was allocated. Every plain and nothrow form is
-// replaced, so no allocation meets a deallocation from another family.
-static std::atomic<std::size_t> g_largest_alloc{0};
-static void* counted_malloc(std::size_t n) noexcept {
-  std::size_t seen = g_largest_alloc.load();
-  while (n > seen && !g_largest_alloc.compare_exchange_weak(seen, n)) {
-  }
-  return std::malloc(n ? n : 1);
-}
-void* operator new(std::size_t n) {
-  if (void* p = counted_malloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
-// Not inlined: g++ would then pair free() with the builtin new and warn.
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace ferry::wire;
 using ferry::ValueError;

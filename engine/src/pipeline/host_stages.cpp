@@ -1,17 +1,13 @@
 #include "pipeline/host_stages.hpp"
 
 #include <fstream>
-#include <iostream>
 #include <limits>
 
 #include <ferry/codec.hpp>
 #include <ferry/errors.hpp>
-#include <ferry/manager_protocol.hpp>
 #include <ferry/value_text.hpp>
 
 #include "pipeline/item_codec.hpp"
-#include "values/type_expr.hpp"
-#include "values/typed_value.hpp"
 
 namespace ferry::pipeline {
 namespace {
