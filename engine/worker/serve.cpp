@@ -93,32 +93,34 @@ std::int32_t open_descriptor(void* state, std::uint64_t id, std::int32_t* fd) {
   return *fd >= 0 ? 0 : 1;
 }
 
-// Runs every item of a call; returns the reply.
-wire::CallReply run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, HostState& state,
-                         const ferry_host_v1& host) {
-  wire::CallReply reply;
+// Runs every item of a call into reply, whose buffers are reused from call
+// to call: a worker serving chunks of small items allocates nothing per item.
+void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, HostState& state,
+              const ferry_host_v1& host, wire::CallReply& reply) {
   reply.id = req.id;
+  reply.status.clear();
+  reply.items.clear();
   const ferry_task_v1& task = plugin.descriptor().tasks[req.task];
   state.task = task.name;
-  reply.items.reserve(req.items.size());
-  for (const std::string& item : req.items) {
-    wire::ItemReply out;
+  reply.status.reserve(req.items.size());
+  std::string& out = reply.items.buffer();
+  for (std::size_t i = 0; i < req.items.size(); ++i) {
+    const std::string_view item = req.items[i];
     ferry_call_v1 call{sizeof(ferry_call_v1), req.flags & FERRY_CALL_VALUE,
                        reinterpret_cast<const std::uint8_t*>(item.data()), item.size(),
-                       ferry_sink_v1{&out.bytes, &append_output}, &host, task.name, req.deadline_ns};
-    out.status = task.invoke(task.state, &call);
-    reply.items.push_back(std::move(out));
+                       ferry_sink_v1{&out, &append_output}, &host, task.name, req.deadline_ns};
+    reply.status.push_back(task.invoke(task.state, &call));
+    reply.items.seal();
   }
-  return reply;
 }
 
 // In Process mode the worker reports a failure the way Python's child does:
 // on its own stderr, then exit code 1.
 int exit_code_for(const wire::CallReply& reply, const char* task) {
-  for (const auto& item : reply.items) {
-    if (item.status == FERRY_OK) continue;
-    std::string text = item.bytes;
-    if (item.status == FERRY_TASK_ERROR) {
+  for (std::size_t i = 0; i < reply.status.size(); ++i) {
+    if (reply.status[i] == FERRY_OK) continue;
+    std::string text(reply.items[i]);
+    if (reply.status[i] == FERRY_TASK_ERROR) {
       const auto nul = text.find('\0');
       if (nul != std::string::npos) text = text.substr(0, nul) + ": " + text.substr(nul + 1);
     }
@@ -155,6 +157,9 @@ int serve(const Options& options) {
   if (options.manager_fd >= 0) state.manager = std::make_unique<wire::Channel>(options.manager_fd);
   const ferry_host_v1 host{sizeof(ferry_host_v1), 0, &state, &send_log, &manager_call, &open_descriptor, {}};
   wire::Frame frame;
+  wire::CallRequest req;
+  wire::CallReply reply;
+  std::string payload;  // the encoded reply, reused
   for (;;) {
     switch (channel.receive(frame)) {
       case wire::ReceiveStatus::frame: break;
@@ -163,19 +168,20 @@ int serve(const Options& options) {
     }
     if (frame.kind == wire::FrameKind::shutdown) return 0;
     if (frame.kind != wire::FrameKind::call) return 4;
-    wire::CallRequest req;
     try {
-      wire::decode(frame.payload, req);
+      wire::decode(std::move(frame.payload), req);
     } catch (const std::exception&) {
       return 4;
     }
     if (req.task >= d.task_count) return 4;
-    const wire::CallReply reply = run_call(*plugin, req, state, host);
+    run_call(*plugin, req, state, host, reply);
     sync_posts(state);
     // Flush what the task printed before the host hears it finished.
     std::cout.flush();
     std::fflush(stdout);
-    if (!channel.send(wire::FrameKind::reply, wire::encode(reply))) return 0;
+    wire::encode_into(payload, reply);
+    frame.payload = req.items.take_buffer();  // its capacity serves the next call
+    if (!channel.send(wire::FrameKind::reply, payload)) return 0;
     if (req.flags & wire::kExitAfterCall) return exit_code_for(reply, d.tasks[req.task].name);
   }
 }

@@ -71,11 +71,15 @@ void frames() {
   call.id = 7;
   call.task = 1;
   call.flags = kExitAfterCall;
-  call.items = {ferry::codec::encode(std::int64_t{2}, std::int64_t{3}), ferry::codec::encode(std::string("x"))};
+  call.items.push_back(ferry::codec::encode(std::int64_t{2}, std::int64_t{3}));
+  call.items.push_back(ferry::codec::encode(std::string("x")));
   write("fuzz_frame", "call", frame(FrameKind::call, encode(call)));
   CallReply reply;
   reply.id = 7;
-  reply.items = {{0, ferry::codec::encode(std::int64_t{5})}, {1, "std::runtime_error: boom"}, {2, "bad input"}};
+  reply.status = {0, 1, 2};
+  for (const std::string& item : {ferry::codec::encode(std::int64_t{5}), std::string("std::runtime_error\0boom", 23),
+                                  std::string("bad input")})
+    reply.items.push_back(item);
   const auto reply_frame = frame(FrameKind::reply, encode(reply));
   write("fuzz_frame", "reply", reply_frame);
   const auto log_frame = frame(FrameKind::log, encode(LogLine{2, "greet", "greeting Ada"}));

@@ -80,21 +80,35 @@ TEST_CASE("wire: messages round-trip", "[wire]") {
   CHECK(h2.plugin_version == "1.0");
   CHECK(h2.tasks == h.tasks);
 
-  CallRequest c{7, 2, kExitAfterCall, {"ab", "", std::string(3, '\0')}};
+  CallRequest c{7, 2, kExitAfterCall, 123, {}};
+  for (const std::string& item : {std::string("ab"), std::string(), std::string(3, '\0')}) c.items.push_back(item);
   CallRequest c2;
   decode(encode(c), c2);
   CHECK(c2.id == 7);
   CHECK(c2.task == 2);
   CHECK(c2.flags == kExitAfterCall);
+  CHECK(c2.deadline_ns == 123);
+  REQUIRE(c2.items.size() == 3);
   CHECK(c2.items == c.items);
+  CHECK(c2.items[1].empty());
+  CHECK(c2.items[2] == std::string_view("\0\0\0", 3));
 
-  CallReply r{9, {{0, "ok"}, {1, "boom"}}};
+  CallReply r{9, {0, 1}, {}};
+  r.items.push_back("ok");
+  r.items.push_back("boom");
   CallReply r2;
-  decode(encode(r), r2);
+  std::string payload;
+  encode_into(payload, r);
+  decode(std::move(payload), r2);  // takes the payload over
   CHECK(r2.id == 9);
   REQUIRE(r2.items.size() == 2);
-  CHECK(r2.items[1].status == 1);
-  CHECK(r2.items[1].bytes == "boom");
+  CHECK(r2.status == std::vector<std::int32_t>{0, 1});
+  CHECK(r2.items[0] == "ok");
+  CHECK(r2.items[1] == "boom");
+  // Every truncation of a call or a reply is refused.
+  const auto call_bytes = encode(c), reply_bytes = encode(r);
+  for (std::size_t n = 0; n < call_bytes.size(); ++n) CHECK_THROWS_AS(decode(call_bytes.substr(0, n), c2), ValueError);
+  for (std::size_t n = 0; n < reply_bytes.size(); ++n) CHECK_THROWS_AS(decode(reply_bytes.substr(0, n), r2), ValueError);
 
   LogLine l{2, "t", "m"}, l2;
   decode(encode(l), l2);
@@ -115,14 +129,20 @@ TEST_CASE("wire: lengths and counts beyond the payload are refused before alloca
   CHECK_THAT(refusal<LoadFailed>(u64(std::uint64_t{1} << 39) + "why"),
              Catch::Contains("malformed load-failed message: a length of 549755813888 is more than the 3 bytes left"));
   CHECK_THAT(refusal<LogLine>(i32 + u64(std::uint64_t{1} << 32) + "task"), Catch::Contains("malformed log message"));
-  // A vector claiming a billion items or tasks.
-  CHECK_THAT(refusal<CallReply>(u64(7) + u64(std::uint64_t{1} << 30) + i32), Catch::Contains("malformed reply"));
-  CHECK_THAT(refusal<CallRequest>(u64(7) + i32 + i32 + u64(~std::uint64_t{0})), Catch::Contains("malformed call"));
+  // A call or reply claiming a billion items, or items past its end.
+  const auto u32 = [](std::uint32_t x) { return ferry::codec::encode(x); };
+  CHECK_THAT(refusal<CallReply>(u64(7) + u32(1u << 30) + i32), Catch::Contains("malformed reply"));
+  CHECK_THAT(refusal<CallRequest>(u64(7) + i32 + i32 + u64(0) + u32(~0u)), Catch::Contains("malformed call"));
+  CHECK_THAT(refusal<CallRequest>(u64(7) + i32 + i32 + u64(0) + u32(1) + u32(1000) + "x"),
+             Catch::Contains("items take 1000 bytes, but 1 are left"));
+  CHECK_THAT(refusal<CallReply>(u64(7) + u32(2) + i32 + i32 + u32(2) + u32(1) + "xx"),
+             Catch::Contains("item offsets out of order"));
   CHECK_THAT(refusal<Hello>(ferry::codec::encode(std::uint32_t{1}, std::int32_t{1}) + u64(1) + "m" + u64(0) +
                             u64(std::uint64_t{1} << 40)),
              Catch::Contains("malformed hello"));
-  // Each item of a reply takes at least 12 bytes: 3 claimed in 24 is too many.
-  CHECK_THAT(refusal<CallReply>(u64(7) + u64(3) + std::string(24, '\0')), Catch::Contains("is more than the 24"));
+  // Each item of a reply takes at least 8 bytes (status, end): 3 claimed in 20 is too many.
+  CHECK_THAT(refusal<CallReply>(u64(7) + u32(3) + std::string(20, '\0')),
+             Catch::Contains("needs 12 more bytes, but 8 are left"));
   // A worker's manager request whose name claims 4 GiB.
   CHECK_THAT(refusal<ferry::manager::Request>(std::string(1, '\x01') + u64(std::uint64_t{1} << 32) + "d"),
              Catch::Contains("malformed manager request message: a length of 4294967296"));

@@ -14,6 +14,7 @@
 
 #include <ferry/async_result.hpp>
 #include <ferry/codec.hpp>
+#include <ferry/detail/item_list.hpp>
 #include <ferry/engine.hpp>
 #include <ferry/result_stream.hpp>
 #include <ferry/signature.hpp>
@@ -80,7 +81,10 @@ class Pool {
   AsyncResult<R> apply_async(std::string_view task, const Args&... args) {
     const auto index = check_task(task, params_signature<Args...>(), type_name<R>());
     auto buffer = std::make_shared<detail::ResultBuffer>(1);
-    submit(index, {codec::encode(args...)}, 1, buffer);
+    std::vector<detail::ItemList> chunks(1);
+    codec::encode_into(chunks[0].buffer(), args...);
+    chunks[0].seal();
+    submit(index, std::move(chunks), buffer);
     return AsyncResult<R>(std::move(buffer));
   }
 
@@ -117,25 +121,32 @@ class Pool {
   // The untyped core the templates above use: checks that task exists and
   // takes params and returns result (signature strings), returning its index.
   std::uint32_t check_task(std::string_view task, const std::string& params, const std::string& result) const;
-  // Queues encoded items in chunks of chunksize; item i fills buffer slot i.
-  void submit(std::uint32_t task, std::vector<std::string> items, std::size_t chunksize,
-              std::shared_ptr<detail::ResultBuffer> buffer, std::uint32_t flags = 0);
+  // Queues chunks of encoded items, one call each; item i (counting across
+  // chunks, in order) fills buffer slot i.
+  void submit(std::uint32_t task, std::vector<detail::ItemList> chunks, std::shared_ptr<detail::ResultBuffer> buffer,
+              std::uint32_t flags = 0);
   // The chunk size MapOptions resolves to for n items.
   std::size_t chunksize_for(std::size_t n, const MapOptions& options) const;
 
  private:
   // Encodes each item as one call's arguments (a tuple's cereal encoding is
-  // its elements in order: exactly the argument list the task decodes) and
-  // queues them after checking the task takes params and returns R.
+  // its elements in order: exactly the argument list the task decodes),
+  // straight into the chunks they travel in, and queues them after checking
+  // the task takes params and returns R.
   template <class R, class T>
   std::shared_ptr<detail::ResultBuffer> submit_items(std::string_view task, const std::string& params,
                                                      const std::vector<T>& items, const MapOptions& options) {
     const auto index = check_task(task, params, type_name<R>());
-    std::vector<std::string> encoded;
-    encoded.reserve(items.size());
-    for (const auto& item : items) encoded.push_back(codec::encode(item));
+    const std::size_t chunksize = chunksize_for(items.size(), options);
+    std::vector<detail::ItemList> chunks;
+    chunks.reserve((items.size() + chunksize - 1) / chunksize);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i % chunksize == 0) chunks.emplace_back().reserve(std::min(chunksize, items.size() - i), 0);
+      codec::encode_into(chunks.back().buffer(), items[i]);
+      chunks.back().seal();
+    }
     auto buffer = std::make_shared<detail::ResultBuffer>(items.size());
-    submit(index, std::move(encoded), chunksize_for(items.size(), options), buffer);
+    submit(index, std::move(chunks), buffer);
     return buffer;
   }
 

@@ -196,7 +196,6 @@ void TaskStage::send(std::vector<Call> calls) {
     detail::Batch b;
     b.request.task = plan_.task;
     b.request.flags = flags_;
-    b.request.items.reserve(call.slots.size());
     for (auto slot : call.slots) b.request.items.push_back(call.chunk->requests[slot]);
     if (plan_.settings.timeout) b.timeout = *plan_.settings.timeout * static_cast<long>(call.slots.size());
     b.done = [this, call](std::vector<detail::Outcome> outcomes, std::chrono::nanoseconds busy) {

@@ -36,18 +36,19 @@ std::size_t Pool::chunksize_for(std::size_t n, const MapOptions& options) const 
   return std::max<std::size_t>(1, (n + per - 1) / per);  // Python's divmod rule
 }
 
-void Pool::submit(std::uint32_t task, std::vector<std::string> items, std::size_t chunksize,
+void Pool::submit(std::uint32_t task, std::vector<detail::ItemList> chunks,
                   std::shared_ptr<detail::ResultBuffer> buffer, std::uint32_t flags) {
   std::vector<detail::Batch> batches;
-  batches.reserve((items.size() + chunksize - 1) / std::max<std::size_t>(1, chunksize));
-  for (std::size_t first = 0; first < items.size(); first += chunksize) {
+  batches.reserve(chunks.size());
+  std::size_t first = 0;
+  for (auto& chunk : chunks) {
     detail::Batch b;
     b.request.task = task;
     b.request.flags = flags;
-    const std::size_t last = std::min(items.size(), first + chunksize);
-    b.request.items.assign(std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(first)),
-                           std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(last)));
+    const std::size_t n = chunk.size();
+    b.request.items = std::move(chunk);
     b.done = detail::fill_slots(buffer, first);
+    first += n;
     batches.push_back(std::move(b));
   }
   core_->submit(std::move(batches));

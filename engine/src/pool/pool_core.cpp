@@ -108,7 +108,8 @@ void PoolCore::fail_batch(Batch& batch, const std::exception_ptr& error, std::ch
 std::vector<Outcome> PoolCore::outcomes_from(wire::CallReply& reply, const std::string& task) {
   std::vector<Outcome> out;
   out.reserve(reply.items.size());
-  for (auto& item : reply.items) out.push_back(process::outcome_from(std::move(item), task));
+  for (std::size_t i = 0; i < reply.items.size(); ++i)
+    out.push_back(process::outcome_from(reply.status[i], reply.items[i], task));
   return out;
 }
 

@@ -2,15 +2,16 @@
 // the result bytes, or the ferry error to raise.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <ferry/detail/result_buffer.hpp>
 
-#include "wire/messages.hpp"
 
 namespace ferry::process {
 
-// Consumes item.bytes.
-detail::Outcome outcome_from(wire::ItemReply&& item, const std::string& task);
+// Item i of a worker's reply as an outcome.
+detail::Outcome outcome_from(std::int32_t status, std::string_view bytes, const std::string& task);
 
 }  // namespace ferry::process

@@ -17,7 +17,11 @@ class ProcessCore {
   Plugin plugin;
   wire::CallRequest request;
   std::unique_ptr<process::Worker> worker;
-  std::optional<wire::ItemReply> reply;
+  struct Reply {
+    std::int32_t status;
+    std::string bytes;
+  };
+  std::optional<Reply> reply;
   std::string failure;  // why no reply came, when none did
   bool finished = false;
 
@@ -31,7 +35,7 @@ class ProcessCore {
       auto out = worker->wait_reply(deadline, -1, plugin.state()->engine->log_sink(plugin.name()), process::OnTimeout::keep);
       switch (out.kind) {
         case process::CallOutcome::replied:
-          if (out.reply.items.size() == 1) reply = std::move(out.reply.items[0]);
+          if (out.reply.items.size() == 1) reply = Reply{out.reply.status[0], std::string(out.reply.items[0])};
           else failure = "protocol error: reply has the wrong item count";
           break;
         case process::CallOutcome::timed_out:  // not a task timeout: join's deadline
@@ -60,7 +64,7 @@ Process::Process(const Plugin& plugin, std::string_view task, const std::string&
   req.id = 1;
   req.task = static_cast<std::uint32_t>(index);
   req.flags = wire::kExitAfterCall | (values ? FERRY_CALL_VALUE : 0u);
-  req.items.push_back(std::move(args));
+  req.items.push_back(args);
   core_ = std::make_unique<detail::ProcessCore>(plugin, std::move(req));
 }
 
@@ -119,7 +123,7 @@ detail::Outcome Process::outcome() {
     o.error = std::make_exception_ptr(WorkerError(task, core_->failure));
     return o;
   }
-  return process::outcome_from(wire::ItemReply(*core_->reply), task);
+  return process::outcome_from(core_->reply->status, core_->reply->bytes, task);
 }
 
 void Process::check_result(const std::string& result) const {

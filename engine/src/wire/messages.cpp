@@ -1,6 +1,8 @@
 #include "wire/messages.hpp"
 
 #include <cstddef>
+#include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include <ferry/codec.hpp>
@@ -21,18 +23,6 @@ void serialize(Archive& ar, Hello& m) {
 template <class Archive>
 void serialize(Archive& ar, LoadFailed& m) {
   ar(m.reason);
-}
-template <class Archive>
-void serialize(Archive& ar, CallRequest& m) {
-  ar(m.id, m.task, m.flags, m.items, m.deadline_ns);
-}
-template <class Archive>
-void serialize(Archive& ar, ItemReply& m) {
-  ar(m.status, m.bytes);
-}
-template <class Archive>
-void serialize(Archive& ar, CallReply& m) {
-  ar(m.id, m.items);
 }
 template <class Archive>
 void serialize(Archive& ar, LogLine& m) {
@@ -75,12 +65,10 @@ class Loader {
     ar_(cereal::binary_data(s.data(), s.size()));
   }
   void load(TaskInfo& t) { (*this)(t.name, t.params, t.result, t.doc); }
-  void load(ItemReply& r) { (*this)(r.status, r.bytes); }
-  // The fewest bytes an element takes: its fields' u64 lengths and integers.
+  // The fewest bytes an element takes: its fields' u64 lengths.
   template <class T>
   static constexpr std::size_t min_size() {
     if constexpr (std::is_same_v<T, TaskInfo>) return 4 * sizeof(std::uint64_t);
-    else if constexpr (std::is_same_v<T, ItemReply>) return sizeof(std::int32_t) + sizeof(std::uint64_t);
     else return sizeof(std::uint64_t);  // std::string
   }
   template <class T>
@@ -95,8 +83,6 @@ class Loader {
 
 void load(Loader& in, Hello& m) { in(m.abi_version, m.pid, m.plugin_name, m.plugin_version, m.tasks); }
 void load(Loader& in, LoadFailed& m) { in(m.reason); }
-void load(Loader& in, CallRequest& m) { in(m.id, m.task, m.flags, m.items, m.deadline_ns); }
-void load(Loader& in, CallReply& m) { in(m.id, m.items); }
 void load(Loader& in, LogLine& m) { in(m.level, m.task, m.message); }
 // Field for field as manager::Request::serialize writes them.
 void load(Loader& in, manager::Request& m) { in(m.op, m.name, m.type, m.args, m.timeout_ms, m.capacity); }
@@ -116,17 +102,147 @@ void decode_message(std::string_view bytes, M& m, const char* what) {
     throw ValueError(std::string("malformed ") + what + " message: " + e.what());
   }
 }
+// The raw layout of calls and replies (see messages.hpp):
+//   call:  u64 id, u32 task, u32 flags, i64 deadline_ns, u32 n, n x u32 end, item bytes
+//   reply: u64 id, u32 n, n x i32 status, n x u32 end, item bytes
+// where end[i] is where item i ends within the item bytes.
+template <class T>
+void put(std::string& out, T x) {
+  out.append(reinterpret_cast<const char*>(&x), sizeof x);
+}
+template <class T>
+void put_array(std::string& out, const std::vector<T>& v) {
+  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+// Reads the raw layout; every count and offset is checked against the bytes
+// actually there before it is used.
+class RawReader {
+ public:
+  explicit RawReader(std::string_view in) : in_(in) {}
+
+  template <class T>
+  T get() {
+    need(sizeof(T));
+    T x;
+    std::memcpy(&x, in_.data() + pos_, sizeof x);
+    pos_ += sizeof x;
+    return x;
+  }
+  template <class T>
+  std::vector<T> array(std::uint32_t n) {
+    need(std::size_t{n} * sizeof(T));
+    std::vector<T> v(n);
+    std::memcpy(v.data(), in_.data() + pos_, std::size_t{n} * sizeof(T));
+    pos_ += std::size_t{n} * sizeof(T);
+    return v;
+  }
+  // Checks that ends are in order and that the rest of the input is exactly
+  // the items they delimit; returns where the items begin.
+  std::size_t items(const std::vector<std::uint32_t>& ends) {
+    std::uint32_t last = 0;
+    for (auto e : ends) {
+      if (e < last) throw ValueError("item offsets out of order");
+      last = e;
+    }
+    if (in_.size() - pos_ != last)
+      throw ValueError("items take " + std::to_string(last) + " bytes, but " + std::to_string(in_.size() - pos_) +
+                       " are left");
+    return pos_;
+  }
+
+ private:
+  void need(std::size_t n) const {
+    if (in_.size() - pos_ < n)
+      throw ValueError("needs " + std::to_string(n) + " more bytes, but " + std::to_string(in_.size() - pos_) +
+                       " are left");
+  }
+  std::string_view in_;
+  std::size_t pos_ = 0;
+};
+
+void read_call(RawReader& in, CallRequest& m, std::string&& payload) {
+  m.id = in.get<std::uint64_t>();
+  m.task = in.get<std::uint32_t>();
+  m.flags = in.get<std::uint32_t>();
+  m.deadline_ns = in.get<std::int64_t>();
+  auto ends = in.array<std::uint32_t>(in.get<std::uint32_t>());
+  const std::size_t base = in.items(ends);
+  m.items.adopt(std::move(payload), base, std::move(ends));
+}
+
+void read_reply(RawReader& in, CallReply& m, std::string&& payload) {
+  m.id = in.get<std::uint64_t>();
+  const auto n = in.get<std::uint32_t>();
+  m.status = in.array<std::int32_t>(n);
+  auto ends = in.array<std::uint32_t>(n);
+  const std::size_t base = in.items(ends);
+  m.items.adopt(std::move(payload), base, std::move(ends));
+}
+
+std::uint32_t item_count(const detail::ItemList& items) {
+  if (items.size() > std::numeric_limits<std::uint32_t>::max()) throw Error("too many items in one call");
+  return static_cast<std::uint32_t>(items.size());
+}
+
 }  // namespace
+
+void encode_into(std::string& out, const CallRequest& m) {
+  out.clear();
+  out.reserve(32 + m.items.size() * 4 + m.items.bytes().size());
+  put(out, m.id);
+  put(out, m.task);
+  put(out, m.flags);
+  put(out, m.deadline_ns);
+  put(out, item_count(m.items));
+  put_array(out, m.items.ends());
+  out.append(m.items.bytes());
+}
+
+void encode_into(std::string& out, const CallReply& m) {
+  if (m.status.size() != m.items.size()) throw Error("a reply needs one status per item");
+  out.clear();
+  out.reserve(12 + m.items.size() * 8 + m.items.bytes().size());
+  put(out, m.id);
+  put(out, item_count(m.items));
+  put_array(out, m.status);
+  put_array(out, m.items.ends());
+  out.append(m.items.bytes());
+}
 
 std::string encode(const Hello& m) { return codec::encode(m); }
 std::string encode(const LoadFailed& m) { return codec::encode(m); }
-std::string encode(const CallRequest& m) { return codec::encode(m); }
-std::string encode(const CallReply& m) { return codec::encode(m); }
+std::string encode(const CallRequest& m) {
+  std::string out;
+  encode_into(out, m);
+  return out;
+}
+std::string encode(const CallReply& m) {
+  std::string out;
+  encode_into(out, m);
+  return out;
+}
 std::string encode(const LogLine& m) { return codec::encode(m); }
 void decode(std::string_view b, Hello& m) { decode_message(b, m, "hello"); }
 void decode(std::string_view b, LoadFailed& m) { decode_message(b, m, "load-failed"); }
-void decode(std::string_view b, CallRequest& m) { decode_message(b, m, "call"); }
-void decode(std::string_view b, CallReply& m) { decode_message(b, m, "reply"); }
+void decode(std::string&& payload, CallRequest& m) {
+  try {
+    RawReader in(payload);
+    read_call(in, m, std::move(payload));
+  } catch (const std::exception& e) {
+    throw ValueError(std::string("malformed call message: ") + e.what());
+  }
+}
+void decode(std::string&& payload, CallReply& m) {
+  try {
+    RawReader in(payload);
+    read_reply(in, m, std::move(payload));
+  } catch (const std::exception& e) {
+    throw ValueError(std::string("malformed reply message: ") + e.what());
+  }
+}
+void decode(std::string_view b, CallRequest& m) { decode(std::string(b), m); }
+void decode(std::string_view b, CallReply& m) { decode(std::string(b), m); }
 void decode(std::string_view b, LogLine& m) { decode_message(b, m, "log"); }
 void decode(std::string_view b, manager::Request& m) { decode_message(b, m, "manager request"); }
 
