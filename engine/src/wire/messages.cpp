@@ -133,7 +133,7 @@ class RawReader {
   std::vector<T> array(std::uint32_t n) {
     need(std::size_t{n} * sizeof(T));
     std::vector<T> v(n);
-    std::memcpy(v.data(), in_.data() + pos_, std::size_t{n} * sizeof(T));
+    if (n != 0) std::memcpy(v.data(), in_.data() + pos_, std::size_t{n} * sizeof(T));  // an empty vector's data() may be null
     pos_ += std::size_t{n} * sizeof(T);
     return v;
   }
