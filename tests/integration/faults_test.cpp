@@ -119,3 +119,24 @@ TEST_CASE("a failing item in a chunk fails only that item", "[faults]") {
   ++it;
   CHECK(*it == 6.0);
 }
+
+// Quick batches are pipelined: several wait on one worker. A crash must fail
+// only the batch that ran, and the ones queued behind it must run elsewhere.
+TEST_CASE("a crash among pipelined calls fails only its own item", "[faults]") {
+  ferry::Engine engine;
+  ferry::Pool pool(engine.load("faults"), {.workers = 2});
+  std::vector<std::int64_t> xs(600);
+  for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = static_cast<std::int64_t>(i);
+  auto stream = pool.imap<std::int64_t>("segfault_on_3", xs, {.chunksize = 1});
+  std::size_t i = 0, crashed = 0;
+  for (auto it = stream.begin(); it != stream.end(); ++it, ++i) {
+    if (i % 10 == 3) {
+      CHECK_THROWS_WITH(*it, Catch::Contains("SIGSEGV"));
+      ++crashed;
+    } else {
+      CHECK(*it == xs[i]);
+    }
+  }
+  CHECK(i == xs.size());
+  CHECK(crashed == xs.size() / 10);
+}

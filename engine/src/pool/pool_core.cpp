@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <ferry/abi.h>
 #include <ferry/errors.hpp>
@@ -15,6 +16,11 @@ namespace ferry::detail {
 namespace {
 
 constexpr std::chrono::seconds kHelloTimeout{30};
+// At most this many batches wait on one worker.
+constexpr std::size_t kMaxInFlight = 16;
+// Batches that took longer than this are not queued behind each other: one
+// waiting behind a long batch could have started at once on another worker.
+constexpr std::chrono::milliseconds kQuickBatch{2};
 
 std::string describe_timeout(std::chrono::milliseconds t) {
   return t.count() % 1000 == 0 ? std::to_string(t.count() / 1000) + "s" : std::to_string(t.count()) + "ms";
@@ -113,97 +119,159 @@ std::vector<Outcome> PoolCore::outcomes_from(wire::CallReply& reply, const std::
   return out;
 }
 
-void PoolCore::run_batch(std::unique_ptr<process::Worker>& worker, Batch& batch, std::size_t& calls_done) {
-  const std::string& task = plugin_.tasks()[batch.request.task].name;
-  const auto timeout = batch.timeout ? batch.timeout : options_.timeout;
-  const auto started = process::Clock::now();
-  process::Deadline deadline;
-  if (timeout) deadline = started + *timeout;
-  // steady_clock is CLOCK_MONOTONIC, which the worker's task reads too.
-  batch.request.deadline_ns =
-      deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(deadline->time_since_epoch()).count() : 0;
-  process::CallOutcome outcome;
-  if (worker->send(batch.request)) {
-    outcome = worker->wait_reply(deadline, wake_fd_, log_, process::OnTimeout::stop);
-  } else {
-    outcome.kind = process::CallOutcome::died;
-    worker->kill();
-    outcome.cause = worker->status()->describe();
+struct PoolCore::Slot {
+  std::unique_ptr<process::Worker> worker;
+  std::exception_ptr start_error;  // why worker is null
+  std::size_t calls_done = 0;      // by this worker, for max_tasks_per_child
+  std::deque<Batch> in_flight;     // sent to the worker, oldest first
+  // When the oldest batch in flight began to run: when it was sent, or when
+  // the reply before it came (the worker runs calls in order).
+  process::Clock::time_point oldest_started{};
+  process::Deadline deadline;  // of the oldest batch, when it has a timeout (it is then alone)
+  std::optional<std::chrono::nanoseconds> last_busy;  // how long the last batch took
+};
+
+bool PoolCore::take_batches(Slot& slot, std::vector<Batch>& taken) {
+  std::unique_lock lock(mu_);
+  if (slot.in_flight.empty()) {
+    ++idle_slots_;
+    cv_.wait(lock, [&] { return terminated_ || closed_ || !queue_.empty(); });
+    --idle_slots_;
+    if (terminated_ || queue_.empty()) return false;
   }
+  if (terminated_) return true;  // what is in flight is failed when the wake-up arrives
+  // A batch goes behind others on this worker only when that costs nobody:
+  // the batches are quick (so a wait behind them is short), no idle slot
+  // needs it, and no timeout has to start when it is sent.
+  const auto may_take = [&](const Batch& b) {
+    const std::size_t busy = slot.in_flight.size() + taken.size();
+    if (busy == 0) return true;
+    const Batch& oldest = slot.in_flight.empty() ? taken.front() : slot.in_flight.front();
+    if (busy >= kMaxInFlight || options_.timeout || b.timeout || oldest.timeout) return false;
+    if (options_.max_tasks_per_child && slot.calls_done + busy >= options_.max_tasks_per_child) return false;
+    if (!slot.last_busy || *slot.last_busy > kQuickBatch) return false;
+    return queue_.size() > idle_slots_;
+  };
+  while (!queue_.empty() && may_take(queue_.front())) {
+    taken.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return true;
+}
+
+void PoolCore::send_batches(Slot& slot, std::vector<Batch>& taken) {
+  for (auto& batch : taken) {
+    if (!slot.worker) {
+      // The plugin cannot start: fail the batch rather than hang its waiter.
+      fail_batch(batch, slot.start_error);
+      continue;
+    }
+    const auto now = process::Clock::now();
+    if (slot.in_flight.empty()) {
+      slot.oldest_started = now;
+      const auto timeout = batch.timeout ? batch.timeout : options_.timeout;
+      slot.deadline = timeout ? process::Deadline(now + *timeout) : std::nullopt;
+      // steady_clock is CLOCK_MONOTONIC, which the worker's task reads too.
+      batch.request.deadline_ns =
+          slot.deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(slot.deadline->time_since_epoch()).count()
+                        : 0;
+    }
+    // A failed send means the worker is gone: finish_oldest reports how.
+    slot.worker->send(batch.request);
+    slot.in_flight.push_back(std::move(batch));
+  }
+  taken.clear();
+}
+
+void PoolCore::requeue(std::deque<Batch> batches) {
+  {
+    std::lock_guard lock(mu_);
+    if (!terminated_) {
+      for (auto it = batches.rbegin(); it != batches.rend(); ++it) queue_.push_front(std::move(*it));
+      batches.clear();
+    }
+  }
+  cv_.notify_all();
+  const auto error = std::make_exception_ptr(StateError("the pool was terminated before this item ran"));
+  for (auto& b : batches) fail_batch(b, error);
+}
+
+void PoolCore::finish_oldest(Slot& slot) {
+  auto& worker = slot.worker;
+  Batch batch = std::move(slot.in_flight.front());
+  slot.in_flight.pop_front();
+  const std::string& task = plugin_.tasks()[batch.request.task].name;
+  process::CallOutcome outcome = worker->wait_reply(slot.deadline, wake_fd_, log_, process::OnTimeout::stop);
+  const auto now = process::Clock::now();
+  const auto busy = now - slot.oldest_started;
+  slot.oldest_started = now;
+  // Whatever happens to a worker that is not kept, the batches behind the
+  // failed one never started: they run on the next worker.
+  const auto lose_worker = [&](std::exception_ptr error) {
+    if (worker) worker->kill();
+    worker.reset();
+    fail_batch(batch, error, busy);
+    requeue(std::exchange(slot.in_flight, {}));
+  };
   switch (outcome.kind) {
     case process::CallOutcome::replied:
       if (outcome.reply.items.size() != batch.request.items.size()) {
-        worker->kill();
-        worker.reset();
-        fail_batch(batch, std::make_exception_ptr(WorkerError(task, "protocol error: reply has the wrong item count")),
-                   process::Clock::now() - started);
+        lose_worker(std::make_exception_ptr(WorkerError(task, "protocol error: reply has the wrong item count")));
         return;
       }
-      batch.done(outcomes_from(outcome.reply, task), process::Clock::now() - started);
-      if (options_.max_tasks_per_child && ++calls_done >= options_.max_tasks_per_child) {
-        worker->shutdown();
+      slot.last_busy = busy;
+      batch.done(outcomes_from(outcome.reply, task), busy);
+      if (options_.max_tasks_per_child && ++slot.calls_done >= options_.max_tasks_per_child) {
+        worker->shutdown();  // nothing else is in flight: may_take saw to that
         worker.reset();
       }
       return;
     case process::CallOutcome::timed_out:
-      worker.reset();
-      fail_batch(batch, std::make_exception_ptr(Timeout("task '" + task + "' timed out after " +
-                                                        describe_timeout(*timeout) +
-                                                        "; its worker was stopped and replaced")),
-                 process::Clock::now() - started);
+      lose_worker(std::make_exception_ptr(Timeout("task '" + task + "' timed out after " +
+                                                  describe_timeout(*(batch.timeout ? batch.timeout : options_.timeout)) +
+                                                  "; its worker was stopped and replaced")));
       return;
-    case process::CallOutcome::woken:
+    case process::CallOutcome::woken: {
       worker->kill();
       worker.reset();
-      fail_batch(batch, std::make_exception_ptr(StateError("the pool was terminated while this item ran")),
-                 process::Clock::now() - started);
+      const auto error = std::make_exception_ptr(StateError("the pool was terminated while this item ran"));
+      fail_batch(batch, error, busy);
+      for (auto& b : std::exchange(slot.in_flight, {})) fail_batch(b, error);
       return;
+    }
     case process::CallOutcome::died:
     case process::CallOutcome::protocol_error:
-      worker.reset();
-      fail_batch(batch, std::make_exception_ptr(WorkerError(task, outcome.cause)), process::Clock::now() - started);
+      lose_worker(std::make_exception_ptr(WorkerError(task, outcome.cause)));
       return;
   }
 }
 
 void PoolCore::slot_main() {
-  std::unique_ptr<process::Worker> worker;
-  std::exception_ptr start_error;
-  std::size_t calls_done = 0;
+  Slot slot;
+  std::vector<Batch> taken;
   for (;;) {
-    if (!worker) {
+    if (!slot.worker) {
       // Start (or restart) eagerly, so the next batch does not wait for it.
       try {
-        worker = start_worker();
-        start_error = nullptr;
-        calls_done = 0;
+        slot.worker = start_worker();
+        slot.start_error = nullptr;
+        slot.calls_done = 0;
       } catch (...) {
-        start_error = std::current_exception();
+        slot.start_error = std::current_exception();
       }
     }
-    Batch batch;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return terminated_ || closed_ || !queue_.empty(); });
-      if (terminated_ || queue_.empty()) break;
-      batch = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    if (!worker) {
-      // The plugin cannot start: fail the batch rather than hang its waiter.
-      fail_batch(batch, start_error);
-      continue;
-    }
-    run_batch(worker, batch, calls_done);
+    if (!take_batches(slot, taken)) break;
+    send_batches(slot, taken);
+    if (!slot.in_flight.empty()) finish_oldest(slot);
   }
-  if (worker) {
+  if (slot.worker) {
     bool killed;
     {
       std::lock_guard lock(mu_);
       killed = terminated_;
     }
-    if (killed) worker->kill();
-    else worker->shutdown();
+    if (killed) slot.worker->kill();
+    else slot.worker->shutdown();
   }
 }
 

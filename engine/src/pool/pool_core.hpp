@@ -1,6 +1,8 @@
 // The scheduling heart of Pool: a queue of batches and one thread per
-// worker slot that feeds its worker one batch at a time, replaces it when it
-// dies, times out or reaches max_tasks_per_child, and never lets a waiter hang.
+// worker slot that feeds its worker, replaces it when it dies, times out or
+// reaches max_tasks_per_child, and never lets a waiter hang. A slot keeps
+// several quick batches in flight on its worker, so the worker never waits
+// for a round trip between them (see may_pipeline).
 #pragma once
 
 #include <chrono>
@@ -51,10 +53,17 @@ class PoolCore {
   std::size_t workers() const { return threads_.size(); }
 
  private:
+  struct Slot;  // one slot thread's worker and the batches it has in flight
   void slot_main();
   std::unique_ptr<process::Worker> start_worker();
-  // Runs one batch on worker (which may be reset); fills the batch's slots.
-  void run_batch(std::unique_ptr<process::Worker>& worker, Batch& batch, std::size_t& calls_done);
+  // Takes batches from the queue for slot; false when the slot should end.
+  bool take_batches(Slot& slot, std::vector<Batch>& taken);
+  // Sends taken batches to the slot's worker (failing them when it has none).
+  void send_batches(Slot& slot, std::vector<Batch>& taken);
+  // Waits for the oldest batch in flight and delivers its outcomes.
+  void finish_oldest(Slot& slot);
+  // Puts batches that never ran back at the front of the queue, in order.
+  void requeue(std::deque<Batch> batches);
   void fail_batch(Batch& batch, const std::exception_ptr& error,
                   std::chrono::nanoseconds busy = std::chrono::nanoseconds::zero());
   std::vector<Outcome> outcomes_from(wire::CallReply& reply, const std::string& task);
@@ -69,6 +78,7 @@ class PoolCore {
   std::deque<Batch> queue_;  // guarded by mu_
   bool closed_ = false;      // guarded by mu_
   bool terminated_ = false;  // guarded by mu_
+  std::size_t idle_slots_ = 0;  // slots waiting for work with nothing in flight; guarded by mu_
   std::uint64_t next_id_ = 1;  // guarded by mu_
   std::vector<std::thread> threads_;
   std::mutex join_mu_;  // serialises joining threads_

@@ -115,8 +115,10 @@ const wire::Hello& Worker::await_hello(Deadline deadline) {
 }
 
 bool Worker::send(const wire::CallRequest& request) {
-  last_call_id_ = request.id;
-  return channel_.send(wire::FrameKind::call, wire::encode(request));
+  wire::encode_into(send_buffer_, request);
+  if (!channel_.send(wire::FrameKind::call, send_buffer_)) return false;
+  pending_ids_.push_back(request.id);
+  return true;
 }
 
 CallOutcome Worker::wait_reply(Deadline deadline, int wake_fd, const LogSink& log, OnTimeout on_timeout) {
@@ -166,8 +168,9 @@ CallOutcome Worker::wait_reply(Deadline deadline, int wake_fd, const LogSink& lo
         return out;
       }
       if (frame.kind != wire::FrameKind::reply) throw ValueError("unexpected frame kind " + std::to_string(int(frame.kind)));
-      wire::decode(frame.payload, out.reply);
-      if (out.reply.id != last_call_id_) throw ValueError("reply to an unknown call");
+      wire::decode(std::move(frame.payload), out.reply);
+      if (pending_ids_.empty() || out.reply.id != pending_ids_.front()) throw ValueError("reply to an unknown call");
+      pending_ids_.pop_front();
       out.kind = CallOutcome::replied;
       return out;
     } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -52,10 +53,13 @@ class Worker {
   // reports that the plugin cannot be loaded or dies while loading it.
   const wire::Hello& await_hello(Deadline deadline);
 
-  // Sends one call; false when the worker is already gone.
+  // Sends one call; false when the worker is already gone. Several calls may
+  // be sent before their replies are read: the worker runs them in order.
   bool send(const wire::CallRequest& request);
+  // Calls sent and not yet replied to.
+  std::size_t in_flight() const { return pending_ids_.size(); }
 
-  // Waits for the reply to the last call sent. On timeout with
+  // Waits for the reply to the oldest call in flight. On timeout with
   // OnTimeout::stop the worker is stopped (SIGTERM, then SIGKILL after
   // kStopGrace); on death or protocol error it is reaped; in those cases it
   // must not be used again.
@@ -88,7 +92,8 @@ class Worker {
   wire::Channel channel_;
   std::optional<wire::Hello> hello_;
   std::optional<ExitStatus> status_;
-  std::uint64_t last_call_id_ = 0;
+  std::deque<std::uint64_t> pending_ids_;  // calls sent, oldest first
+  std::string send_buffer_;                // reused by send()
   std::shared_ptr<void> manager_guard_;
 };
 
