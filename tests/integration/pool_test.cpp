@@ -31,6 +31,17 @@ TEST_CASE("map keeps input order over many chunks", "[pool]") {
   }
 }
 
+// Many quick chunks queue on each worker; together they are larger than a
+// socket buffer, and so are the replies. Neither side may block the other.
+TEST_CASE("map of many quick chunks larger than a socket buffer completes", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 2});
+  const auto inputs = range(200'000);
+  auto out = pool.map<std::int64_t>("square", inputs, {.chunksize = 10000});
+  REQUIRE(out.size() == inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) REQUIRE(out[i] == inputs[i] * inputs[i]);
+}
+
 TEST_CASE("map of an empty input returns an empty list", "[pool]") {
   ferry::Engine engine;
   ferry::Pool pool(math_plugin(engine), {.workers = 1});

@@ -21,6 +21,12 @@ constexpr std::size_t kMaxInFlight = 16;
 // Batches that took longer than this are not queued behind each other: one
 // waiting behind a long batch could have started at once on another worker.
 constexpr std::chrono::milliseconds kQuickBatch{2};
+// Calls queued on a worker must fit in its socket buffer (about 200 KiB):
+// a host blocked sending one more while the worker is blocked sending a
+// reply the host is not yet reading would wait forever.
+constexpr std::size_t kMaxBytesInFlight = 64 * 1024;
+
+std::size_t wire_bytes(const Batch& b) { return b.request.items.bytes().size() + 4 * b.request.items.size() + 64; }
 
 std::string describe_timeout(std::chrono::milliseconds t) {
   return t.count() % 1000 == 0 ? std::to_string(t.count() / 1000) + "s" : std::to_string(t.count()) + "ms";
@@ -143,9 +149,12 @@ bool PoolCore::take_batches(Slot& slot, std::vector<Batch>& taken) {
   // A batch goes behind others on this worker only when that costs nobody:
   // the batches are quick (so a wait behind them is short), no idle slot
   // needs it, and no timeout has to start when it is sent.
+  std::size_t bytes = 0;
+  for (const auto& b : slot.in_flight) bytes += wire_bytes(b);
   const auto may_take = [&](const Batch& b) {
     const std::size_t busy = slot.in_flight.size() + taken.size();
     if (busy == 0) return true;
+    if (bytes + wire_bytes(b) > kMaxBytesInFlight) return false;
     const Batch& oldest = slot.in_flight.empty() ? taken.front() : slot.in_flight.front();
     if (busy >= kMaxInFlight || options_.timeout || b.timeout || oldest.timeout) return false;
     if (options_.max_tasks_per_child && slot.calls_done + busy >= options_.max_tasks_per_child) return false;
@@ -153,6 +162,7 @@ bool PoolCore::take_batches(Slot& slot, std::vector<Batch>& taken) {
     return queue_.size() > idle_slots_;
   };
   while (!queue_.empty() && may_take(queue_.front())) {
+    bytes += wire_bytes(queue_.front());
     taken.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
