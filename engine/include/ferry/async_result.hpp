@@ -13,7 +13,7 @@ namespace detail {
 
 // Raises the item's error, or decodes its bytes as R.
 template <class R>
-R take_result(Outcome& o) {
+R take_result(const OutcomeView& o) {
   if (o.error) std::rethrow_exception(o.error);
   if constexpr (std::is_void_v<R>) {
     return;
@@ -22,6 +22,10 @@ R take_result(Outcome& o) {
     codec::decode(o.bytes, r);
     return r;
   }
+}
+template <class R>
+R take_result(const Outcome& o) {
+  return take_result<R>(OutcomeView{o.bytes, o.error});
 }
 
 }  // namespace detail

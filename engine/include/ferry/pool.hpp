@@ -153,13 +153,13 @@ class Pool {
   // Waits for every item; raises the first failed item's error.
   template <class R>
   static auto collect(const std::shared_ptr<detail::ResultBuffer>& buffer) {
-    auto outcomes = buffer->take_all();
+    buffer->wait_all();
     if constexpr (std::is_void_v<R>) {
-      for (auto& o : outcomes) detail::take_result<void>(o);
+      buffer->for_each([](const detail::OutcomeView& o) { detail::take_result<void>(o); });
     } else {
       std::vector<R> out;
-      out.reserve(outcomes.size());
-      for (auto& o : outcomes) out.push_back(detail::take_result<R>(o));
+      out.reserve(buffer->size());
+      buffer->for_each([&](const detail::OutcomeView& o) { out.push_back(detail::take_result<R>(o)); });
       return out;
     }
   }

@@ -198,8 +198,8 @@ void TaskStage::send(std::vector<Call> calls) {
     b.request.flags = flags_;
     for (auto slot : call.slots) b.request.items.push_back(call.chunk->requests[slot]);
     if (plan_.settings.timeout) b.timeout = *plan_.settings.timeout * static_cast<long>(call.slots.size());
-    b.done = [this, call](std::vector<detail::Outcome> outcomes, std::chrono::nanoseconds busy) {
-      on_outcomes(call, std::move(outcomes), busy);
+    b.done = [this, call](detail::ChunkOutcomes outcomes, std::chrono::nanoseconds busy) {
+      on_outcomes(call, outcomes.to_outcomes(), busy);
     };
     batches.push_back(std::move(b));
   }

@@ -35,7 +35,7 @@ std::string describe_timeout(std::chrono::milliseconds t) {
 }  // namespace
 
 BatchDone fill_slots(std::shared_ptr<ResultBuffer> buffer, std::size_t first) {
-  return [buffer = std::move(buffer), first](std::vector<Outcome> outcomes, std::chrono::nanoseconds) {
+  return [buffer = std::move(buffer), first](ChunkOutcomes outcomes, std::chrono::nanoseconds) {
     buffer->fill(first, std::move(outcomes));
   };
 }
@@ -112,16 +112,17 @@ std::unique_ptr<process::Worker> PoolCore::start_worker() {
 }
 
 void PoolCore::fail_batch(Batch& batch, const std::exception_ptr& error, std::chrono::nanoseconds busy) {
-  std::vector<Outcome> outcomes(batch.request.items.size());
-  for (auto& o : outcomes) o.error = error;
-  batch.done(std::move(outcomes), busy);
+  batch.done(ChunkOutcomes::failed(batch.request.items.size(), error), busy);
 }
 
-std::vector<Outcome> PoolCore::outcomes_from(wire::CallReply& reply, const std::string& task) {
-  std::vector<Outcome> out;
-  out.reserve(reply.items.size());
-  for (std::size_t i = 0; i < reply.items.size(); ++i)
-    out.push_back(process::outcome_from(reply.status[i], reply.items[i], task));
+ChunkOutcomes PoolCore::outcomes_from(wire::CallReply& reply, const std::string& task) {
+  ChunkOutcomes out;
+  for (std::size_t i = 0; i < reply.items.size(); ++i) {
+    if (reply.status[i] == FERRY_OK) continue;
+    if (out.errors.empty()) out.errors.resize(reply.items.size());
+    out.errors[i] = process::outcome_from(reply.status[i], reply.items[i], task).error;
+  }
+  out.results = std::move(reply.items);
   return out;
 }
 

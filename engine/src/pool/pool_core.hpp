@@ -2,7 +2,7 @@
 // worker slot that feeds its worker, replaces it when it dies, times out or
 // reaches max_tasks_per_child, and never lets a waiter hang. A slot keeps
 // several quick batches in flight on its worker, so the worker never waits
-// for a round trip between them (see may_pipeline).
+// for a round trip between them (see take_batches).
 #pragma once
 
 #include <chrono>
@@ -26,7 +26,7 @@ namespace ferry::detail {
 // Receives a finished batch's outcomes (one per item, in item order) and the
 // time its worker spent on the call (zero when it never ran). Called once,
 // from a pool thread or from terminate(); it may submit more work.
-using BatchDone = std::function<void(std::vector<Outcome>, std::chrono::nanoseconds busy)>;
+using BatchDone = std::function<void(ChunkOutcomes, std::chrono::nanoseconds busy)>;
 
 // One call's worth of items and where their outcomes go.
 struct Batch {
@@ -66,7 +66,7 @@ class PoolCore {
   void requeue(std::deque<Batch> batches);
   void fail_batch(Batch& batch, const std::exception_ptr& error,
                   std::chrono::nanoseconds busy = std::chrono::nanoseconds::zero());
-  std::vector<Outcome> outcomes_from(wire::CallReply& reply, const std::string& task);
+  ChunkOutcomes outcomes_from(wire::CallReply& reply, const std::string& task);
 
   Plugin plugin_;
   PoolOptions options_;

@@ -1,54 +1,80 @@
 #include <ferry/detail/result_buffer.hpp>
 
+#include <algorithm>
+
 namespace ferry::detail {
 
-ResultBuffer::ResultBuffer(std::size_t size) : slots_(size) { order_.reserve(size); }
+std::vector<Outcome> ChunkOutcomes::to_outcomes() const {
+  std::vector<Outcome> out(size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const auto view = (*this)[i];
+    if (view.error) out[i].error = view.error;
+    else out[i].bytes.assign(view.bytes);
+  }
+  return out;
+}
 
-void ResultBuffer::fill(std::size_t first, std::vector<Outcome> outcomes) {
+ChunkOutcomes ChunkOutcomes::failed(std::size_t n, const std::exception_ptr& error) {
+  ChunkOutcomes c;
+  c.results.reserve(n, 0);
+  for (std::size_t i = 0; i < n; ++i) c.results.seal();
+  c.errors.assign(n, error);
+  return c;
+}
+
+void ResultBuffer::fill(std::size_t first, ChunkOutcomes outcomes) {
   {
     std::lock_guard lock(mu_);
-    for (std::size_t i = 0; i < outcomes.size(); ++i) {
-      slots_[first + i] = std::move(outcomes[i]);
-      order_.push_back(first + i);
-    }
+    const std::size_t n = outcomes.size();
+    order_.emplace_back(filled_, first);
+    filled_ += n;
+    chunks_.emplace(first, std::move(outcomes));
   }
   cv_.notify_all();
 }
 
-Outcome& ResultBuffer::wait(std::size_t i) {
+const ChunkOutcomes* ResultBuffer::find(std::size_t i, std::size_t& offset) const {
+  auto it = chunks_.upper_bound(i);
+  if (it == chunks_.begin()) return nullptr;
+  --it;
+  offset = i - it->first;
+  return offset < it->second.size() ? &it->second : nullptr;
+}
+
+OutcomeView ResultBuffer::wait(std::size_t i) {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return slots_[i].has_value(); });
-  return *slots_[i];
+  std::size_t offset = 0;
+  const ChunkOutcomes* chunk = nullptr;
+  cv_.wait(lock, [&] { return (chunk = find(i, offset)) != nullptr; });
+  return (*chunk)[offset];
 }
 
 bool ResultBuffer::wait_until(std::size_t i, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mu_);
-  return cv_.wait_until(lock, deadline, [&] { return slots_[i].has_value(); });
+  std::size_t offset = 0;
+  return cv_.wait_until(lock, deadline, [&] { return find(i, offset) != nullptr; });
 }
 
 bool ResultBuffer::ready(std::size_t i) const {
   std::lock_guard lock(mu_);
-  return slots_[i].has_value();
+  std::size_t offset = 0;
+  return find(i, offset) != nullptr;
 }
 
 std::size_t ResultBuffer::wait_completed(std::size_t k) {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return order_.size() > k; });
-  return order_[k];
+  cv_.wait(lock, [&] { return filled_ > k; });
+  // The last chunk whose count of slots filled before it is <= k holds the
+  // (k+1)-th slot filled.
+  auto it = std::upper_bound(order_.begin(), order_.end(), k,
+                             [](std::size_t value, const auto& entry) { return value < entry.first; });
+  --it;
+  return it->second + (k - it->first);
 }
 
 void ResultBuffer::wait_all() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return order_.size() == slots_.size(); });
-}
-
-std::vector<Outcome> ResultBuffer::take_all() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return order_.size() == slots_.size(); });
-  std::vector<Outcome> out;
-  out.reserve(slots_.size());
-  for (auto& slot : slots_) out.push_back(std::move(*slot));
-  return out;
+  cv_.wait(lock, [&] { return filled_ == size_; });
 }
 
 }  // namespace ferry::detail

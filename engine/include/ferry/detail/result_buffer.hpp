@@ -1,35 +1,60 @@
-// Internal: where a pool's threads deliver per-item outcomes and where
-// map / imap / AsyncResult wait for them. Not part of the stable API.
+// Internal: where a pool's threads deliver the outcomes of each call and
+// where map / imap / AsyncResult wait for them. Not part of the stable API.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
+#include <map>
 #include <mutex>
-#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
+
+#include <ferry/detail/item_list.hpp>
 
 namespace ferry::detail {
 
-// One item's result: its encoded bytes, or the exception to raise for it.
+// One item's result, owned: its encoded bytes, or the exception to raise.
 struct Outcome {
   std::string bytes;
   std::exception_ptr error;
 };
 
-// A fixed number of slots, each filled once, from any thread.
+// One item's result as a waiter reads it, from memory the buffer owns.
+struct OutcomeView {
+  std::string_view bytes;
+  std::exception_ptr error;
+};
+
+// The outcomes of one call, kept as the reply brought them: every item's
+// bytes back to back, so a chunk of 10,000 results is two allocations, not
+// 10,000 strings.
+struct ChunkOutcomes {
+  ItemList results;                        // item i's result bytes (for a failed item: unused)
+  std::vector<std::exception_ptr> errors;  // empty when every item succeeded; else one per item, null if it did
+
+  std::size_t size() const { return results.size(); }
+  OutcomeView operator[](std::size_t i) const { return {results[i], errors.empty() ? nullptr : errors[i]}; }
+  // Each outcome on its own, for callers that keep items apart (pipelines).
+  std::vector<Outcome> to_outcomes() const;
+  // n items that all failed with error.
+  static ChunkOutcomes failed(std::size_t n, const std::exception_ptr& error);
+};
+
+// A fixed number of slots, filled a chunk at a time from any thread.
 class ResultBuffer {
  public:
-  explicit ResultBuffer(std::size_t size);
-  std::size_t size() const { return slots_.size(); }
+  explicit ResultBuffer(std::size_t size) : size_(size) {}
+  std::size_t size() const { return size_; }
 
   // Fills slots [first, first + outcomes.size()) and wakes waiters.
-  void fill(std::size_t first, std::vector<Outcome> outcomes);
+  void fill(std::size_t first, ChunkOutcomes outcomes);
 
-  // Blocks until slot i is filled; the reference stays valid.
-  Outcome& wait(std::size_t i);
+  // Blocks until slot i is filled; the view stays valid as long as the buffer.
+  OutcomeView wait(std::size_t i);
   // Like wait, with a deadline; false when it passed first.
   bool wait_until(std::size_t i, std::chrono::steady_clock::time_point deadline);
   bool ready(std::size_t i) const;
@@ -38,15 +63,26 @@ class ResultBuffer {
   std::size_t wait_completed(std::size_t k);
   // Blocks until every slot is filled.
   void wait_all();
-  // Blocks until every slot is filled, then moves all outcomes out, in slot
-  // order, under one lock. The buffer must not be read afterwards.
-  std::vector<Outcome> take_all();
+
+  // Once wait_all() returned: calls f(OutcomeView) for every slot in order.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& [first, chunk] : chunks_)
+      for (std::size_t i = 0; i < chunk.size(); ++i) f(chunk[i]);
+  }
 
  private:
+  // The chunk holding slot i, or null while it is not filled; mu_ held.
+  const ChunkOutcomes* find(std::size_t i, std::size_t& offset) const;
+
+  const std::size_t size_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::optional<Outcome>> slots_;  // guarded by mu_
-  std::vector<std::size_t> order_;             // fill order; guarded by mu_
+  // By first slot; map nodes stay put, so views into them stay valid.
+  std::map<std::size_t, ChunkOutcomes> chunks_;  // guarded by mu_
+  // Fill order: (slots filled before this chunk, its first slot).
+  std::vector<std::pair<std::size_t, std::size_t>> order_;  // guarded by mu_
+  std::size_t filled_ = 0;                                   // guarded by mu_
 };
 
 }  // namespace ferry::detail
