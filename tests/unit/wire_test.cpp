@@ -230,3 +230,28 @@ TEST_CASE("codec::decode refuses a length the bytes cannot hold, before allocati
   ferry::codec::decode(ferry::codec::encode(value), back);
   CHECK(back == value);
 }
+
+TEST_CASE("wire: queued frames arrive in order, before a frame sent after them", "[wire]") {
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+  Channel host(fds[0]);
+  {
+    Channel peer(fds[1]);
+    REQUIRE(peer.queue(FrameKind::call, "one"));
+    REQUIRE(peer.queue(FrameKind::call, ""));
+    CHECK(peer.queued_bytes() == 2 * kFrameHeaderSize + 3);
+    REQUIRE(peer.send(FrameKind::shutdown, "three"));  // flushes the queue first
+    CHECK(peer.queued_bytes() == 0);
+    REQUIRE(peer.queue(FrameKind::reply, "four"));
+    REQUIRE(peer.flush());
+  }
+  Frame frame;
+  const std::pair<FrameKind, std::string> expected[] = {
+      {FrameKind::call, "one"}, {FrameKind::call, ""}, {FrameKind::shutdown, "three"}, {FrameKind::reply, "four"}};
+  for (const auto& [kind, payload] : expected) {
+    REQUIRE(host.receive(frame) == ReceiveStatus::frame);
+    CHECK(frame.kind == kind);
+    CHECK(frame.payload == payload);
+  }
+  CHECK(host.receive(frame) == ReceiveStatus::eof);
+}

@@ -171,7 +171,8 @@ bool PoolCore::take_batches(Slot& slot, std::vector<Batch>& taken) {
 }
 
 void PoolCore::send_batches(Slot& slot, std::vector<Batch>& taken) {
-  for (auto& batch : taken) {
+  for (std::size_t i = 0; i < taken.size(); ++i) {
+    Batch& batch = taken[i];
     if (!slot.worker) {
       // The plugin cannot start: fail the batch rather than hang its waiter.
       fail_batch(batch, slot.start_error);
@@ -188,7 +189,7 @@ void PoolCore::send_batches(Slot& slot, std::vector<Batch>& taken) {
                         : 0;
     }
     // A failed send means the worker is gone: finish_oldest reports how.
-    slot.worker->send(batch.request);
+    slot.worker->send(batch.request, i + 1 < taken.size());
     slot.in_flight.push_back(std::move(batch));
   }
   taken.clear();

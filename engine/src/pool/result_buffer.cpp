@@ -29,8 +29,26 @@ void ResultBuffer::fill(std::size_t first, ChunkOutcomes outcomes) {
     order_.emplace_back(filled_, first);
     filled_ += n;
     chunks_.emplace(first, std::move(outcomes));
+    // Under the lock: a waiter's Waiter lives on its stack and is gone
+    // once it can take the lock again.
+    for (Waiter* w : waiters_)
+      if (w->ready()) w->cv.notify_one();
   }
-  cv_.notify_all();
+}
+
+bool ResultBuffer::block(std::unique_lock<std::mutex>& lock, std::function<bool()> ready,
+                         std::optional<std::chrono::steady_clock::time_point> deadline) {
+  if (ready()) return true;
+  Waiter self{std::move(ready), {}};
+  waiters_.push_back(&self);
+  bool ok;
+  if (deadline) ok = self.cv.wait_until(lock, *deadline, self.ready);
+  else {
+    self.cv.wait(lock, self.ready);
+    ok = true;
+  }
+  waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &self));
+  return ok;
 }
 
 const ChunkOutcomes* ResultBuffer::find(std::size_t i, std::size_t& offset) const {
@@ -45,14 +63,14 @@ OutcomeView ResultBuffer::wait(std::size_t i) {
   std::unique_lock lock(mu_);
   std::size_t offset = 0;
   const ChunkOutcomes* chunk = nullptr;
-  cv_.wait(lock, [&] { return (chunk = find(i, offset)) != nullptr; });
+  block(lock, [&] { return (chunk = find(i, offset)) != nullptr; });
   return (*chunk)[offset];
 }
 
 bool ResultBuffer::wait_until(std::size_t i, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mu_);
   std::size_t offset = 0;
-  return cv_.wait_until(lock, deadline, [&] { return find(i, offset) != nullptr; });
+  return block(lock, [&] { return find(i, offset) != nullptr; }, deadline);
 }
 
 bool ResultBuffer::ready(std::size_t i) const {
@@ -63,7 +81,7 @@ bool ResultBuffer::ready(std::size_t i) const {
 
 std::size_t ResultBuffer::wait_completed(std::size_t k) {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return filled_ > k; });
+  block(lock, [&] { return filled_ > k; });
   // The last chunk whose count of slots filled before it is <= k holds the
   // (k+1)-th slot filled.
   auto it = std::upper_bound(order_.begin(), order_.end(), k,
@@ -74,7 +92,7 @@ std::size_t ResultBuffer::wait_completed(std::size_t k) {
 
 void ResultBuffer::wait_all() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return filled_ == size_; });
+  block(lock, [&] { return filled_ == size_; });
 }
 
 }  // namespace ferry::detail

@@ -114,9 +114,12 @@ const wire::Hello& Worker::await_hello(Deadline deadline) {
   return *hello_;
 }
 
-bool Worker::send(const wire::CallRequest& request) {
+bool Worker::send(const wire::CallRequest& request, bool more) {
   wire::encode_into(send_buffer_, request);
-  if (!channel_.send(wire::FrameKind::call, send_buffer_)) return false;
+  const bool sent = more || channel_.queued_bytes() ? channel_.queue(wire::FrameKind::call, send_buffer_) &&
+                                                          (more || channel_.flush())
+                                                    : channel_.send(wire::FrameKind::call, send_buffer_);
+  if (!sent) return false;
   pending_ids_.push_back(request.id);
   return true;
 }

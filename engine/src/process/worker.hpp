@@ -55,7 +55,9 @@ class Worker {
 
   // Sends one call; false when the worker is already gone. Several calls may
   // be sent before their replies are read: the worker runs them in order.
-  bool send(const wire::CallRequest& request);
+  // With more set, the call waits in the channel's outbox for the next
+  // send without more: calls sent together cost the worker one wake-up.
+  bool send(const wire::CallRequest& request, bool more = false);
   // Calls sent and not yet replied to.
   std::size_t in_flight() const { return pending_ids_.size(); }
 

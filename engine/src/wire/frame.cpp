@@ -33,30 +33,64 @@ void Channel::close() {
   fd_ = -1;
 }
 
-bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
+bool Channel::check_size(std::size_t payload) {
   if (fd_ < 0) {
     error_ = "channel closed";
     return false;
   }
-  if (payload.size() > max_frame_) {
-    error_ = "frame of " + std::to_string(payload.size()) + " bytes exceeds the limit of " + std::to_string(max_frame_);
+  if (payload > max_frame_) {
+    error_ = "frame of " + std::to_string(payload) + " bytes exceeds the limit of " + std::to_string(max_frame_);
     return false;
   }
-  const auto n = static_cast<std::uint32_t>(payload.size());
-  char header[kFrameHeaderSize] = {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
-                                   static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff),
-                                   static_cast<char>(kind)};
+  return true;
+}
+
+namespace {
+void put_header(char* header, FrameKind kind, std::size_t size) {
+  const auto n = static_cast<std::uint32_t>(size);
+  header[0] = static_cast<char>(n & 0xff);
+  header[1] = static_cast<char>((n >> 8) & 0xff);
+  header[2] = static_cast<char>((n >> 16) & 0xff);
+  header[3] = static_cast<char>((n >> 24) & 0xff);
+  header[4] = static_cast<char>(kind);
+}
+}  // namespace
+
+bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
+  if (!flush() || !check_size(payload.size())) return false;
+  char header[kFrameHeaderSize];
+  put_header(header, kind, payload.size());
   // Header and payload in one sendmsg, without copying the payload: one
-  // system call and one wake-up of the peer per frame. MSG_NOSIGNAL: a dead
-  // peer gives EPIPE here, never SIGPIPE to the whole host.
+  // system call and one wake-up of the peer per frame.
   iovec iov[2] = {{header, sizeof header}, {const_cast<char*>(payload.data()), payload.size()}};
+  return write_all(iov, 2, attach);
+}
+
+bool Channel::queue(FrameKind kind, std::string_view payload) {
+  if (!check_size(payload.size())) return false;
+  const std::size_t at = out_.size();
+  out_.resize(at + kFrameHeaderSize);
+  put_header(out_.data() + at, kind, payload.size());
+  out_.append(payload);
+  return true;
+}
+
+bool Channel::flush() {
+  if (out_.empty()) return true;
+  iovec iov{out_.data(), out_.size()};
+  const bool ok = write_all(&iov, 1, -1);
+  out_.clear();
+  return ok;
+}
+
+bool Channel::write_all(iovec* iov, std::size_t count, int attach) {
   std::size_t first = 0;  // first iovec with bytes left
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   bool with_fd = attach >= 0;
-  while (first < 2) {
+  while (first < count) {
     msghdr msg{};
     msg.msg_iov = iov + first;
-    msg.msg_iovlen = 2 - first;
+    msg.msg_iovlen = count - first;
     if (with_fd) {  // the descriptor rides on the first bytes sent
       msg.msg_control = control;
       msg.msg_controllen = sizeof control;
@@ -66,6 +100,7 @@ bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
       c->cmsg_len = CMSG_LEN(sizeof(int));
       std::memcpy(CMSG_DATA(c), &attach, sizeof(int));
     }
+    // MSG_NOSIGNAL: a dead peer gives EPIPE here, never SIGPIPE to the whole host.
     const ssize_t w = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
     if (w < 0) {
       if (errno == EINTR) continue;
@@ -74,11 +109,11 @@ bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
     }
     with_fd = false;
     auto left = static_cast<std::size_t>(w);
-    while (first < 2 && left >= iov[first].iov_len) {
+    while (first < count && left >= iov[first].iov_len) {
       left -= iov[first].iov_len;
       ++first;
     }
-    if (first < 2) {
+    if (first < count) {
       iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
       iov[first].iov_len -= left;
     }

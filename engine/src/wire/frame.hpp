@@ -2,6 +2,8 @@
 // endian), u8 kind, payload. The only framing ferry-worker and the host speak.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -53,6 +55,12 @@ class Channel {
   // A descriptor given as attach travels with it (SCM_RIGHTS); the caller
   // keeps its own.
   bool send(FrameKind kind, std::string_view payload, int attach = -1);
+  // Copies one frame into the outbox, sent by the next flush() or send():
+  // several small frames then cost the peer one wake-up, not several.
+  bool queue(FrameKind kind, std::string_view payload);
+  // Sends what queue() collected; false (and error() set) when the peer is gone.
+  bool flush();
+  std::size_t queued_bytes() const { return out_.size(); }
 
   // The oldest descriptor that arrived with received bytes (CLOEXEC, owned
   // by the caller), or -1.
@@ -73,6 +81,8 @@ class Channel {
 
  private:
   bool take_buffered(Frame& out);  // a complete frame from buf_, if any
+  bool check_size(std::size_t payload);  // the channel is open and payload fits a frame
+  bool write_all(iovec* iov, std::size_t count, int attach);
   bool fill(bool dont_wait = false);  // one read into buf_; false on eof, error or nothing to read
 
   int fd_;
@@ -81,6 +91,7 @@ class Channel {
   std::size_t begin_ = 0, end_ = 0;
   std::size_t want_ = 0;  // size of the frame being received, once its header is in
   std::deque<int> fds_;   // received with SCM_RIGHTS, not yet taken
+  std::string out_;       // frames queued, not yet sent
   bool eof_ = false;
   std::string error_;
 };

@@ -6,8 +6,10 @@
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -75,9 +77,20 @@ class ResultBuffer {
   // The chunk holding slot i, or null while it is not filled; mu_ held.
   const ChunkOutcomes* find(std::size_t i, std::size_t& offset) const;
 
+  // A thread blocked until its condition holds. fill() wakes only waiters
+  // whose condition it made true: map of 10,000 one-item chunks must not
+  // wake the thread waiting for all of them 10,000 times.
+  struct Waiter {
+    std::function<bool()> ready;  // evaluated with mu_ held
+    std::condition_variable cv;
+  };
+  // Blocks (lock holds mu_) until ready() or the deadline; ready()'s value.
+  bool block(std::unique_lock<std::mutex>& lock, std::function<bool()> ready,
+             std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+
   const std::size_t size_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::vector<Waiter*> waiters_;  // guarded by mu_
   // By first slot; map nodes stay put, so views into them stay valid.
   std::map<std::size_t, ChunkOutcomes> chunks_;  // guarded by mu_
   // Fill order: (slots filled before this chunk, its first slot).
