@@ -1,4 +1,5 @@
 # Shared build logic: warnings, sanitizers, plugins and tests.
+# (ferry_add_plugin itself is in FerryPlugin.cmake, which the package ships.)
 
 # Flags every target of ours gets: warnings on, and the sanitizers when asked.
 function(ferry_target_defaults target)
@@ -18,20 +19,13 @@ function(ferry_target_defaults target)
   endif()
 endfunction()
 
-# ferry_add_plugin(NAME SOURCES...): a MODULE library lib<NAME>.so in the
-# build's plugins/ folder, built against the SDK only.
-function(ferry_add_plugin name)
-  add_library(ferry_plugin_${name} MODULE ${ARGN})
-  set_target_properties(ferry_plugin_${name} PROPERTIES
-    OUTPUT_NAME ${name}
-    LIBRARY_OUTPUT_DIRECTORY ${FERRY_PLUGIN_OUTPUT_DIR}
-    CXX_VISIBILITY_PRESET hidden
-    VISIBILITY_INLINES_HIDDEN ON)
-  target_link_libraries(ferry_plugin_${name} PRIVATE ferry::sdk)
-  ferry_target_defaults(ferry_plugin_${name})
+# What ferry_add_plugin (cmake/FerryPlugin.cmake, shipped in the package)
+# adds to the plugins built in this tree: our warnings and sanitizer flags.
+function(ferry_in_tree_plugin_defaults target)
+  ferry_target_defaults(${target})
   if(FERRY_SANITIZE)
     # A plugin is loaded by an instrumented worker; it needs no runtime of its own.
-    target_link_options(ferry_plugin_${name} PRIVATE -Wl,--allow-shlib-undefined)
+    target_link_options(${target} PRIVATE -Wl,--allow-shlib-undefined)
   endif()
 endfunction()
 
@@ -50,5 +44,16 @@ function(ferry_add_test name)
     add_dependencies(ferry_thread_tests ${name})
   else()
     catch_discover_tests(${name} PROPERTIES ENVIRONMENT "FERRY_TEST=1")
+  endif()
+endfunction()
+
+# ferry_install_dir(OUT NAME): CMAKE_INSTALL_<NAME> (GNUInstallDirs) as an
+# absolute path under a stand-in prefix, for computing paths between
+# installed folders that hold whatever prefix `cmake --install` is given.
+function(ferry_install_dir out name)
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_${name}}")
+    set(${out} "${CMAKE_INSTALL_${name}}" PARENT_SCOPE)
+  else()
+    set(${out} "/ferry-prefix/${CMAKE_INSTALL_${name}}" PARENT_SCOPE)
   endif()
 endfunction()

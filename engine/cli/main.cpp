@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include <ferry/errors.hpp>
+#include <ferry/version.hpp>
 
 #include "commands.hpp"
 
@@ -43,7 +44,8 @@ int report(const char* what, int code) {
 int main(int argc, char** argv) {
   using namespace ferry::cli;
   CLI::App app{"Run functions from plugin libraries in isolated worker processes.", "ferry"};
-  app.set_version_flag("--version", "ferry " FERRY_VERSION);
+  app.set_version_flag("--version", "ferry " FERRY_VERSION_STRING "\nplugin ABI version " +
+                                        std::to_string(ferry::kPluginAbiVersion));
   app.require_subcommand(1);
   app.footer(
       "Exit status: 0 success; 1 the task or pipeline failed (raised, crashed, timed out); 2 usage\n"

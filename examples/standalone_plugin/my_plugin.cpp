@@ -1,10 +1,12 @@
-// A ferry plugin written outside the ferry source tree, the way the SDK's
-// documentation shows: one file, the SDK headers, no CMake.
+// A ferry plugin written outside the ferry source tree: tasks taking and
+// returning a user struct (Rect, shapes.hpp). Build it with CMake against an
+// installed ferry (CMakeLists.txt here, find_package + ferry_add_plugin), or
+// with one g++ line and the SDK headers:
 //
-//   g++ -std=c++20 -shared -fPIC -I <ferry>/sdk/include my_plugin.cpp -o libmy.so
-//   ferry inspect ./libmy.so
-//   ferry call ./libmy.so area '{width: 3, height: 4}'
-//   ferry call ./libmy.so scale '{width: 1, height: 2}' 2.5
+//   g++ -std=c++20 -shared -fPIC -I <ferry>/sdk/include my_plugin.cpp -o libshapes.so
+//   ferry inspect ./libshapes.so
+//   ferry call ./libshapes.so area '{width: 3, height: 4}'
+//   ferry call ./libshapes.so scale '{width: 1, height: 2}' 2.5
 #include <stdexcept>
 
 #include <ferry/plugin.hpp>

@@ -4,6 +4,7 @@
 //   FERRY_BROKEN_NOT_A_PLUGIN  a valid .so with no ferry_plugin symbol
 //   FERRY_BROKEN_BAD_ABI       a descriptor from a future ABI (version 999)
 //   FERRY_BROKEN_DUPLICATE     two tasks with the same name
+// (other_abi.cpp is the SDK-built counterpart of BAD_ABI.)
 #include <ferry/abi.h>
 
 #define FERRY_EXPORT extern "C" __attribute__((visibility("default")))

@@ -119,7 +119,16 @@ case $case_name in
   version)
     run "$ferry" --version
     expect_status 0
-    expect_out "ferry ${FERRY_EXPECTED_VERSION:-0.1.0}"
+    expect_out "ferry ${FERRY_EXPECTED_VERSION:-0.1.0}
+plugin ABI version ${FERRY_EXPECTED_ABI:-1}"
+    ;;
+  abi_mismatch)
+    # libother_abi.so: built with the SDK for the next ABI version.
+    abi=${FERRY_EXPECTED_ABI:-1}
+    run "$ferry" inspect other_abi
+    expect_status 2
+    expect_err_has '/libother_abi.so'
+    expect_err_has "built for ferry plugin ABI version $((abi + 1)), this ferry speaks version $abi"
     ;;
   no_command)
     run "$ferry"

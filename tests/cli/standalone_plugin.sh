@@ -3,6 +3,7 @@
 # line, works with the ferry CLI.
 # A host using the embedding API (examples/embedding_host) runs it too.
 #   standalone_plugin.sh FERRY_BINARY FERRY_SOURCE_DIR EXAMPLE_HOST
+# with FERRY_EXPECTED_VERSION and FERRY_EXPECTED_ABI set (CTest sets them).
 set -euo pipefail
 
 ferry=$1
@@ -18,28 +19,33 @@ expect() {  # expect WANT GOT WHAT
 
 cp "$repo/examples/standalone_plugin/my_plugin.cpp" "$repo/examples/standalone_plugin/shapes.hpp" "$tmp/"
 cd "$tmp"
-g++ -std=c++20 -shared -fPIC -I "$repo/sdk/include" my_plugin.cpp -o libmy.so
+g++ -std=c++20 -shared -fPIC -I "$repo/sdk/include" my_plugin.cpp -o libshapes.so
 
-info=$("$ferry" inspect ./libmy.so)
+info=$("$ferry" inspect ./libshapes.so)
 grep -Eq '^name: +shapes$' <<<"$info" || fail "inspect does not name the plugin: $info"
 grep -Eq '^version: +0\.2$' <<<"$info" || fail "inspect does not show the version: $info"
 path=$(sed -n 's/^path: *//p' <<<"$info")
-[[ $path == /* && $path -ef $tmp/libmy.so ]] || fail "inspect does not show the library's absolute path: $info"
+[[ $path == /* && $path -ef $tmp/libshapes.so ]] || fail "inspect does not show the library's absolute path: $info"
 grep -Eq '^  area\(Rect\) -> f64 +width \* height' <<<"$info" || fail "inspect lacks area: $info"
 grep -Eq '^  scale\(Rect,f64\) -> Rect +the rectangle' <<<"$info" || fail "inspect lacks scale: $info"
 
-expect '12.0' "$("$ferry" call ./libmy.so area '{width: 3, height: 4}')" "area"
-expect '{"width":2.5,"height":5.0}' "$("$ferry" call ./libmy.so scale '{width: 1, height: 2}' 2.5)" "scale"
+expect '12.0' "$("$ferry" call ./libshapes.so area '{width: 3, height: 4}')" "area"
+expect '{"width":2.5,"height":5.0}' "$("$ferry" call ./libshapes.so scale '{width: 1, height: 2}' 2.5)" "scale"
 
 status=0
-err=$("$ferry" call ./libmy.so scale '{width: 1, height: 2}' 0 2>&1 >/dev/null) || status=$?
+err=$("$ferry" call ./libshapes.so scale '{width: 1, height: 2}' 0 2>&1 >/dev/null) || status=$?
 expect 1 "$status" "exit status of a task that throws"
 [[ $err == *"factor must be positive"* ]] || fail "the task's message is not reported: $err"
-expected_host='area 2
+expected_host="ferry $FERRY_EXPECTED_VERSION, plugin ABI version $FERRY_EXPECTED_ABI
+area 2
 area 12
 area 30
 scaled 10 x 20
 error scale: factor must be positive
-process exitcode 0 result 4'
-expect "$expected_host" "$("$host" "$tmp/libmy.so")" "the embedding host example"
+process exitcode 0 result 4
+pipeline 2.0
+pipeline 12.0
+pipeline 30.0
+pipeline areas ok"
+expect "$expected_host" "$("$host" "$tmp/libshapes.so")" "the embedding host example"
 echo "ok"

@@ -5,6 +5,7 @@
 #include <string>
 
 #include <ferry/ferry.hpp>
+#include <ferry/version.hpp>
 
 namespace {
 std::string test_plugin(const std::string& name) { return std::string(FERRY_TEST_PLUGIN_DIR) + "/lib" + name + ".so"; }
@@ -43,6 +44,13 @@ TEST_CASE("a shared library without the ferry entry point is refused", "[loader]
 
 TEST_CASE("an ABI version mismatch is refused", "[loader]") {
   expect_refused(test_plugin("bad_abi"), "ABI version 999");
+}
+
+TEST_CASE("a plugin built with the SDK for another ABI version is refused naming both versions", "[loader]") {
+  // libother_abi.so: plugins/broken/other_abi.cpp, FERRY_ABI_VERSION + 1.
+  const std::string theirs = std::to_string(FERRY_ABI_VERSION + 1), ours = std::to_string(FERRY_ABI_VERSION);
+  expect_refused(test_plugin("other_abi"),
+                 "built for ferry plugin ABI version " + theirs + ", this ferry speaks version " + ours);
 }
 
 TEST_CASE("duplicate task names are refused", "[loader]") {

@@ -18,3 +18,13 @@ if(TARGET ferry)
   # The worker protocol's framing and messages (ferry_wire's headers are its include path).
   ferry_add_test(wire_test wire_test.cpp $<TARGET_OBJECTS:ferry_largest_allocation> LIBS ferry_wire)
 endif()
+
+# Where libferry looks for ferry-worker and plugins (engine/src/plugin/install_layout.cpp).
+if(TARGET ferry)
+  ferry_add_test(install_layout_test install_layout_test.cpp LIBS ferry::ferry)
+  target_include_directories(install_layout_test PRIVATE ${PROJECT_SOURCE_DIR}/engine/src)
+  target_compile_definitions(install_layout_test PRIVATE
+    FERRY_TEST_LIBRARY_DIR="$<TARGET_FILE_DIR:ferry>"
+    FERRY_TEST_WORKER="$<TARGET_FILE:ferry-worker>"
+    FERRY_TEST_PLUGIN_DIR="${FERRY_PLUGIN_OUTPUT_DIR}")
+endif()

@@ -5,6 +5,8 @@
 
 #include <ferry/errors.hpp>
 
+#include "plugin/install_layout.hpp"
+
 namespace fs = std::filesystem;
 
 namespace ferry::plugin {
@@ -33,9 +35,7 @@ void split_into(const char* text, std::vector<std::string>& out) {
 std::vector<std::string> search_path(const std::vector<std::string>& extra) {
   std::vector<std::string> dirs = extra;
   split_into(std::getenv("FERRY_PLUGIN_PATH"), dirs);
-  std::error_code ec;
-  if (fs::is_directory(FERRY_BUILD_PLUGIN_DIR, ec)) dirs.push_back(FERRY_BUILD_PLUGIN_DIR);
-  dirs.push_back(FERRY_INSTALL_PLUGIN_DIR);
+  for (auto& dir : default_plugin_dirs()) dirs.push_back(std::move(dir));
   return dirs;
 }
 
@@ -64,8 +64,7 @@ std::string resolve(const std::string& name_or_path, const std::vector<std::stri
 std::string worker_executable(const std::string& explicit_path) {
   if (!explicit_path.empty()) return explicit_path;
   if (const char* env = std::getenv("FERRY_WORKER"); env && *env) return env;
-  if (is_file(FERRY_BUILD_WORKER)) return FERRY_BUILD_WORKER;
-  return FERRY_INSTALL_WORKER;
+  return default_worker();
 }
 
 }  // namespace ferry::plugin
