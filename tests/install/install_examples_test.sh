@@ -39,7 +39,7 @@ echo "== cmake --install into $prefix"
 quiet cmake --install "$build" --prefix "$prefix"
 
 # The layout docs/install.md promises.
-for f in lib/libferry.so "lib/libferry.so.${version%%.*}" "lib/libferry.so.$version" \
+for f in lib/libferry.so "lib/libferry.so.${version%.*}" "lib/libferry.so.$version" \
          libexec/ferry/ferry-worker bin/ferry \
          include/ferry/plugin.hpp include/ferry/abi.h include/ferry/ferry.hpp include/ferry/engine.hpp \
          include/ferry/pipeline.hpp include/ferry/detail/item_list.hpp include/ferry/version.hpp \
@@ -48,9 +48,9 @@ for f in lib/libferry.so "lib/libferry.so.${version%%.*}" "lib/libferry.so.$vers
          lib/cmake/ferry/ferryTargets.cmake lib/cmake/ferry/FerryPlugin.cmake lib/pkgconfig/ferry.pc; do
   [[ -e $prefix/$f ]] || fail "not installed: $f"
 done
-[[ -L $prefix/lib/libferry.so && -L $prefix/lib/libferry.so.${version%%.*} ]] || fail "libferry.so and .so.N must be links"
+[[ -L $prefix/lib/libferry.so && -L $prefix/lib/libferry.so.${version%.*} ]] || fail "libferry.so and .so.MAJOR.MINOR must be links"
 soname=$(readelf -d "$prefix/lib/libferry.so.$version" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
-expect "libferry.so.${version%%.*}" "$soname" "SONAME"
+expect "libferry.so.${version%.*}" "$soname" "SONAME"  # major.minor before 1.0
 for f in lib/ferry/plugins/libfaults.so lib/ferry/plugins/libbad_abi.so bin/ferry-worker; do
   [[ ! -e $prefix/$f ]] || fail "installed but should not be: $f"
 done
