@@ -138,3 +138,15 @@ TEST_CASE("destroying a running process kills and reaps it", "[process]") {
   // Reaped, not a zombie: the pid no longer names our child.
   CHECK(::kill(pid, 0) == -1);
 }
+
+// Workers start with vfork + exec: a failed exec must still come back to the
+// host as an error naming the executable and the reason, not a dead child.
+TEST_CASE("a worker executable that cannot run is reported with its path and reason", "[process]") {
+  {
+    ferry::Engine engine({.worker_executable = "/nonexistent/ferry-worker"});
+    CHECK_THROWS_WITH(engine.load("math"),
+                      "cannot start ferry-worker at /nonexistent/ferry-worker: No such file or directory");
+  }
+  ferry::Engine engine({.worker_executable = "/etc/hostname"});  // not a program (the reason varies: root may read it)
+  CHECK_THROWS_WITH(engine.load("math"), Catch::StartsWith("cannot start ferry-worker at /etc/hostname: "));
+}
