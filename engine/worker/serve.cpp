@@ -1,4 +1,5 @@
 #include "serve.hpp"
+#include "post_feeder.hpp"
 
 #include <unistd.h>
 
@@ -24,6 +25,7 @@ struct HostState {
   wire::Channel* channel = nullptr;
   const char* task = "";
   std::unique_ptr<wire::Channel> manager;  // null when the host runs no manager
+  std::unique_ptr<PostFeeder> feeder;      // writes posts to manager's socket; declared after it: goes first
   std::mutex manager_mu;                   // a task's own threads may share it
   bool posted = false;                     // requests posted since the last sync; guarded by manager_mu
 };
@@ -44,9 +46,10 @@ std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_
   std::lock_guard lock(s->manager_mu);
   if (!reply) {  // posted: no round trip now, one sync before the task's result goes out
     s->posted = true;
-    return s->manager->send(wire::FrameKind::manager_post, {reinterpret_cast<const char*>(request), size}) ? 0 : 1;
+    return s->feeder->post({reinterpret_cast<const char*>(request), size}) ? 0 : 1;
   }
-  if (!s->manager->send(wire::FrameKind::manager_request, {reinterpret_cast<const char*>(request), size})) return 1;
+  // Posted requests go first: the manager applies requests in order.
+  if (!s->feeder->drain() || !s->manager->send(wire::FrameKind::manager_request, {reinterpret_cast<const char*>(request), size})) return 1;
   wire::Frame frame;
   if (s->manager->receive(frame) != wire::ReceiveStatus::frame || frame.kind != wire::FrameKind::manager_reply)
     return 1;
@@ -60,6 +63,7 @@ void sync_posts(HostState& s) {
   std::lock_guard lock(s.manager_mu);
   if (!s.posted || !s.manager) return;
   s.posted = false;
+  if (!s.feeder->drain()) return;  // the manager is gone; the task's result still goes out
   manager::Request req;
   req.op = manager::Op::sync;
   wire::Frame frame;
@@ -85,7 +89,7 @@ std::int32_t open_descriptor(void* state, std::uint64_t id, std::int32_t* fd) {
   manager::Request req;
   req.op = manager::Op::descriptor_open;
   req.args.push_back(codec::encode(id));
-  if (!s->manager->send(wire::FrameKind::manager_request, codec::encode(req))) return 1;
+  if (!s->feeder->drain() || !s->manager->send(wire::FrameKind::manager_request, codec::encode(req))) return 1;
   wire::Frame frame;
   if (s->manager->receive(frame) != wire::ReceiveStatus::frame || frame.kind != wire::FrameKind::manager_reply)
     return 1;
@@ -154,7 +158,10 @@ int serve(const Options& options) {
   // Lives as long as the worker: handles a task keeps stay valid.
   HostState state;
   state.channel = &channel;
-  if (options.manager_fd >= 0) state.manager = std::make_unique<wire::Channel>(options.manager_fd);
+  if (options.manager_fd >= 0) {
+    state.manager = std::make_unique<wire::Channel>(options.manager_fd);
+    state.feeder = std::make_unique<PostFeeder>(options.manager_fd);
+  }
   const ferry_host_v1 host{sizeof(ferry_host_v1), 0, &state, &send_log, &manager_call, &open_descriptor, {}};
   wire::Frame frame;
   wire::CallRequest req;

@@ -176,6 +176,17 @@ void queue_produce(ferry::Queue<std::string> q, std::int64_t n, std::int64_t siz
   }
 }
 
+// Puts n strings on q: every third one 100,000 bytes (written on its own),
+// the rest a few bytes (batched), so the reader sees whether order holds
+// across the two ways a put leaves the worker.
+void put_mixed(ferry::Queue<std::string> q, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::string msg = std::to_string(i) + ' ';
+    if (i % 3 == 0) msg.resize(100'000, 'x');
+    q.put(msg);
+  }
+}
+
 // increment_counter, timed inside the worker: returns nanoseconds.
 std::int64_t timed_increment_counter(ferry::SharedValue<std::int32_t> counter, std::int64_t iterations) {
   const auto start = std::chrono::steady_clock::now();
@@ -239,6 +250,7 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("die_holding_value", die_holding_value, "takes the value's lock and kills its own worker")
       .task("dict_ops", dict_ops, "bench: n set + get pairs on d, checked; returns ns")
       .task("queue_produce", queue_produce, "bench: puts n strings of size bytes, each starting with its index")
+      .task("put_mixed", put_mixed, "puts n strings on q, every third 100,000 bytes, each starting with its index")
       .task("timed_increment_counter", timed_increment_counter, "bench: increment_counter, returns ns")
       .task("pipe_echo", pipe_echo, "answers each message on conn with 'echo: ' + message until 'bye'")
       .task("pipe_count", pipe_count, "sends 0 .. n-1 on out")

@@ -103,6 +103,24 @@ TEST_CASE("how-to: Lock and Event: both workers wait for the event", "[shared][s
   lock.release();
 }
 
+// A worker's puts leave in batches (small ones) or on their own (large
+// ones); either way they arrive whole and in the order they were put.
+TEST_CASE("a worker's small and large puts arrive in order", "[shared]") {
+  ferry::Engine engine;
+  auto q = engine.queue<std::string>("mixed");
+  const std::int64_t n = 3000;
+  ferry::Process p(engine.load("shared"), "put_mixed", q, n);
+  p.start();
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::string msg = q.get();
+    REQUIRE(msg.rfind(std::to_string(i) + ' ', 0) == 0);
+    REQUIRE(msg.size() == (i % 3 == 0 ? 100'000u : std::to_string(i).size() + 1));
+  }
+  p.join();
+  CHECK(p.exitcode() == 0);
+  CHECK(q.empty());
+}
+
 TEST_CASE("queues: bounded put, timed get, task_done and join", "[shared]") {
   ferry::Engine engine;
   auto q = engine.queue<I64>("bounded", {.capacity = 2});

@@ -45,8 +45,7 @@ bool Channel::check_size(std::size_t payload) {
   return true;
 }
 
-namespace {
-void put_header(char* header, FrameKind kind, std::size_t size) {
+void encode_header(char (&header)[kFrameHeaderSize], FrameKind kind, std::size_t size) {
   const auto n = static_cast<std::uint32_t>(size);
   header[0] = static_cast<char>(n & 0xff);
   header[1] = static_cast<char>((n >> 8) & 0xff);
@@ -54,12 +53,11 @@ void put_header(char* header, FrameKind kind, std::size_t size) {
   header[3] = static_cast<char>((n >> 24) & 0xff);
   header[4] = static_cast<char>(kind);
 }
-}  // namespace
 
 bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
   if (!flush() || !check_size(payload.size())) return false;
   char header[kFrameHeaderSize];
-  put_header(header, kind, payload.size());
+  encode_header(header, kind, payload.size());
   // Header and payload in one sendmsg, without copying the payload: one
   // system call and one wake-up of the peer per frame.
   iovec iov[2] = {{header, sizeof header}, {const_cast<char*>(payload.data()), payload.size()}};
@@ -68,9 +66,9 @@ bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
 
 bool Channel::queue(FrameKind kind, std::string_view payload) {
   if (!check_size(payload.size())) return false;
-  const std::size_t at = out_.size();
-  out_.resize(at + kFrameHeaderSize);
-  put_header(out_.data() + at, kind, payload.size());
+  char header[kFrameHeaderSize];
+  encode_header(header, kind, payload.size());
+  out_.append(header, sizeof header);
   out_.append(payload);
   return true;
 }

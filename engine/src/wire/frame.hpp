@@ -32,6 +32,9 @@ inline constexpr std::uint32_t kDefaultMaxFrame = 1u << 30;
 
 bool is_known_kind(std::uint8_t kind);
 
+// Writes the header of a frame of kind carrying size payload bytes.
+void encode_header(char (&header)[kFrameHeaderSize], FrameKind kind, std::size_t size);
+
 struct Frame {
   FrameKind kind{};
   std::string payload;
