@@ -1,5 +1,6 @@
 // ferry-worker: loads one plugin and serves calls from its host over an
 // inherited socket, one call at a time, until told to stop or the host goes.
+#include <malloc.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -56,6 +57,13 @@ int main(int argc, char** argv) {
     const rlimit limit{options.memory_limit, options.memory_limit};
     ::setrlimit(RLIMIT_AS, &limit);
   }
+  // Large items (a 10 MB queue put, a big chunk) pass through buffers of
+  // the same size again and again. By default glibc maps each afresh and
+  // unmaps it when freed, so every item pays its page faults and zeroing
+  // again; kept in the heap, the memory is reused. A worker's peak usage is
+  // what it keeps, as Python's workers do.
+  ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
   const int code = ferry::worker::serve(options);
   std::cout.flush();
   std::fflush(nullptr);

@@ -29,8 +29,10 @@ class Store {
  public:
   // Performs one request for client; blocks for queue get/put on a full
   // queue, lock acquire, event wait and queue join, up to the request's
-  // timeout. Never throws: problems become Status::error replies.
-  Reply handle(const Request& request, ClientId client);
+  // timeout. Never throws: problems become Status::error replies. The
+  // values it keeps (a put's item) are moved out of request.args.
+  Reply handle(Request& request, ClientId client);
+  Reply handle(Request&& request, ClientId client) { return handle(request, client); }
 
   // The client is gone: its blocked calls return an error and the locks it
   // held are released.

@@ -267,7 +267,9 @@ class Queue : public detail::SharedHandle {
   // the items are in the queue by the time the task's result arrives.
   void put(const T& value) {
     if (setting_ == 0 && link_) {
-      link_->post(manager::Request{manager::Op::queue_put, name_, type_, {codec::encode(value)}, -1, 0});
+      manager::Request request{manager::Op::queue_put, name_, type_, {}, -1, 0};
+      request.args.push_back(codec::encode(value));  // moved in: a 10 MB item is not copied again
+      link_->post(request);
       return;
     }
     call(manager::Op::queue_put, {codec::encode(value)}, -1, setting_);
