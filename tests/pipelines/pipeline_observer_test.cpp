@@ -173,7 +173,7 @@ TEST_CASE("observer: run_started first, run_finished last, each stage's items ad
     std::uint64_t sum = 0;
     for (const auto& e : rec.of("items_done", stage)) sum += e.count;
     CHECK(sum == items);
-    const auto& stats = rec.of("stage_finished", stage)[0].stats;
+    const auto stats = rec.of("stage_finished", stage)[0].stats;  // a copy: of() returns a temporary
     CHECK(stats.items_out == items);
     CHECK(stats.finished);
   }
