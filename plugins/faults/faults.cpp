@@ -113,6 +113,9 @@ i64 time_left_ms(ferry::Context& ctx, i64) {
   return left ? std::chrono::duration_cast<std::chrono::milliseconds>(*left).count() : -1;
 }
 
+// Which worker ran the call: tells a replacement from the worker it replaced.
+i64 worker_pid(i64) { return ::getpid(); }
+
 i64 sleep_ms(i64 ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   return ms;
@@ -133,6 +136,7 @@ FERRY_PLUGIN(faults, "1.0") {
       .task("garbage_to_host", garbage_to_host, "writes 64 0xFF bytes to the protocol socket (fd 3), returns x")
       .task("close_pipe", close_pipe, "closes the protocol socket (fd 3), returns x")
       .task("sleep_ms", sleep_ms, "sleeps ms milliseconds, returns ms")
+      .task("worker_pid", worker_pid, "the pid of the worker running the call")
       .task("segfault_on_3", segfault_on_3, "dies of SIGSEGV when x % 10 == 3, else returns x")
       .task("throw_on_7", throw_on_7, "throws std::domain_error when x % 10 == 7, else returns x")
       .task("die_once", die_once, "dies of SIGKILL the first time it sees x (marker file in dir), then returns x")

@@ -5,7 +5,10 @@
 #include <signal.h>
 
 #include <chrono>
+#include <functional>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include <ferry/ferry.hpp>
 
@@ -139,4 +142,80 @@ TEST_CASE("a crash among pipelined calls fails only its own item", "[faults]") {
   }
   CHECK(i == xs.size());
   CHECK(crashed == xs.size() / 10);
+}
+
+namespace {
+
+// Records PoolOptions::on_worker_replaced calls (made from pool threads).
+struct Replacements {
+  std::mutex mu;
+  std::vector<ferry::WorkerReplaced> seen;  // guarded by mu
+  std::function<void(const ferry::WorkerReplaced&)> hook() {
+    return [this](const ferry::WorkerReplaced& w) {
+      std::lock_guard lock(mu);
+      seen.push_back(w);
+    };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("on_worker_replaced names the dead worker and why it went", "[faults][pool]") {
+  ferry::Engine engine;
+  const ferry::Plugin faults = engine.load("faults");
+  Replacements r;
+  SECTION("died") {
+    ferry::Pool pool(faults, {.workers = 1, .on_worker_replaced = r.hook()});
+    const auto before = pool.apply<std::int64_t>("worker_pid", std::int64_t{0});
+    CHECK_THROWS_AS(pool.apply<std::int64_t>("segfault", std::int64_t{0}), ferry::WorkerError);
+    const auto after = pool.apply<std::int64_t>("worker_pid", std::int64_t{0});
+    pool.close();
+    pool.join();  // every pool thread is done: seen is complete
+    REQUIRE(r.seen.size() == 1);
+    CHECK(r.seen[0].cause == ferry::WorkerLoss::died);
+    CHECK(r.seen[0].pid == before);
+    CHECK(after != before);
+    CHECK_THAT(r.seen[0].detail, Catch::Contains("SIGSEGV"));
+  }
+  SECTION("timed_out") {
+    ferry::Pool pool(faults, {.workers = 1, .timeout = 300ms, .on_worker_replaced = r.hook()});
+    CHECK_THROWS_AS(pool.apply<std::int64_t>("hang", std::int64_t{0}), ferry::Timeout);
+    pool.close();
+    pool.join();
+    REQUIRE(r.seen.size() == 1);
+    CHECK(r.seen[0].cause == ferry::WorkerLoss::timed_out);
+    CHECK_THAT(r.seen[0].detail, Catch::Contains("timed out after 300ms"));
+  }
+  SECTION("protocol_error") {
+    ferry::Pool pool(faults, {.workers = 1, .on_worker_replaced = r.hook()});
+    CHECK_THROWS_AS(pool.apply<std::int64_t>("garbage_to_host", std::int64_t{0}), ferry::WorkerError);
+    pool.close();
+    pool.join();
+    REQUIRE(r.seen.size() == 1);
+    CHECK(r.seen[0].cause == ferry::WorkerLoss::protocol_error);
+    CHECK_THAT(r.seen[0].detail, Catch::Contains("protocol error"));
+  }
+  SECTION("max_tasks") {
+    ferry::Pool pool(faults, {.workers = 1, .max_tasks_per_child = 2, .on_worker_replaced = r.hook()});
+    std::vector<std::int64_t> pids;
+    for (int i = 0; i < 4; ++i) pids.push_back(pool.apply<std::int64_t>("worker_pid", std::int64_t{0}));
+    pool.close();
+    pool.join();
+    CHECK(pids[0] == pids[1]);
+    CHECK(pids[2] == pids[3]);
+    CHECK(pids[1] != pids[2]);
+    REQUIRE(r.seen.size() == 2);
+    for (const auto& w : r.seen) CHECK(w.cause == ferry::WorkerLoss::max_tasks);
+    CHECK(r.seen[0].pid == pids[0]);
+    CHECK(r.seen[1].pid == pids[2]);
+  }
+  SECTION("terminate replaces nothing") {
+    ferry::Pool pool(faults, {.workers = 1, .on_worker_replaced = r.hook()});
+    auto pending = pool.apply_async<std::int64_t>("hang", std::int64_t{0});
+    std::this_thread::sleep_for(100ms);
+    pool.terminate();
+    pool.join();
+    CHECK_THROWS_AS(pending.get(), ferry::StateError);
+    CHECK(r.seen.empty());
+  }
 }

@@ -1,12 +1,14 @@
 // The ferry embedding API in one include: Engine, Plugin, Pool, Process,
 // AsyncResult, shared objects (Dict, List, Queue, Lock, Event, SharedValue,
-// SharedArray, pipes), errors, values and their JSON/YAML text forms.
+// SharedArray, pipes), pipelines and their observers, errors, values and
+// their JSON/YAML text forms.
 #pragma once
 
 #include <ferry/async_result.hpp>
 #include <ferry/engine.hpp>
 #include <ferry/errors.hpp>
 #include <ferry/pipeline.hpp>
+#include <ferry/pipeline_observer.hpp>
 #include <ferry/pool.hpp>
 #include <ferry/process.hpp>
 #include <ferry/result_stream.hpp>

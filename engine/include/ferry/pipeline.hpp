@@ -20,6 +20,8 @@ namespace detail {
 struct PipelineState;
 }
 
+class PipelineObserver;  // <ferry/pipeline_observer.hpp>
+
 // One problem found in a pipeline file.
 struct PipelineProblem {
   std::string where;    // "file:line:column", or the --set override it came from
@@ -77,6 +79,11 @@ struct PipelineRunOptions {
   // file ends up as one uninterrupted run writes it. Needs a `file` sink,
   // ordered stages and no `output:`; see docs/reliability.md.
   std::string journal{};
+  // Told of the run's events as they happen (stages starting and ending,
+  // items done, failures, replaced workers), from engine threads, one hook
+  // at a time; see <ferry/pipeline_observer.hpp>. Not owned: it must outlive
+  // run(). Null: nobody is told.
+  PipelineObserver* observer = nullptr;
 };
 
 // How Pipeline::stop ends a run.

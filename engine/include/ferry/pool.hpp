@@ -3,8 +3,11 @@
 // imap_unordered, close, join, terminate.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +28,21 @@ namespace detail {
 class PoolCore;
 }
 
+// Why a pool dropped a worker and started another in its place.
+enum class WorkerLoss {
+  died,            // it crashed, was killed or exited during a call
+  timed_out,       // a call ran past its timeout: it was stopped
+  max_tasks,       // it ran max_tasks_per_child calls and was shut down
+  protocol_error,  // it sent something that is not a valid reply
+};
+
+// One worker a pool replaced.
+struct WorkerReplaced {
+  pid_t pid = -1;  // the worker that is gone (its replacement has another pid)
+  WorkerLoss cause = WorkerLoss::died;
+  std::string detail;  // e.g. "killed by signal SIGSEGV (Segmentation fault)"
+};
+
 // Pool settings; aggregate, so `{.workers = 4}` works.
 struct PoolOptions {
   // Worker processes; 0 means one per CPU.
@@ -36,6 +54,11 @@ struct PoolOptions {
   std::optional<std::chrono::milliseconds> timeout{};
   // Address-space limit per worker in bytes (RLIMIT_AS); 0 = none.
   std::uint64_t memory_limit = 0;
+  // Called each time a worker is lost and will be replaced, from the pool
+  // thread that ran it (several pool threads may call it at once), before
+  // the items it was running fail. Not called for workers that terminate()
+  // or the pool's end stops. Keep it short; what it throws is dropped.
+  std::function<void(const WorkerReplaced&)> on_worker_replaced{};
 };
 
 // Options of one map / starmap / imap call.

@@ -20,8 +20,8 @@ std::size_t push_batch_size(const ItemQueue& q) { return std::min<std::size_t>(2
 // finished, and pushes them in batches; false once the run stops or drains.
 class Pusher {
  public:
-  Pusher(ItemQueue& out, StageCounters& counters, const RunControl& control)
-      : out_(out), counters_(counters), control_(control), done_(control.skipped_origins()),
+  Pusher(ItemQueue& out, StageCounters& counters, RunControl& control, const std::string& stage)
+      : out_(out), counters_(counters), control_(control), stage_(stage), done_(control.skipped_origins()),
         limit_(push_batch_size(out)) {}
   bool add(std::string bytes) {
     if (control_.draining()) return false;
@@ -38,13 +38,15 @@ class Pusher {
   }
   bool flush() {
     counters_.items_out += pending_.size();
+    control_.observer().items_done(stage_, pending_.size());
     return pending_.empty() || out_.push(pending_);
   }
 
  private:
   ItemQueue& out_;
   StageCounters& counters_;
-  const RunControl& control_;
+  RunControl& control_;
+  const std::string& stage_;
   const OriginSet* done_;
   std::size_t limit_;
   std::uint64_t next_origin_ = 0;
@@ -96,7 +98,7 @@ bool emit_file(const Source& s, Pusher& push, RunControl& control) {
 void run_source(const StagePlan& plan, std::size_t index, ItemQueue& out, RunControl& control) {
   auto& counters = control.counters(index);
   counters.started_ns = control.now_ns();
-  Pusher push(out, counters, control);
+  Pusher push(out, counters, control, plan.stage->name);
   const Source& s = plan.stage->source;
   switch (s.kind) {
     case Source::Kind::values:
@@ -145,7 +147,9 @@ void run_batch(const StagePlan& plan, std::size_t index, ItemQueue& in, ItemQueu
       group += item.bytes;
       if (++grouped == size) close_group();
     }
-    counters.items_out += count_items(ready);
+    const auto done = count_items(ready);
+    counters.items_out += done;
+    control.observer().items_done(plan.stage->name, done);
     if (out && !ready.empty() && !out->push(ready)) return;
     ready.clear();
   }
@@ -155,6 +159,7 @@ void run_batch(const StagePlan& plan, std::size_t index, ItemQueue& in, ItemQueu
   if (grouped && !control.draining()) {
     close_group();
     counters.items_out += ready.size();
+    control.observer().items_done(plan.stage->name, ready.size());
     if (out && !out->push(ready)) return;
   }
   if (out) out->close();

@@ -3,9 +3,13 @@
 namespace ferry::pipeline {
 
 void RunControl::watch(ItemQueue& queue, bool keep_on_drain) {
-  std::lock_guard lock(mu_);
-  queues_.push_back(&queue);
-  if (!keep_on_drain) drained_queues_.push_back(&queue);
+  {
+    std::lock_guard lock(mu_);
+    queues_.push_back(&queue);
+    if (!keep_on_drain) drained_queues_.push_back(&queue);
+    if (!failed_.load()) return;
+  }
+  queue.cancel();  // the run stopped before this queue was made: nothing may wait on it
 }
 
 void RunControl::on_drain(std::function<void()> hook) {
@@ -27,8 +31,14 @@ void RunControl::drain() {
 }
 
 void RunControl::on_stop(std::function<void()> hook) {
-  std::lock_guard lock(mu_);
-  hooks_.push_back(std::move(hook));
+  {
+    std::lock_guard lock(mu_);
+    if (!failed_.load()) {
+      hooks_.push_back(std::move(hook));
+      return;
+    }
+  }
+  hook();  // already stopped: fail() will not call it
 }
 
 void RunControl::fail(const std::string& reason) {

@@ -1,6 +1,7 @@
 // What every thread of one pipeline run shares: the counters progress is
-// read from, and the one way to stop the run early (a failed item under
-// on_error: fail, a sink that cannot write, a bad input line).
+// read from, the gate to the host's observer, and the one way to stop the
+// run early (a failed item under on_error: fail, a sink that cannot write,
+// a bad input line, an observer that threw).
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 
 #include "pipeline/item_queue.hpp"
 #include "pipeline/journal.hpp"
+#include "pipeline/observer_gate.hpp"
 
 namespace ferry::pipeline {
 
@@ -29,7 +31,12 @@ struct StageCounters {
 
 class RunControl {
  public:
-  explicit RunControl(std::size_t stages) : counters_(stages), started_(Clock::now()) {}
+  // observer (may be null) is told of the run's events through observer().
+  RunControl(std::size_t stages, PipelineObserver* observer)
+      : counters_(stages), started_(Clock::now()), observer_(observer, *this) {}
+
+  // Every stage reports its events here; a no-op without an observer.
+  ObserverGate& observer() { return observer_; }
 
   StageCounters& counters(std::size_t stage) { return counters_[stage]; }
   std::size_t stages() const { return counters_.size(); }
@@ -66,6 +73,7 @@ class RunControl {
   std::atomic<bool> failed_{false};
   std::atomic<bool> draining_{false};
   const OriginSet* done_ = nullptr;
+  ObserverGate observer_;
   mutable std::mutex mu_;
   std::string reason_;                        // guarded by mu_
   std::vector<ItemQueue*> queues_;            // guarded by mu_

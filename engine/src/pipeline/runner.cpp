@@ -70,31 +70,33 @@ std::string dict_json(const Plan& plan, ManagerLink& link, const std::string& na
   return to_json(Value(std::move(m)));
 }
 
+StageStats stage_snapshot(const Plan& plan, RunControl& control, std::size_t i, std::int64_t now) {
+  const auto& sp = plan.stages[i];
+  auto& c = control.counters(i);
+  StageStats st;
+  st.name = sp.stage->name;
+  st.kind = kind_name(sp.stage->kind);
+  st.workers = sp.plugin ? sp.settings.workers : 0;
+  st.items_in = c.items_in;
+  st.items_out = c.items_out;
+  st.failed = c.failed;
+  st.skipped = c.skipped;
+  st.collected = c.collected;
+  st.retried = c.retried;
+  st.busy = std::chrono::nanoseconds(c.busy_ns.load());
+  st.resumed = c.resumed;
+  const auto started = c.started_ns.load(), finished = c.finished_ns.load();
+  st.finished = finished >= 0;
+  if (started >= 0) st.wall = std::chrono::nanoseconds((st.finished ? finished : now) - started);
+  return st;
+}
+
 PipelineStats snapshot(const Plan& plan, RunControl& control) {
   PipelineStats s;
   s.pipeline = plan.model.name;
   s.wall = Clock::now() - control.started();
   const auto now = control.now_ns();
-  for (std::size_t i = 0; i < plan.stages.size(); ++i) {
-    const auto& sp = plan.stages[i];
-    auto& c = control.counters(i);
-    StageStats st;
-    st.name = sp.stage->name;
-    st.kind = kind_name(sp.stage->kind);
-    st.workers = sp.plugin ? sp.settings.workers : 0;
-    st.items_in = c.items_in;
-    st.items_out = c.items_out;
-    st.failed = c.failed;
-    st.skipped = c.skipped;
-    st.collected = c.collected;
-    st.retried = c.retried;
-    st.busy = std::chrono::nanoseconds(c.busy_ns.load());
-    st.resumed = c.resumed;
-    const auto started = c.started_ns.load(), finished = c.finished_ns.load();
-    st.finished = finished >= 0;
-    if (started >= 0) st.wall = std::chrono::nanoseconds((st.finished ? finished : now) - started);
-    s.stages.push_back(std::move(st));
-  }
+  for (std::size_t i = 0; i < plan.stages.size(); ++i) s.stages.push_back(stage_snapshot(plan, control, i, now));
   return s;
 }
 
@@ -128,15 +130,20 @@ class ProgressThread {
   std::thread thread_;
 };
 
-// Runs body, turning an escaping exception into a stopped run.
+// Runs stage i's body, turning an escaping exception into a stopped run,
+// and tells the observer when it starts and ends.
 template <class F>
-std::thread stage_thread(RunControl& control, F body) {
-  return std::thread([&control, body = std::move(body)]() mutable {
+std::thread stage_thread(const Plan& plan, RunControl& control, std::size_t i, F body) {
+  return std::thread([&plan, &control, i, body = std::move(body)]() mutable {
+    const std::string& name = plan.stages[i].stage->name;
+    control.observer().stage_started(name);
     try {
       body();
     } catch (const std::exception& e) {
       control.fail(e.what());
     }
+    if (control.observer().active())
+      control.observer().stage_finished(name, stage_snapshot(plan, control, i, control.now_ns()));
   });
 }
 
@@ -187,12 +194,17 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
                        const PipelineRunOptions& options, ActiveRun& active) {
   const std::size_t n = plan.stages.size();
   auto journal = open_journal(plan, options.journal);
-  RunControl control(n);
+  RunControl control(n, options.observer);
   if (journal) control.skip_origins(&journal->done());
   std::ostream& out = options.out ? *options.out : std::cout;
   std::ostream& errors = options.errors ? *options.errors : std::cerr;
   create_shared(plan, *manager);
   StopRegistration registration(active, control);
+  if (control.observer().active()) {
+    std::vector<std::string> names;
+    for (const auto& sp : plan.stages) names.push_back(sp.stage->name);
+    control.observer().run_started(plan.model.name, names);
+  }
 
   // queues[i] feeds stage i + 1; sized by the stage it feeds.
   std::vector<std::unique_ptr<ItemQueue>> queues;
@@ -229,13 +241,15 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
             seed.close();
           }
           task_stages[i] = std::make_unique<TaskStage>(sp, i, generator ? seed : in_of(i), out_of(i), control);
-          threads.push_back(stage_thread(control, [&, i] { task_stages[i]->run(); }));
+          threads.push_back(stage_thread(plan, control, i, [&, i] { task_stages[i]->run(); }));
         } else if (sp.stage->kind == Stage::Kind::source) {
-          threads.push_back(stage_thread(control, [&, i, p] { run_source(*p, i, *out_of(i), control); }));
+          threads.push_back(stage_thread(plan, control, i, [&, i, p] { run_source(*p, i, *out_of(i), control); }));
         } else if (sp.stage->kind == Stage::Kind::batch) {
-          threads.push_back(stage_thread(control, [&, i, p] { run_batch(*p, i, in_of(i), out_of(i), control); }));
+          threads.push_back(
+              stage_thread(plan, control, i, [&, i, p] { run_batch(*p, i, in_of(i), out_of(i), control); }));
         } else {
-          threads.push_back(stage_thread(control, [&, i, p] { run_sink(*p, i, in_of(i), control, targets); }));
+          threads.push_back(
+              stage_thread(plan, control, i, [&, i, p] { run_sink(*p, i, in_of(i), control, targets); }));
         }
       }
     } catch (const std::exception& e) {
@@ -257,6 +271,10 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
       stats.ok = false;
       stats.error = std::string("output: ") + e.what();
     }
+  }
+  if (auto error = control.observer().run_finished(stats); !error.empty() && stats.ok) {
+    stats.ok = false;
+    stats.error = std::move(error);
   }
   return stats;
 }

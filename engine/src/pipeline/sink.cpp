@@ -167,7 +167,9 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
         return control.fail(e.what());
       }
     }
-    counters.items_out += count_items(items);
+    const auto done = count_items(items);
+    counters.items_out += done;
+    control.observer().items_done(name, done);
   }
   if (!os->flush()) return control.fail("sink '" + name + "': cannot write to " + target);
   counters.finished_ns = control.now_ns();

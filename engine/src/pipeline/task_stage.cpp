@@ -44,6 +44,13 @@ bool is_retriable(const std::exception_ptr& e) {
 
 constexpr std::size_t kMaxAutoChunk = 1024;
 
+// Passes the pool's replaced workers on to the run's observer; none without
+// one, so the pool does not even call out.
+std::function<void(const WorkerReplaced&)> worker_replaced_hook(RunControl& control, const std::string& stage) {
+  if (!control.observer().active()) return {};
+  return [&control, &stage](const WorkerReplaced& w) { control.observer().worker_replaced(stage, w); };
+}
+
 }  // namespace
 
 TaskStage::TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, ItemQueue* out, RunControl& control)
@@ -56,7 +63,8 @@ TaskStage::TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, It
       pool_(*plan.plugin, PoolOptions{.workers = plan.settings.workers,
                                       .max_tasks_per_child = plan.settings.max_tasks_per_child,
                                       .timeout = std::nullopt,
-                                      .memory_limit = plan.settings.memory_limit}),
+                                      .memory_limit = plan.settings.memory_limit,
+                                      .on_worker_replaced = worker_replaced_hook(control, plan.stage->name)}),
       window_(2 * std::max<std::size_t>(1, plan.settings.workers)) {
   if (!plan.typed_in) flags_ |= FERRY_CALL_VALUE_IN;
   if (!plan.typed_out) flags_ |= FERRY_CALL_VALUE_OUT;
@@ -234,9 +242,22 @@ void TaskStage::finish_slot(Chunk& chunk, std::size_t slot, std::vector<Item> re
   --chunk.pending;
 }
 
-std::string TaskStage::finish_failed(Chunk& chunk, std::size_t slot, const std::exception_ptr& error) {
+void TaskStage::note_failure(std::vector<FailedItem>& told, const Chunk& chunk, std::size_t slot,
+                             const Failure& failure, ItemAction action) const {
+  if (!control_.observer().active()) return;
+  std::optional<std::uint64_t> item;
+  if (plan_.stage->kind != Stage::Kind::apply) item = chunk.first_item + slot;  // apply: one call for all items
+  told.push_back(FailedItem{item, failure.type + ": " + failure.message, action});
+}
+
+std::string TaskStage::finish_failed(Chunk& chunk, std::size_t slot, const std::exception_ptr& error,
+                                     std::vector<FailedItem>& told) {
   ++counters_.failed;
   const Failure failure = describe_failure(error);
+  note_failure(told, chunk, slot, failure,
+               plan_.settings.on_error == OnError::skip      ? ItemAction::skipped
+               : plan_.settings.on_error == OnError::collect ? ItemAction::collected
+                                                             : ItemAction::failed);
   const std::uint64_t item = chunk.first_item + slot;
   std::optional<Value> input;
   if (!plan_.typed_in && plan_.stage->kind != Stage::Kind::apply) {
@@ -271,6 +292,7 @@ std::string TaskStage::finish_failed(Chunk& chunk, std::size_t slot, const std::
 void TaskStage::on_outcomes(const Call& call, std::vector<detail::Outcome> outcomes, std::chrono::nanoseconds busy) {
   counters_.busy_ns += busy.count();
   std::vector<Call> resend;
+  std::vector<FailedItem> told;
   std::string stop;
   {
     std::lock_guard lock(mu_);
@@ -296,15 +318,21 @@ void TaskStage::on_outcomes(const Call& call, std::vector<detail::Outcome> outco
         } else if (is_retriable(o.error) && chunk.attempts[slot] < plan_.settings.retries) {
           ++chunk.attempts[slot];
           ++counters_.retried;
+          if (control_.observer().active())
+            note_failure(told, chunk, slot, describe_failure(o.error), ItemAction::retried);
           resend.push_back(Call{&chunk, {slot}});
           continue;
         }
-        auto reason = finish_failed(chunk, slot, o.error);
+        auto reason = finish_failed(chunk, slot, o.error, told);
         if (stop.empty()) stop = std::move(reason);
       }
     }
   }
   changed_.notify_all();
+  // Failures after the run stopped are its fallout (items the stop cut
+  // short), not news for the observer.
+  for (const auto& f : told)
+    if (!control_.failed()) control_.observer().item_failed(stage_name_, f.item, f.error, f.action);
   if (!stop.empty()) control_.fail(stop);
   else if (!resend.empty()) send(std::move(resend));
 }
@@ -342,10 +370,18 @@ void TaskStage::emit_loop() {
       if (ready.empty()) break;  // input done and nothing left
     }
     changed_.notify_all();  // room in the window
-    for (auto& chunk : ready)
+    std::uint64_t done = 0;
+    for (auto& chunk : ready) {
+      std::uint64_t in_chunk = 0;  // tombstones (skipped items) are not passed on
       for (auto& results : chunk->results)
-        for (auto& item : results) batch.push_back(std::move(item));
-    counters_.items_out += count_items(batch);
+        for (auto& item : results) {
+          in_chunk += !item.tombstone;
+          batch.push_back(std::move(item));
+        }
+      control_.observer().items_done(stage_name_, in_chunk);
+      done += in_chunk;
+    }
+    counters_.items_out += done;
     if (!out_) {
       batch.clear();
     } else if (!batch.empty() && !out_->push(batch)) {

@@ -11,10 +11,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "pipeline/item_codec.hpp"
 #include "pipeline/item_queue.hpp"
 #include "pipeline/plan.hpp"
 #include "pipeline/run_control.hpp"
@@ -50,6 +52,12 @@ class TaskStage {
     Chunk* chunk;
     std::vector<std::size_t> slots;
   };
+  // A failed attempt, for the observer; gathered under mu_, told after.
+  struct FailedItem {
+    std::optional<std::uint64_t> item;
+    std::string error;
+    ItemAction action;
+  };
 
   std::size_t next_chunk_size() const;
   std::string request_for(Item& item) const;
@@ -61,8 +69,12 @@ class TaskStage {
   // A call's outcomes arrived (from a pool thread).
   void on_outcomes(const Call& call, std::vector<detail::Outcome> outcomes, std::chrono::nanoseconds busy);
   // Sets a slot's final result; caller holds mu_. Returns a reason to stop
-  // the run (on_error: fail), or "".
-  std::string finish_failed(Chunk& chunk, std::size_t slot, const std::exception_ptr& error);
+  // the run (on_error: fail), or "". Adds an event to told when the run has
+  // an observer.
+  std::string finish_failed(Chunk& chunk, std::size_t slot, const std::exception_ptr& error,
+                            std::vector<FailedItem>& told);
+  void note_failure(std::vector<FailedItem>& told, const Chunk& chunk, std::size_t slot, const Failure& failure,
+                    ItemAction action) const;
   void finish_slot(Chunk& chunk, std::size_t slot, std::vector<Item> results);
   std::vector<Item> results_of(std::string bytes, Provenance from) const;
   void emit_loop();

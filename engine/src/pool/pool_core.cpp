@@ -41,7 +41,7 @@ BatchDone fill_slots(std::shared_ptr<ResultBuffer> buffer, std::size_t first) {
 }
 
 PoolCore::PoolCore(Plugin plugin, PoolOptions options)
-    : plugin_(std::move(plugin)), options_(options), log_(plugin_.state()->engine->log_sink(plugin_.name())) {
+    : plugin_(std::move(plugin)), options_(std::move(options)), log_(plugin_.state()->engine->log_sink(plugin_.name())) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
   if (wake_fd_ < 0) throw Error(std::string("cannot create an eventfd: ") + std::strerror(errno));
   std::size_t n = options_.workers ? options_.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -208,6 +208,19 @@ void PoolCore::requeue(std::deque<Batch> batches) {
   for (auto& b : batches) fail_batch(b, error);
 }
 
+void PoolCore::report_loss(pid_t pid, WorkerLoss cause, std::string detail) {
+  if (!options_.on_worker_replaced) return;
+  {
+    std::lock_guard lock(mu_);
+    if (terminated_) return;  // nothing replaces it: the pool is going away
+  }
+  try {
+    options_.on_worker_replaced(WorkerReplaced{pid, cause, std::move(detail)});
+  } catch (...) {
+    // A pool thread has nobody to hand the exception to; PoolOptions says it is dropped.
+  }
+}
+
 void PoolCore::finish_oldest(Slot& slot) {
   auto& worker = slot.worker;
   Batch batch = std::move(slot.in_flight.front());
@@ -219,30 +232,38 @@ void PoolCore::finish_oldest(Slot& slot) {
   slot.oldest_started = now;
   // Whatever happens to a worker that is not kept, the batches behind the
   // failed one never started: they run on the next worker.
-  const auto lose_worker = [&](std::exception_ptr error) {
+  const auto lose_worker = [&](std::exception_ptr error, WorkerLoss cause, std::string detail) {
+    const pid_t pid = worker ? worker->pid() : -1;
     if (worker) worker->kill();
     worker.reset();
+    report_loss(pid, cause, std::move(detail));
     fail_batch(batch, error, busy);
     requeue(std::exchange(slot.in_flight, {}));
   };
   switch (outcome.kind) {
     case process::CallOutcome::replied:
       if (outcome.reply.items.size() != batch.request.items.size()) {
-        lose_worker(std::make_exception_ptr(WorkerError(task, "protocol error: reply has the wrong item count")));
+        const std::string cause = "protocol error: reply has the wrong item count";
+        lose_worker(std::make_exception_ptr(WorkerError(task, cause)), WorkerLoss::protocol_error, cause);
         return;
       }
       slot.last_busy = busy;
       batch.done(outcomes_from(outcome.reply, task), busy);
       if (options_.max_tasks_per_child && ++slot.calls_done >= options_.max_tasks_per_child) {
+        const pid_t pid = worker->pid();
         worker->shutdown();  // nothing else is in flight: may_take saw to that
         worker.reset();
+        report_loss(pid, WorkerLoss::max_tasks,
+                    "ran " + std::to_string(slot.calls_done) + " calls (max_tasks_per_child)");
       }
       return;
-    case process::CallOutcome::timed_out:
-      lose_worker(std::make_exception_ptr(Timeout("task '" + task + "' timed out after " +
-                                                  describe_timeout(*(batch.timeout ? batch.timeout : options_.timeout)) +
-                                                  "; its worker was stopped and replaced")));
+    case process::CallOutcome::timed_out: {
+      const std::string after = describe_timeout(*(batch.timeout ? batch.timeout : options_.timeout));
+      lose_worker(std::make_exception_ptr(Timeout("task '" + task + "' timed out after " + after +
+                                                  "; its worker was stopped and replaced")),
+                  WorkerLoss::timed_out, "task '" + task + "' timed out after " + after);
       return;
+    }
     case process::CallOutcome::woken: {
       worker->kill();
       worker.reset();
@@ -253,7 +274,9 @@ void PoolCore::finish_oldest(Slot& slot) {
     }
     case process::CallOutcome::died:
     case process::CallOutcome::protocol_error:
-      lose_worker(std::make_exception_ptr(WorkerError(task, outcome.cause)));
+      lose_worker(std::make_exception_ptr(WorkerError(task, outcome.cause)),
+                  outcome.kind == process::CallOutcome::died ? WorkerLoss::died : WorkerLoss::protocol_error,
+                  outcome.cause);
       return;
   }
 }

@@ -64,6 +64,8 @@ class PoolCore {
   void finish_oldest(Slot& slot);
   // Puts batches that never ran back at the front of the queue, in order.
   void requeue(std::deque<Batch> batches);
+  // Tells options_.on_worker_replaced (if any) that a worker is gone.
+  void report_loss(pid_t pid, WorkerLoss cause, std::string detail);
   void fail_batch(Batch& batch, const std::exception_ptr& error,
                   std::chrono::nanoseconds busy = std::chrono::nanoseconds::zero());
   ChunkOutcomes outcomes_from(wire::CallReply& reply, const std::string& task);
