@@ -75,16 +75,15 @@ def run_all(selected, args, tmp):
     """Runs every program the rows need; a row's programs interleaved, rep by
     rep, so that each side sees the same machine. A program that fails once
     is not run again. Returns key -> list of runs."""
-    groups, seen = [], set()
+    groups, runs = [], {}
     for section in defs.SECTIONS:
         for row in selected:
             if row.section != section:
                 continue
-            keys = [k for k in defs.programs_of(row) if k not in seen]
-            seen.update(keys)
+            keys = [k for k in dict.fromkeys(defs.programs_of(row)) if k not in runs]
+            runs.update((k, []) for k in keys)
             if keys:
                 groups.append(keys)
-    runs = {k: [] for k in seen}
     for keys in groups:
         start = time.perf_counter()
         for rep in range(max(reps_of(defs.PROGRAMS[k], args) for k in keys)):
@@ -129,7 +128,7 @@ def build_rows(selected, runs, args):
             "id": row.id, "section": row.section, "title": title(row, args.pipeline_items), "unit": row.unit,
             "higher_is_better": row.higher_is_better, "ferry": f, "python": p, "ratio": r,
             "goal": report.goal_text(row, refs), "met": report.goal_met(row, f, r, refs),
-            "others": "%.2f" % (sum(x.others_cpu_s for x in row_runs) / wall) if wall else "-",
+            "others": round(sum(x.others_cpu_s for x in row_runs) / wall, 2) if wall else None,
             "error": "; ".join(errors),
         })
     return out

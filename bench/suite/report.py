@@ -86,6 +86,10 @@ def fmt_ratio(r):
     return "inf" if math.isinf(r) else "%.2fx" % r
 
 
+def fmt_others(x):
+    return "-" if x is None else "%.2f" % x
+
+
 def table(header, lines):
     widths = [max(len(str(x)) for x in col) for col in zip(header, *lines)]
     out = ["  ".join(str(x).ljust(w) for x, w in zip(header, widths)).rstrip()]
@@ -101,13 +105,14 @@ def render(rows):
     if limits:
         parts.append("Limits of this machine (small C++ programs, no ferry)\n" + table(
             ["measurement", "unit", "median (min-max)", "others"],
-            [[r["title"], r["unit"], r["error"] or cell(r["ferry"]), r["others"]] for r in limits]))
+            [[r["title"], r["unit"], r["error"] or cell(r["ferry"]), fmt_others(r["others"])] for r in limits]))
     main = [r for r in rows if r["section"] == "main"]
     if main:
         parts.append("ferry vs Python multiprocessing (ratio > 1: ferry better)\n" + table(
             ["row", "unit", "ferry median (min-max)", "python median (min-max)", "ratio", "goal", "met", "others"],
             [[r["title"], r["unit"], cell(r["ferry"]), cell(r["python"]), fmt_ratio(r["ratio"]), r["goal"],
-              {True: "yes", False: "no", None: "?" if r["goal"] else ""}[r["met"]], r["others"]] for r in main]))
+              {True: "yes", False: "no", None: "?" if r["goal"] else ""}[r["met"]], fmt_others(r["others"])]
+             for r in main]))
         errors = [r for r in main if r["error"]]
         if errors:
             parts.append("errors:\n" + "\n".join("  %s: %s" % (r["id"], r["error"]) for r in errors))
