@@ -1,57 +1,38 @@
 #!/usr/bin/env bash
-# Runs ferry's benchmarks and their Python multiprocessing baselines, prints
-# their JSON lines, then one side-by-side table:
-#   ferry-bench         vs python_baseline.py         Pool / Process overheads
-#   ferry-shared-bench  vs python_shared_baseline.py  Manager dict, Queue, Value
-#   bench/run.sh [BUILD_DIR]    default BUILD_DIR: build (configured with FERRY_BUILD_BENCH=ON)
-# Both sides use 2 workers (pool) or one worker process (shared state); run it
-# on an otherwise idle machine. It takes about two minutes, mostly Python's
-# Manager dict.
+# The benchmark suite: ferry side by side with Python's multiprocessing.
+#
+#   bench/run.sh [OUT.json] [--reps N] [--slow-reps N] [--only ROW...] [--list] [--pipeline-items N]
+#
+# Configures and builds build-bench/ (Release, benchmarks on, tests off) with
+# -j2, then runs bench/suite/main.py, which prints the tables and writes
+# OUT.json (default build-bench/bench-results.json). bench/README.md says
+# what each row measures and how to read the table. About two minutes on an
+# idle machine of two CPUs.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-build=${1:-$here/../build}
-for exe in ferry-bench ferry-shared-bench; do
-  if [[ ! -x $build/bin/$exe ]]; then
-    echo "run.sh: $build/bin/$exe not found; configure with -DFERRY_BUILD_BENCH=ON and build target $exe" >&2
-    exit 2
-  fi
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/build-bench
+driver=$root/bench/suite/main.py
+
+for arg in "$@"; do
+  case $arg in
+    --list | -h | --help) exec python3 "$driver" --build "$build" "$@" ;;  # nothing to build
+  esac
 done
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+python3 "$driver" --build "$build" --check-args "$@"  # a typo fails before a build
 
-echo "running $build/bin/ferry-bench ..." >&2
-"$build/bin/ferry-bench" >"$tmp/ferry.jsonl"
-echo "running python_baseline.py ($(python3 --version 2>&1)) ..." >&2
-python3 "$here/python_baseline.py" >"$tmp/python.jsonl"
-echo "running $build/bin/ferry-shared-bench ..." >&2
-"$build/bin/ferry-shared-bench" >>"$tmp/ferry.jsonl"
-echo "running python_shared_baseline.py ..." >&2
-python3 "$here/python_shared_baseline.py" >>"$tmp/python.jsonl"
-
-cat "$tmp/ferry.jsonl" "$tmp/python.jsonl"
-echo
-python3 - "$tmp/ferry.jsonl" "$tmp/python.jsonl" <<'PY'
-import json, sys
-
-def load(path):
-    with open(path) as f:
-        return {r["bench"]: r for r in map(json.loads, f)}
-
-ferry, python = load(sys.argv[1]), load(sys.argv[2])
-# (bench, key, higher is better): times are lower-better, rates higher-better.
-rows = [("pool_map", "total_ms", False), ("pool_map", "ns_per_item", False),
-        ("apply_async", "median_us", False), ("process", "median_ms", False),
-        ("dict_host", "ops_per_s", True), ("dict_worker", "ops_per_s", True),
-        ("queue_small", "ops_per_s", True), ("queue_large", "mb_per_s", True),
-        ("shared_value", "ops_per_s", True)]
-# ferry/python is the plain ratio; "ferry faster" turns it into a speed-up
-# (> 1: ferry is faster) whichever way the measurement goes.
-print(f"{'measurement':<26}{'ferry':>14}{'python':>14}{'ferry/python':>14}{'ferry faster':>14}")
-fmt = lambda v: f"{v:>14.1f}" if abs(v) < 1e4 else f"{v:>14.0f}"
-for bench, key, higher in rows:
-    a, b = ferry[bench][key], python[bench][key]
-    speedup = a / b if higher else b / a
-    print(f"{bench + ' ' + key:<26}{fmt(a)}{fmt(b)}{a / b:>13.2f}x{speedup:>13.2f}x")
-PY
+mkdir -p "$build"
+echo "bench: building $build (Release, -j2) ..." >&2
+if ! cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFERRY_BUILD_TESTS=OFF -DFERRY_BUILD_BENCH=ON \
+    >"$build/bench-configure.log" 2>&1; then
+  cat "$build/bench-configure.log" >&2
+  exit 2
+fi
+if ! cmake --build "$build" -j2 >"$build/bench-build.log" 2>&1; then
+  tail -n 40 "$build/bench-build.log" >&2
+  echo "bench: the build failed; the whole log is $build/bench-build.log" >&2
+  exit 2
+fi
+ulimit -c 0  # the crash row aborts workers on purpose
+exec python3 "$driver" --build "$build" "$@"

@@ -68,6 +68,16 @@ constexpr bool is_mapping_v = is_instance<T, std::map>::value || is_instance<T, 
 template <class T>
 constexpr bool is_tuple_like_v = is_instance<T, std::tuple>::value || is_instance<T, std::pair>::value;
 
+// The parts one after the other, built by appending only. (Prepending, as
+// std::operator+(const char*, std::string&&) does through insert(0, ...),
+// also makes GCC 12 at -O2 report a false -Wrestrict overlap.)
+template <class... Parts>
+std::string concat(const Parts&... parts) {
+  std::string s;
+  ((s += parts), ...);
+  return s;
+}
+
 }  // namespace detail
 
 // The signature name of T (cv and references ignored).
@@ -81,9 +91,9 @@ std::string type_name() {
   } else if constexpr (std::is_same_v<U, bool>) {
     return "bool";
   } else if constexpr (std::is_integral_v<U>) {
-    return (std::is_signed_v<U> ? "i" : "u") + std::to_string(sizeof(U) * 8);
+    return detail::concat(std::is_signed_v<U> ? "i" : "u", std::to_string(sizeof(U) * 8));
   } else if constexpr (std::is_floating_point_v<U>) {
-    return "f" + std::to_string(sizeof(U) * 8);
+    return detail::concat("f", std::to_string(sizeof(U) * 8));
   } else if constexpr (std::is_same_v<U, std::string>) {
     return "str";
   } else if constexpr (std::is_same_v<U, Bytes>) {
@@ -91,18 +101,20 @@ std::string type_name() {
   } else if constexpr (std::is_same_v<U, Value>) {
     return "any";
   } else if constexpr (detail::is_instance<U, std::optional>::value) {
-    return "optional<" + type_name<typename U::value_type>() + ">";
+    return detail::concat("optional<", type_name<typename U::value_type>(), ">");
   } else if constexpr (detail::is_mapping_v<U>) {
-    return "map<" + type_name<typename U::key_type>() + "," + type_name<typename U::mapped_type>() + ">";
+    return detail::concat("map<", type_name<typename U::key_type>(), ",", type_name<typename U::mapped_type>(), ">");
   } else if constexpr (detail::is_std_array<U>::value) {
-    return "array<" + type_name<typename U::value_type>() + "," + std::to_string(std::tuple_size_v<U>) + ">";
+    return detail::concat("array<", type_name<typename U::value_type>(), ",", std::to_string(std::tuple_size_v<U>),
+                          ">");
   } else if constexpr (detail::is_sequence_v<U>) {
-    return "list<" + type_name<typename U::value_type>() + ">";
+    return detail::concat("list<", type_name<typename U::value_type>(), ">");
   } else if constexpr (detail::is_tuple_like_v<U>) {
     return []<std::size_t... I>(std::index_sequence<I...>) {
       std::string s = "tuple<";
-      ((s += (I ? "," : "") + type_name<std::tuple_element_t<I, U>>()), ...);
-      return s + ">";
+      ((s += I ? "," : "", s += type_name<std::tuple_element_t<I, U>>()), ...);
+      s += '>';
+      return s;
     }(std::make_index_sequence<std::tuple_size_v<U>>{});
   } else {
     return std::string(detail::raw_type_name<U>());
@@ -114,8 +126,9 @@ template <class... Args>
 std::string params_signature() {
   std::string s = "(";
   std::size_t i = 0;
-  ((s += (i++ ? "," : "") + type_name<Args>()), ...);
-  return s + ")";
+  ((s += i++ ? "," : "", s += type_name<Args>()), ...);
+  s += ')';
+  return s;
 }
 
 }  // namespace ferry
