@@ -116,6 +116,12 @@ i64 time_left_ms(ferry::Context& ctx, i64) {
 // Which worker ran the call: tells a replacement from the worker it replaced.
 i64 worker_pid(i64) { return ::getpid(); }
 
+// Sleeps ms milliseconds, then returns the pid of its worker.
+i64 pid_after_ms(i64 ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return ::getpid();
+}
+
 i64 sleep_ms(i64 ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   return ms;
@@ -137,6 +143,7 @@ FERRY_PLUGIN(faults, "1.0") {
       .task("close_pipe", close_pipe, "closes the protocol socket (fd 3), returns x")
       .task("sleep_ms", sleep_ms, "sleeps ms milliseconds, returns ms")
       .task("worker_pid", worker_pid, "the pid of the worker running the call")
+      .task("pid_after_ms", pid_after_ms, "sleeps ms milliseconds, returns its worker's pid")
       .task("segfault_on_3", segfault_on_3, "dies of SIGSEGV when x % 10 == 3, else returns x")
       .task("throw_on_7", throw_on_7, "throws std::domain_error when x % 10 == 7, else returns x")
       .task("die_once", die_once, "dies of SIGKILL the first time it sees x (marker file in dir), then returns x")

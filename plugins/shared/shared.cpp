@@ -145,38 +145,6 @@ void die_holding_value(ferry::SharedValue<std::int64_t> value) {
   ::raise(SIGKILL);
 }
 
-// Timed loops over shared objects, written for the first benchmarks (the
-// suite in bench/ now has its own plugin, bench/plugin/bench_tasks.cpp). Each
-// checks what it does, so a broken engine fails instead of timing garbage.
-
-std::int64_t elapsed_ns(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
-}
-
-// n pairs of d[k] = i; d[k], over the keys "key0".."key999"; checks every
-// get; returns the nanoseconds the loop took.
-std::int64_t dict_ops(Counts d, std::int64_t n) {
-  std::vector<std::string> keys;
-  for (int k = 0; k < 1000; ++k) keys.push_back("key" + std::to_string(k));
-  const auto start = std::chrono::steady_clock::now();
-  for (std::int64_t i = 0; i < n; ++i) {
-    const std::string& key = keys[static_cast<std::size_t>(i % 1000)];
-    d.set(key, i);
-    if (d.get(key) != i) throw std::runtime_error("dict_ops: d[" + key + "] != " + std::to_string(i));
-  }
-  return elapsed_ns(start);
-}
-
-// Puts n strings of size bytes on q, message i starting with i in decimal
-// (then spaces, "i " at least), so the reader can check order and count.
-void queue_produce(ferry::Queue<std::string> q, std::int64_t n, std::int64_t size) {
-  for (std::int64_t i = 0; i < n; ++i) {
-    std::string msg = std::to_string(i) + ' ';
-    msg.resize(std::max<std::size_t>(msg.size(), static_cast<std::size_t>(size)), ' ');
-    q.put(msg);
-  }
-}
-
 // Puts n strings on q: every third one 100,000 bytes (written on its own),
 // the rest a few bytes (batched), so the reader sees whether order holds
 // across the two ways a put leaves the worker.
@@ -186,13 +154,6 @@ void put_mixed(ferry::Queue<std::string> q, std::int64_t n) {
     if (i % 3 == 0) msg.resize(100'000, 'x');
     q.put(msg);
   }
-}
-
-// increment_counter, timed inside the worker: returns nanoseconds.
-std::int64_t timed_increment_counter(ferry::SharedValue<std::int32_t> counter, std::int64_t iterations) {
-  const auto start = std::chrono::steady_clock::now();
-  increment_counter(counter, iterations);
-  return elapsed_ns(start);
 }
 
 // Answers every message on conn with its reply until it receives "bye".
@@ -249,10 +210,7 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("bump", bump, "adds 1 to counter a thousand times under a shared Lock")
       .task("sum_partition", sum_partition, "results[result_idx] = sum(array[start:end])")
       .task("die_holding_value", die_holding_value, "takes the value's lock and kills its own worker")
-      .task("dict_ops", dict_ops, "bench: n set + get pairs on d, checked; returns ns")
-      .task("queue_produce", queue_produce, "bench: puts n strings of size bytes, each starting with its index")
       .task("put_mixed", put_mixed, "puts n strings on q, every third 100,000 bytes, each starting with its index")
-      .task("timed_increment_counter", timed_increment_counter, "bench: increment_counter, returns ns")
       .task("pipe_echo", pipe_echo, "answers each message on conn with 'echo: ' + message until 'bye'")
       .task("pipe_count", pipe_count, "sends 0 .. n-1 on out")
       .task("arrive", arrive, "waits at the barrier; returns the arrival index")

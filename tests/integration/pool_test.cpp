@@ -42,6 +42,19 @@ TEST_CASE("map of many quick chunks larger than a socket buffer completes", "[po
   for (std::size_t i = 0; i < inputs.size(); ++i) REQUIRE(out[i] == inputs[i] * inputs[i]);
 }
 
+// Quick calls are queued on a worker several at a time; a map of slow calls
+// right after must not inherit that and pile onto one worker.
+TEST_CASE("slow calls after quick ones still spread over every worker", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(engine.load("faults"), {.workers = 2});
+  pool.map<std::int64_t>("worker_pid", range(200), {.chunksize = 1});
+  const auto pids = pool.map<std::int64_t>("pid_after_ms", std::vector<std::int64_t>(6, 100), {.chunksize = 1});
+  // Queued all at once, one worker would take five of the six.
+  const auto most = std::max(std::count(pids.begin(), pids.end(), pids.front()),
+                             std::count_if(pids.begin(), pids.end(), [&](auto p) { return p != pids.front(); }));
+  CHECK(most <= 4);
+}
+
 TEST_CASE("map of an empty input returns an empty list", "[pool]") {
   ferry::Engine engine;
   ferry::Pool pool(math_plugin(engine), {.workers = 1});

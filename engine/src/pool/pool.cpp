@@ -40,11 +40,13 @@ void Pool::submit(std::uint32_t task, std::vector<detail::ItemList> chunks,
                   std::shared_ptr<detail::ResultBuffer> buffer, std::uint32_t flags) {
   std::vector<detail::Batch> batches;
   batches.reserve(chunks.size());
+  const std::uint64_t group = core_->new_group();  // this call's chunks, and no others, are alike
   std::size_t first = 0;
   for (auto& chunk : chunks) {
     detail::Batch b;
     b.request.task = task;
     b.request.flags = flags;
+    b.group = group;
     const std::size_t n = chunk.size();
     b.request.items = std::move(chunk);
     b.done = detail::fill_slots(buffer, first);

@@ -136,6 +136,7 @@ struct PoolCore::Slot {
   process::Clock::time_point oldest_started{};
   process::Deadline deadline;  // of the oldest batch, when it has a timeout (it is then alone)
   std::optional<std::chrono::nanoseconds> last_busy;  // how long the last batch took
+  std::uint64_t last_group = 0;                        // and its group
 };
 
 bool PoolCore::take_batches(Slot& slot, std::vector<Batch>& taken) {
@@ -160,6 +161,7 @@ bool PoolCore::take_batches(Slot& slot, std::vector<Batch>& taken) {
     if (busy >= kMaxInFlight || options_.timeout || b.timeout || oldest.timeout) return false;
     if (options_.max_tasks_per_child && slot.calls_done + busy >= options_.max_tasks_per_child) return false;
     if (!slot.last_busy || *slot.last_busy > kQuickBatch) return false;
+    if (b.group != slot.last_group || oldest.group != b.group) return false;
     return queue_.size() > idle_slots_;
   };
   while (!queue_.empty() && may_take(queue_.front())) {
@@ -248,6 +250,7 @@ void PoolCore::finish_oldest(Slot& slot) {
         return;
       }
       slot.last_busy = busy;
+      slot.last_group = batch.group;
       batch.done(outcomes_from(outcome.reply, task), busy);
       if (options_.max_tasks_per_child && ++slot.calls_done >= options_.max_tasks_per_child) {
         const pid_t pid = worker->pid();

@@ -5,6 +5,7 @@
 // for a round trip between them (see take_batches).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -34,6 +35,10 @@ struct Batch {
   BatchDone done;
   // Overrides PoolOptions::timeout for this call.
   std::optional<std::chrono::milliseconds> timeout{};
+  // Batches of one group are alike (one map's chunks; a pipeline stage's
+  // calls): a worker queues a batch behind others only once it has timed
+  // one of the same group, so a quick earlier map says nothing about this one.
+  std::uint64_t group = 0;
 };
 
 // A BatchDone that fills buffer slots [first, first + n).
@@ -51,6 +56,8 @@ class PoolCore {
 
   const Plugin& plugin() const { return plugin_; }
   std::size_t workers() const { return threads_.size(); }
+  // A group id no batch has used yet (Batch::group).
+  std::uint64_t new_group() { return next_group_.fetch_add(1) + 1; }
 
  private:
   struct Slot;  // one slot thread's worker and the batches it has in flight
@@ -82,6 +89,7 @@ class PoolCore {
   bool terminated_ = false;  // guarded by mu_
   std::size_t idle_slots_ = 0;  // slots waiting for work with nothing in flight; guarded by mu_
   std::uint64_t next_id_ = 1;  // guarded by mu_
+  std::atomic<std::uint64_t> next_group_{0};
   std::vector<std::thread> threads_;
   std::mutex join_mu_;  // serialises joining threads_
 };
