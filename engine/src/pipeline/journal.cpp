@@ -129,7 +129,10 @@ void Journal::commit(std::uint64_t length, std::vector<std::uint64_t>& origins) 
     while (j + 1 < origins.size() && origins[j + 1] <= origins[j] + 1) ++j;
     if (i) line += ',';
     line += std::to_string(origins[i]);
-    if (origins[j] != origins[i]) line += "-" + std::to_string(origins[j]);
+    if (origins[j] != origins[i]) {
+      line += '-';
+      line += std::to_string(origins[j]);
+    }
     i = j + 1;
   }
   line += '\n';

@@ -106,7 +106,13 @@ class Override {
     return out;
   }
   // That path for a message: "'stages.check'", or "the top level".
-  std::string place(std::size_t i) const { return i == 0 ? "the top level" : "'" + prefix(i) + "'"; }
+  std::string place(std::size_t i) const {
+    if (i == 0) return "the top level";
+    std::string s = "'";  // appended, not "'" + ...: GCC 12's false -Wrestrict in Release
+    s += prefix(i);
+    s += '\'';
+    return s;
+  }
 
   // The element of seq that segment i names (by its name: or its 0-based index).
   std::optional<YAML::Node> find_element(const YAML::Node& seq, std::size_t i) {

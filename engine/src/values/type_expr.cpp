@@ -188,18 +188,32 @@ std::optional<std::vector<TypeExpr>> parse_params(std::string_view text) {
   return out;
 }
 
+// Built by appending only: GCC 12 warns falsely (-Wrestrict, in Release)
+// about "literal" + std::string.
 std::string to_string(const TypeExpr& t) {
   auto joined = [&](std::string head) {
     head += '<';
-    for (std::size_t i = 0; i < t.args.size(); ++i) head += (i ? "," : "") + to_string(t.args[i]);
-    if (t.kind == Kind::array) head += "," + std::to_string(t.array_size);
-    return head + '>';
+    for (std::size_t i = 0; i < t.args.size(); ++i) {
+      if (i) head += ',';
+      head += to_string(t.args[i]);
+    }
+    if (t.kind == Kind::array) {
+      head += ',';
+      head += std::to_string(t.array_size);
+    }
+    head += '>';
+    return head;
+  };
+  auto sized = [&](const char* prefix) {
+    std::string s = prefix;
+    s += std::to_string(t.bits);
+    return s;
   };
   switch (t.kind) {
     case Kind::none: return "none";
     case Kind::boolean: return "bool";
-    case Kind::integer: return (t.is_signed ? "i" : "u") + std::to_string(t.bits);
-    case Kind::floating: return "f" + std::to_string(t.bits);
+    case Kind::integer: return sized(t.is_signed ? "i" : "u");
+    case Kind::floating: return sized("f");
     case Kind::str: return "str";
     case Kind::bytes: return "bytes";
     case Kind::any: return "any";
