@@ -204,3 +204,13 @@ TEST_CASE("plugins load by name and expose their tasks", "[pool]") {
   CHECK(math.task("power").params == "(i64,i64)");
   CHECK(engine.load(math.path()).path() == math.path());
 }
+
+// The handle load() returns is a temporary here: the loop must not read the
+// table of a plugin state that went with it (ASan would say so).
+TEST_CASE("a temporary plugin handle's task table can be iterated", "[pool]") {
+  ferry::Engine engine;
+  std::set<std::string> names;
+  for (const auto& t : engine.load("math").tasks()) names.insert(t.name);
+  CHECK(names.count("square") == 1);
+  CHECK(engine.load("math").task("square").name == "square");
+}

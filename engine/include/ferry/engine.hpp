@@ -47,10 +47,14 @@ class Plugin {
   const std::string& version() const;
   // The absolute path of the shared library.
   const std::string& path() const;
-  const std::vector<TaskInfo>& tasks() const;
+  // The task table. On a temporary handle (`engine.load("x").tasks()`) a
+  // copy, so that `for (auto& t : engine.load("x").tasks())` is safe.
+  const std::vector<TaskInfo>& tasks() const&;
+  std::vector<TaskInfo> tasks() &&;
   // The task called name; throws ferry::SignatureError listing the plugin's
-  // tasks when there is none.
-  const TaskInfo& task(std::string_view name) const;
+  // tasks when there is none. A copy on a temporary handle, as tasks().
+  const TaskInfo& task(std::string_view name) const&;
+  TaskInfo task(std::string_view name) &&;
   // Index of task name in tasks(); throws like task().
   std::size_t task_index(std::string_view name) const;
 

@@ -43,7 +43,8 @@ process::LogSink EngineCore::log_sink(const std::string& plugin_name) const {
 const std::string& Plugin::name() const { return state_->hello.plugin_name; }
 const std::string& Plugin::version() const { return state_->hello.plugin_version; }
 const std::string& Plugin::path() const { return state_->path; }
-const std::vector<TaskInfo>& Plugin::tasks() const { return state_->hello.tasks; }
+const std::vector<TaskInfo>& Plugin::tasks() const& { return state_->hello.tasks; }
+std::vector<TaskInfo> Plugin::tasks() && { return state_->hello.tasks; }
 
 std::size_t Plugin::task_index(std::string_view name) const {
   const auto& tasks = state_->hello.tasks;
@@ -55,7 +56,8 @@ std::size_t Plugin::task_index(std::string_view name) const {
                        "'; its tasks are: " + known);
 }
 
-const TaskInfo& Plugin::task(std::string_view name) const { return state_->hello.tasks[task_index(name)]; }
+const TaskInfo& Plugin::task(std::string_view name) const& { return state_->hello.tasks[task_index(name)]; }
+TaskInfo Plugin::task(std::string_view name) && { return state_->hello.tasks[task_index(name)]; }
 
 Engine::Engine() : Engine(EngineOptions{}) {}
 Engine::Engine(EngineOptions options) : core_(std::make_shared<detail::EngineCore>(std::move(options))) {}

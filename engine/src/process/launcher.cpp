@@ -24,8 +24,17 @@
 
 namespace bp = boost::process;
 
+#if defined(__SANITIZE_THREAD__)
+#define FERRY_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FERRY_UNDER_TSAN 1
+#endif
+#endif
+
 namespace ferry::process {
 namespace {
+
 
 constexpr int kWorkerFd = 3;
 constexpr int kManagerFd = 4;
@@ -60,11 +69,18 @@ Spawned spawn_now(const SpawnSpec& spec) {
     args.push_back("--memory-limit");
     args.push_back(std::to_string(spec.memory_limit));
   }
-  std::error_code ec;
   // vfork, not fork: fork copies the host's page tables, which for a host
   // with 1 GiB resident costs ~40 ms per worker; vfork costs the same for
   // any host. The child only moves descriptors (place_fds) before exec.
-  bp::child child(bp::exe = spec.worker_exe, bp::args = args, bp::std_in < bp::null, bp::posix::use_vfork,
+  // Under ThreadSanitizer vfork becomes fork, and Boost's vfork launcher
+  // then cannot see a failed exec: its fork launcher is used there.
+#ifdef FERRY_UNDER_TSAN
+  auto launch_mode = bp::extend::on_setup = [](auto&) {};
+#else
+  auto launch_mode = bp::posix::use_vfork;
+#endif
+  std::error_code ec;
+  bp::child child(bp::exe = spec.worker_exe, bp::args = args, bp::std_in < bp::null, launch_mode,
                   bp::extend::on_exec_setup =
                       [child_end, manager_fd = spec.manager_fd](auto&) { place_fds(child_end, manager_fd); },
                   ec);
