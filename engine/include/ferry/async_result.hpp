@@ -35,6 +35,7 @@ R take_result(const Outcome& o) {
 template <class R>
 class AsyncResult {
  public:
+  // Made by Pool::apply_async.
   explicit AsyncResult(std::shared_ptr<detail::ResultBuffer> buffer) : buffer_(std::move(buffer)) {}
 
   // Waits for the result and returns it; re-raises the task's error

@@ -43,6 +43,7 @@ struct EngineOptions {
 // handle; keeps the engine's services alive while any copy exists.
 class Plugin {
  public:
+  // The name and version the plugin declares.
   const std::string& name() const;
   const std::string& version() const;
   // The absolute path of the shared library.
@@ -70,7 +71,9 @@ class Plugin {
 // plugins made from an engine stay valid after the Engine object is gone.
 class Engine {
  public:
+  // An engine with EngineOptions' defaults.
   Engine();
+  // An engine with these options (plugin path, worker, log sink).
   explicit Engine(EngineOptions options);
   ~Engine();
   Engine(const Engine&) = delete;
@@ -90,21 +93,26 @@ class Engine {
   // arguments). Created empty on first use by anyone; the same name always
   // means the same object, and using it with other types is an error. A
   // handle used after its engine is gone throws ferry::ManagerError.
+  // The Manager dict called name (Python's Manager().dict()).
   template <class K, class V>
   Dict<K, V> dict(std::string name) const { return Dict<K, V>(manager_link(), std::move(name)); }
+  // The Manager list called name.
   template <class T>
   List<T> list(std::string name) const { return List<T>(manager_link(), std::move(name)); }
-  // options apply when this call creates the queue.
+  // The queue called name; options apply when this call creates it.
   template <class T>
   Queue<T> queue(std::string name, QueueOptions options = {}) const {
     return Queue<T>(manager_link(), std::move(name), options);
   }
+  // The lock called name.
   Lock lock(std::string name) const { return Lock(manager_link(), std::move(name)); }
+  // The event called name.
   Event event(std::string name) const { return Event(manager_link(), std::move(name)); }
-  // initial applies when this call creates the semaphore.
+  // The semaphore called name; initial applies when this call creates it.
   Semaphore semaphore(std::string name, std::int64_t initial = 1) const {
     return Semaphore(manager_link(), std::move(name), initial);
   }
+  // The barrier called name, for parties waiters.
   Barrier barrier(std::string name, std::uint64_t parties) const {
     return Barrier(manager_link(), std::move(name), parties);
   }

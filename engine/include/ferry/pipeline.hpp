@@ -105,7 +105,9 @@ class Pipeline {
   Pipeline(Pipeline&&) noexcept;
   Pipeline& operator=(Pipeline&&) noexcept;
 
+  // The pipeline's name (its `pipeline:` key).
   const std::string& name() const;
+  // How many stages it has.
   std::size_t stage_count() const;
 
   // Runs every stage at once and waits for the end. A failed item (under

@@ -138,7 +138,9 @@ class Pool {
   // Stops the workers at once; unfinished items fail with ferry::StateError.
   void terminate();
 
+  // How many worker slots the pool has.
   std::size_t workers() const;
+  // The plugin whose tasks the pool runs.
   const Plugin& plugin() const;
 
   // The untyped core the templates above use: checks that task exists and

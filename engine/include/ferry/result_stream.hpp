@@ -15,6 +15,7 @@ namespace ferry {
 template <class R>
 class ResultStream {
  public:
+  // Made by Pool::imap (ordered) and imap_unordered.
   ResultStream(std::shared_ptr<detail::ResultBuffer> buffer, bool ordered)
       : buffer_(std::move(buffer)), ordered_(ordered) {}
 
@@ -45,8 +46,10 @@ class ResultStream {
     std::size_t index_ = 0;
   };
 
+  // The first and past-the-last results; single pass.
   iterator begin() const { return iterator(this, 0); }
   iterator end() const { return iterator(this, buffer_->size()); }
+  // How many results the stream yields (the number of items submitted).
   std::size_t size() const { return buffer_->size(); }
 
  private:

@@ -7,10 +7,10 @@ namespace ferry {
 
 // Name, signature and doc line of a task. params is "(T1,T2)", result "T".
 struct TaskInfo {
-  std::string name;
-  std::string params;
-  std::string result;
-  std::string doc;
+  std::string name;    // as registered by the plugin
+  std::string params;  // "(T1,T2)"
+  std::string result;  // "T"
+  std::string doc;     // the plugin's one-line description
 
   // "(i64,i64) -> i64"
   std::string signature() const { return params + " -> " + result; }
