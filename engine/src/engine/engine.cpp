@@ -73,8 +73,7 @@ class LocalLink : public ManagerLink {
   manager::Reply call(const manager::Request& request) override {
     auto store = store_.lock();
     if (!store) throw ManagerError("the engine that held shared object '" + request.name + "' is gone");
-    manager::Request own = request;  // the store moves what it keeps out of it
-    return store->handle(own, 0);
+    return store->handle(request, 0);
   }
   int open_descriptor(std::uint64_t id) override {
     auto store = store_.lock();

@@ -88,7 +88,7 @@ void Server::serve(Session& s) {
       try {
         Request request;
         wire::decode(frame.payload, request);
-        r = store_->handle(request, s.client);
+        r = store_->handle(std::move(request), s.client);
       } catch (const std::exception& e) {
         r = Reply{Status::error, {}, e.what()};
       }
@@ -109,7 +109,7 @@ void Server::serve(Session& s) {
         attach = store_->descriptor_fd(id);
         reply.status = attach >= 0 ? Status::ok : Status::missing;
       } else {
-        reply = store_->handle(request, s.client);
+        reply = store_->handle(std::move(request), s.client);
       }
     } catch (const std::exception& e) {
       reply = Reply{Status::error, {}, std::string("bad manager request: ") + e.what()};

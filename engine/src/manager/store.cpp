@@ -102,7 +102,14 @@ std::optional<Reply> Store::wait(std::unique_lock<std::mutex>& lock, const Reque
   return std::nullopt;
 }
 
-Reply Store::handle(Request& r, ClientId client) {
+namespace {
+// Argument i of r, moved out when the caller gave the arguments up.
+std::string kept(const Request& r, std::vector<std::string>* owned, std::size_t i) {
+  return owned ? std::move(owned->at(i)) : r.args.at(i);
+}
+}  // namespace
+
+Reply Store::apply(const Request& r, std::vector<std::string>* owned, ClientId client) {
   if (r.op == Op::sync || r.op == Op::descriptor_open) return error("not an operation on a shared object");
   std::unique_lock lock(mu_);
   if (shut_down_) return error("the engine holding shared object '" + r.name + "' has shut down");
@@ -110,8 +117,8 @@ Reply Store::handle(Request& r, ClientId client) {
   Object* o = open(r, err);
   if (!o) return error(err);
   try {
-    if (auto* d = std::get_if<ListData>(&o->data)) return on_list(r, *d);
-    if (auto* d = std::get_if<QueueData>(&o->data)) return on_queue(r, *d, client, lock);
+    if (auto* d = std::get_if<ListData>(&o->data)) return on_list(r, owned, *d);
+    if (auto* d = std::get_if<QueueData>(&o->data)) return on_queue(r, owned, *d, client, lock);
     if (auto* d = std::get_if<LockData>(&o->data)) return on_lock(r, *d, client, lock);
     if (auto* d = std::get_if<EventData>(&o->data)) return on_event(r, *d, client, lock);
     if (auto* d = std::get_if<SemaphoreData>(&o->data)) return on_semaphore(r, *d, client, lock);
@@ -184,9 +191,9 @@ Reply Store::on_dict(const Request& r, Object& o) {
   }
 }
 
-Reply Store::on_list(const Request& r, ListData& d) {
+Reply Store::on_list(const Request& r, std::vector<std::string>* owned, ListData& d) {
   switch (r.op) {
-    case Op::list_append: d.items.push_back(std::move(r.args.at(0))); return ok();
+    case Op::list_append: d.items.push_back(kept(r, owned, 0)); return ok();
     case Op::list_extend: d.items.insert(d.items.end(), r.args.begin(), r.args.end()); return ok();
     case Op::list_get: {
       const auto i = index_arg(r);
@@ -204,12 +211,13 @@ Reply Store::on_list(const Request& r, ListData& d) {
   }
 }
 
-Reply Store::on_queue(const Request& r, QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
+Reply Store::on_queue(const Request& r, std::vector<std::string>* owned, QueueData& d, ClientId client,
+                      std::unique_lock<std::mutex>& lock) {
   switch (r.op) {
     case Op::queue_put: {
       auto room = [&] { return d.capacity == 0 || d.items.size() < d.capacity; };
       if (auto stopped = wait(lock, r, client, room)) return *stopped;
-      d.items.push_back(std::move(r.args.at(0)));  // a 10 MB item is not copied again
+      d.items.push_back(kept(r, owned, 0));
       ++d.unfinished;
       changed_.notify_all();
       return ok();
