@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include <ferry/codec.hpp>
 #include <ferry/errors.hpp>
@@ -44,11 +45,13 @@ class Connection : public detail::BindsToLink {
   void send(const T& message) {
     State& s = opened();
     if (!s.writable) throw ManagerError("this end of the pipe can only receive");
-    const std::string payload = codec::encode(message);
-    const std::uint64_t n = payload.size();
     std::lock_guard lock(s.send_mu);
+    // Encoded into the connection's own buffer, for the reason recv() reads into one.
+    s.send_buffer.clear();
+    codec::encode_into(s.send_buffer, message);
+    const std::uint64_t n = s.send_buffer.size();
     write_all(s.fd, &n, sizeof n);
-    write_all(s.fd, payload.data(), payload.size());
+    write_all(s.fd, s.send_buffer.data(), s.send_buffer.size());
   }
 
   // Waits for one message; throws ferry::ManagerError at end of stream
@@ -60,10 +63,12 @@ class Connection : public detail::BindsToLink {
     std::uint64_t n = 0;
     read_all(s.fd, &n, sizeof n);
     if (n > kMaxMessage) throw ManagerError("pipe message of " + std::to_string(n) + " bytes is over the 1 GiB limit");
-    std::string payload(n, '\0');
-    read_all(s.fd, payload.data(), n);
+    // Read into the connection's own buffer: a fresh 10 MB string per
+    // message costs its page faults and zeroing every time.
+    if (s.recv_buffer.size() < n) s.recv_buffer.resize(n);
+    read_all(s.fd, s.recv_buffer.data(), n);
     T out{};
-    codec::decode(payload, out);
+    codec::decode(std::string_view(s.recv_buffer.data(), n), out);
     return out;
   }
 
@@ -115,6 +120,9 @@ class Connection : public detail::BindsToLink {
     int fd = -1;  // this process's descriptor, opened on first use
     bool closed = false;
     std::mutex open_mu, send_mu, recv_mu;
+    // Reused by send() and recv(); each as large as the largest message.
+    std::string send_buffer;  // guarded by send_mu
+    std::string recv_buffer;  // guarded by recv_mu
     ~State() {
       if (fd >= 0) ::close(fd);
     }
