@@ -82,17 +82,9 @@ plugin=$tmp/plugin/libshapes.so
 [[ -f $plugin ]] || fail "ferry_add_plugin(shapes ...) made no libshapes.so"
 [[ -f $tmp/host/areas.yaml ]] || fail "areas.yaml is not next to the host"
 
+# After its version line, the host prints what examples/embedding_host/expected_output.txt holds.
 expected="ferry $version, plugin ABI version $abi
-area 2
-area 12
-area 30
-scaled 10 x 20
-error scale: factor must be positive
-process exitcode 0 result 4
-pipeline 2.0
-pipeline 12.0
-pipeline 30.0
-pipeline areas ok"
+$(cat "$src/examples/embedding_host/expected_output.txt")"
 expect "$expected" "$("$tmp/host/shapes_host" "$plugin")" "the host example"
 expect 12.0 "$("$prefix/bin/ferry" call "$plugin" area '{width: 3, height: 4}')" "installed ferry call on the example plugin"
 
