@@ -5,6 +5,7 @@
 #include "pipeline_test_support.hpp"
 
 using ferry::Value;
+using ferry::test::die_once_values;
 using ferry::test::run_yaml;
 using ferry::test::stage;
 using ferry::test::TempDir;
@@ -114,9 +115,7 @@ TEST_CASE("collect: a task exception fails only its own item, with its type and 
 TEST_CASE("retries: an item whose worker dies once succeeds on its retry; without retries it fails", "[pipeline]") {
   ferry::Engine engine;
   TempDir dir;
-  std::string values;
-  for (int i = 0; i < 12; ++i) values += (i ? ", [" : "[") + std::to_string(i) + ", '" + dir.path().string() + "/m']";
-  std::filesystem::create_directory(dir.path() / "m");
+  const std::string values = die_once_values(dir, 12);
   const std::string yaml = "pipeline: flaky\n"
                            "plugins: {faults: faults}\n"
                            "stages:\n"

@@ -17,6 +17,7 @@
 
 using ferry::ItemAction;
 using ferry::WorkerLoss;
+using ferry::test::die_once_values;
 using ferry::test::run_yaml;
 using ferry::test::TempDir;
 
@@ -229,9 +230,7 @@ TEST_CASE("observer: a retried item and its replaced worker", "[pipeline][observ
   ferry::Engine engine;
   TempDir dir;
   Recorder rec;
-  std::filesystem::create_directory(dir.path() / "m");
-  std::string values;
-  for (int i = 0; i < 6; ++i) values += (i ? ", [" : "[") + std::to_string(i) + ", '" + dir.path().string() + "/m']";
+  const std::string values = die_once_values(dir, 6);
   const auto r = run_observed(engine, dir,
                               "pipeline: flaky\n"
                               "plugins: {faults: faults}\n"

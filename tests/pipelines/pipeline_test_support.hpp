@@ -59,6 +59,15 @@ inline RunResult run_yaml(Engine& engine, const TempDir& dir, const std::string&
 }
 
 // The stats of the stage called name.
+// A `values:` list of n [i, MARKERS] pairs for faults.die_once, whose
+// markers go in dir/m (made here): each item kills its worker the first time.
+inline std::string die_once_values(const TempDir& dir, int n) {
+  std::filesystem::create_directory(dir.path() / "m");
+  std::string values;
+  for (int i = 0; i < n; ++i) values += (i ? ", [" : "[") + std::to_string(i) + ", '" + dir.path().string() + "/m']";
+  return values;
+}
+
 inline const StageStats& stage(const PipelineStats& s, const std::string& name) {
   for (const auto& st : s.stages)
     if (st.name == name) return st;
