@@ -26,7 +26,12 @@ constexpr std::chrono::milliseconds kQuickBatch{2};
 // reply the host is not yet reading would wait forever.
 constexpr std::size_t kMaxBytesInFlight = 64 * 1024;
 
+// About what a batch's call takes on the wire: its items, their offsets, a header.
 std::size_t wire_bytes(const Batch& b) { return b.request.items.bytes().size() + 4 * b.request.items.size() + 64; }
+
+std::exception_ptr terminated_before_run() {
+  return std::make_exception_ptr(StateError("the pool was terminated before this item ran"));
+}
 
 std::string describe_timeout(std::chrono::milliseconds t) {
   return t.count() % 1000 == 0 ? std::to_string(t.count() / 1000) + "s" : std::to_string(t.count()) + "ms";
@@ -88,7 +93,7 @@ void PoolCore::terminate() {
   const std::uint64_t one = 1;
   [[maybe_unused]] auto w = ::write(wake_fd_, &one, sizeof one);  // wakes every slot blocked on a worker
   cv_.notify_all();
-  const auto error = std::make_exception_ptr(StateError("the pool was terminated before this item ran"));
+  const auto error = terminated_before_run();
   for (auto& b : dropped) fail_batch(b, error);
 }
 
@@ -149,8 +154,9 @@ bool PoolCore::take_batches(Slot& slot, std::vector<Batch>& taken) {
   }
   if (terminated_) return true;  // what is in flight is failed when the wake-up arrives
   // A batch goes behind others on this worker only when that costs nobody:
-  // the batches are quick (so a wait behind them is short), no idle slot
-  // needs it, and no timeout has to start when it is sent.
+  // batches of its group were timed quick here (so a wait behind them is
+  // short), no idle slot needs it, no timeout has to start when it is sent,
+  // and the calls queued fit in the socket's buffer.
   std::size_t bytes = 0;
   for (const auto& b : slot.in_flight) bytes += wire_bytes(b);
   const auto may_take = [&](const Batch& b) {
@@ -206,7 +212,7 @@ void PoolCore::requeue(std::deque<Batch> batches) {
     }
   }
   cv_.notify_all();
-  const auto error = std::make_exception_ptr(StateError("the pool was terminated before this item ran"));
+  const auto error = terminated_before_run();
   for (auto& b : batches) fail_batch(b, error);
 }
 
