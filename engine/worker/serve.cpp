@@ -11,7 +11,7 @@
 #include <ferry/abi.h>
 #include <ferry/codec.hpp>
 #include <ferry/errors.hpp>
-#include <ferry/manager_protocol.hpp>
+#include <ferry/manager_codec.hpp>
 
 #include "plugin/loader.hpp"
 #include "wire/frame.hpp"
@@ -67,12 +67,12 @@ void sync_posts(HostState& s) {
   manager::Request req;
   req.op = manager::Op::sync;
   wire::Frame frame;
-  if (!s.manager->send(wire::FrameKind::manager_request, codec::encode(req)) ||
+  if (!s.manager->send(wire::FrameKind::manager_request, manager::encode(req)) ||
       s.manager->receive(frame) != wire::ReceiveStatus::frame || frame.kind != wire::FrameKind::manager_reply)
     return;
   manager::Reply reply;
   try {
-    codec::decode(frame.payload, reply);
+    manager::decode(frame.payload, reply);
   } catch (const std::exception&) {
     return;
   }
@@ -89,7 +89,7 @@ std::int32_t open_descriptor(void* state, std::uint64_t id, std::int32_t* fd) {
   manager::Request req;
   req.op = manager::Op::descriptor_open;
   req.args.push_back(codec::encode(id));
-  if (!s->feeder->drain() || !s->manager->send(wire::FrameKind::manager_request, codec::encode(req))) return 1;
+  if (!s->feeder->drain() || !s->manager->send(wire::FrameKind::manager_request, manager::encode(req))) return 1;
   wire::Frame frame;
   if (s->manager->receive(frame) != wire::ReceiveStatus::frame || frame.kind != wire::FrameKind::manager_reply)
     return 1;

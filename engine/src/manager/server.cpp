@@ -9,6 +9,7 @@
 
 #include <ferry/codec.hpp>
 #include <ferry/errors.hpp>
+#include <ferry/manager_codec.hpp>
 
 #include "wire/frame.hpp"
 #include "wire/messages.hpp"
@@ -114,7 +115,7 @@ void Server::serve(Session& s) {
     } catch (const std::exception& e) {
       reply = Reply{Status::error, {}, std::string("bad manager request: ") + e.what()};
     }
-    if (!channel.send(wire::FrameKind::manager_reply, codec::encode(reply), attach)) break;
+    if (!channel.send(wire::FrameKind::manager_reply, manager::encode(reply), attach)) break;
   }
   // The worker is gone or broke the protocol: give back what it held.
   store_->release_client(s.client);

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include <ferry/codec.hpp>
+#include <ferry/manager_codec.hpp>
 
 namespace ferry {
 
@@ -84,8 +85,6 @@ class Loader {
 void load(Loader& in, Hello& m) { in(m.abi_version, m.pid, m.plugin_name, m.plugin_version, m.tasks); }
 void load(Loader& in, LoadFailed& m) { in(m.reason); }
 void load(Loader& in, LogLine& m) { in(m.level, m.task, m.message); }
-// Field for field as manager::Request::serialize writes them.
-void load(Loader& in, manager::Request& m) { in(m.op, m.name, m.type, m.args, m.timeout_ms, m.capacity); }
 
 template <class M>
 void decode_message(std::string_view bytes, M& m, const char* what) {
@@ -244,7 +243,13 @@ void decode(std::string&& payload, CallReply& m) {
 void decode(std::string_view b, CallRequest& m) { decode(std::string(b), m); }
 void decode(std::string_view b, CallReply& m) { decode(std::string(b), m); }
 void decode(std::string_view b, LogLine& m) { decode_message(b, m, "log"); }
-void decode(std::string_view b, manager::Request& m) { decode_message(b, m, "manager request"); }
+void decode(std::string_view b, manager::Request& m) {
+  try {
+    manager::decode(b, m);
+  } catch (const std::exception& e) {
+    throw ValueError(std::string("malformed manager request message: ") + e.what());
+  }
+}
 
 }  // namespace wire
 }  // namespace ferry

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include <ferry/abi.h>
+#include <ferry/manager_codec.hpp>
 #include <ferry/pipe.hpp>
 #include <ferry/shared.hpp>
 #include <ferry/shared_memory.hpp>
@@ -31,13 +32,13 @@ class HostManagerLink : public ManagerLink {
   explicit HostManagerLink(const ferry_host_v1* host) : host_(host) {}
   manager::Reply call(const manager::Request& request) override {
     require_manager();
-    const std::string bytes = codec::encode(request);
+    const std::string bytes = manager::encode(request);
     std::string out;
     ferry_sink_v1 sink{&out, &append_to_string};
     if (host_->manager(host_->state, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), &sink) != 0)
       throw ManagerError("the manager is unreachable: its engine is gone");
     manager::Reply reply;
-    codec::decode(out, reply);
+    manager::decode(out, reply);
     return reply;
   }
   void post(const manager::Request& request) override {
@@ -46,7 +47,7 @@ class HostManagerLink : public ManagerLink {
     // buffer rather than grow a new string each time. A big one is let go.
     thread_local std::string bytes;
     bytes.clear();
-    codec::encode_into(bytes, request);
+    manager::encode_into(bytes, request);
     const int failed =
         host_->manager(host_->state, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), nullptr);
     if (bytes.capacity() > (std::size_t{1} << 20)) std::string().swap(bytes);

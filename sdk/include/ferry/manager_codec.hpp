@@ -1,0 +1,137 @@
+// The manager protocol's bytes (manager_protocol.hpp), written and read
+// directly: exactly the layout cereal's binary archive gives Request and
+// Reply (raw little-endian integers, u64 lengths), so either side may use
+// cereal or these. Requests come in floods (a queue put per item), and going
+// through a std::ostream and an archive cost more than the rest of a put.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <ferry/errors.hpp>
+#include <ferry/manager_protocol.hpp>
+
+namespace ferry::manager {
+
+namespace codec_detail {
+
+template <class T>
+void append_raw(std::string& out, T x) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  out.append(reinterpret_cast<const char*>(&x), sizeof x);
+}
+
+inline void append_string(std::string& out, std::string_view s) {
+  append_raw(out, static_cast<std::uint64_t>(s.size()));
+  out.append(s);
+}
+
+inline void append_strings(std::string& out, const std::vector<std::string>& v) {
+  append_raw(out, static_cast<std::uint64_t>(v.size()));
+  for (const auto& s : v) append_string(out, s);
+}
+
+// Reads the layout back from bytes a possibly hostile peer sent: every length
+// is checked against the bytes left before anything is allocated.
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+
+  template <class T>
+  T raw() {
+    need(sizeof(T));
+    T x;
+    std::memcpy(&x, in_.data() + pos_, sizeof x);
+    pos_ += sizeof x;
+    return x;
+  }
+  void string(std::string& s) {
+    const std::size_t n = count(1);
+    s.assign(in_.data() + pos_, n);
+    pos_ += n;
+  }
+  void strings(std::vector<std::string>& v) {
+    v.resize(count(sizeof(std::uint64_t)));  // each string takes at least its length
+    for (auto& s : v) string(s);
+  }
+  void finish() const {
+    if (pos_ != in_.size()) throw ValueError(std::to_string(in_.size() - pos_) + " bytes left over after decoding");
+  }
+
+ private:
+  std::size_t left() const { return in_.size() - pos_; }
+  void need(std::size_t n) const {
+    if (left() < n)
+      throw ValueError("needs " + std::to_string(n) + " more bytes, but " + std::to_string(left()) + " are left");
+  }
+  std::size_t count(std::size_t each) {
+    const auto n = raw<std::uint64_t>();
+    if (n > left() / each)
+      throw ValueError("a length of " + std::to_string(n) + " is more than the " + std::to_string(left()) +
+                       " bytes left hold");
+    return static_cast<std::size_t>(n);
+  }
+
+  std::string_view in_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace codec_detail
+
+// Appends r's encoding to out (what cereal writes for Request::serialize).
+inline void encode_into(std::string& out, const Request& r) {
+  using namespace codec_detail;
+  out.reserve(out.size() + 41 + r.name.size() + r.type.size() + (r.args.empty() ? 0 : r.args.front().size() + 8));
+  append_raw(out, static_cast<std::underlying_type_t<Op>>(r.op));
+  append_string(out, r.name);
+  append_string(out, r.type);
+  append_strings(out, r.args);
+  append_raw(out, r.timeout_ms);
+  append_raw(out, r.capacity);
+}
+
+// Appends r's encoding to out (what cereal writes for Reply::serialize).
+inline void encode_into(std::string& out, const Reply& r) {
+  using namespace codec_detail;
+  append_raw(out, static_cast<std::underlying_type_t<Status>>(r.status));
+  append_strings(out, r.values);
+  append_string(out, r.error);
+}
+
+// The encoding of r.
+template <class M>
+  requires std::is_same_v<M, Request> || std::is_same_v<M, Reply>
+std::string encode(const M& r) {
+  std::string out;
+  encode_into(out, r);
+  return out;
+}
+
+// Decodes exactly the bytes given into r; throws ferry::ValueError on short,
+// long or inconsistent input. The op or status is not checked against the
+// known ones: the manager refuses an unknown op as it handles it.
+inline void decode(std::string_view bytes, Request& r) {
+  codec_detail::Reader in(bytes);
+  r.op = static_cast<Op>(in.raw<std::underlying_type_t<Op>>());
+  in.string(r.name);
+  in.string(r.type);
+  in.strings(r.args);
+  r.timeout_ms = in.raw<std::int64_t>();
+  r.capacity = in.raw<std::uint64_t>();
+  in.finish();
+}
+
+// Decodes exactly the bytes given into r; throws ferry::ValueError as above.
+inline void decode(std::string_view bytes, Reply& r) {
+  codec_detail::Reader in(bytes);
+  r.status = static_cast<Status>(in.raw<std::underlying_type_t<Status>>());
+  in.strings(r.values);
+  in.string(r.error);
+  in.finish();
+}
+
+}  // namespace ferry::manager
