@@ -10,6 +10,13 @@ namespace ferry::manager {
 namespace {
 
 Reply ok(std::vector<std::string> values = {}) { return Reply{Status::ok, std::move(values), {}}; }
+// A reply of one value. Not ok({value}): an initializer list's elements are
+// const, so that copies the value twice, and a queue's 10 MB item with it.
+Reply ok_with(std::string value) {
+  Reply r;
+  r.values.push_back(std::move(value));
+  return r;
+}
 Reply missing() { return Reply{Status::missing, {}, {}}; }
 Reply timed_out() { return Reply{Status::timeout, {}, {}}; }
 Reply error(std::string message) { return Reply{Status::error, {}, std::move(message)}; }
@@ -123,35 +130,35 @@ Reply Store::apply(const Request& r, std::vector<std::string>* owned, ClientId c
     if (auto* d = std::get_if<EventData>(&o->data)) return on_event(r, *d, client, lock);
     if (auto* d = std::get_if<SemaphoreData>(&o->data)) return on_semaphore(r, *d, client, lock);
     if (auto* d = std::get_if<BarrierData>(&o->data)) return on_barrier(r, *d, client, lock);
-    return on_dict(r, *o);
+    return on_dict(r, owned, *o);
   } catch (const std::exception& e) {  // malformed arguments from a peer
     return error("bad request for shared object '" + r.name + "': " + e.what());
   }
 }
 
-Reply Store::on_dict(const Request& r, Object& o) {
+Reply Store::on_dict(const Request& r, std::vector<std::string>* owned, Object& o) {
   auto& d = std::get<DictData>(o.data);
   auto find = [&](const std::string& key) -> std::string* {
     auto it = d.index.find(key);
     return it == d.index.end() ? nullptr : &d.entries[it->second].second;
   };
-  auto put = [&](const std::string& key, const std::string& value) {
-    if (auto* v = find(key)) *v = value;
+  auto put = [&](const std::string& key, std::string value) {
+    if (auto* v = find(key)) *v = std::move(value);
     else {
       d.index.emplace(key, d.entries.size());
-      d.entries.emplace_back(key, value);
+      d.entries.emplace_back(key, std::move(value));
     }
   };
   switch (r.op) {
     case Op::dict_get: {
       auto* v = find(r.args.at(0));
-      return v ? ok({*v}) : missing();
+      return v ? ok_with(*v) : missing();
     }
-    case Op::dict_set: put(r.args.at(0), r.args.at(1)); return ok();
+    case Op::dict_set: put(r.args.at(0), kept(r, owned, 1)); return ok();
     case Op::dict_setdefault:
-      if (auto* v = find(r.args.at(0))) return ok({*v});
+      if (auto* v = find(r.args.at(0))) return ok_with(*v);
       put(r.args.at(0), r.args.at(1));
-      return ok({r.args.at(1)});
+      return ok_with(r.args.at(1));
     case Op::dict_pop: {
       auto it = d.index.find(r.args.at(0));
       if (it == d.index.end()) return missing();
@@ -161,10 +168,10 @@ Reply Store::on_dict(const Request& r, Object& o) {
       d.index.erase(it);
       for (auto& [k, i] : d.index)
         if (i > pos) --i;
-      return ok({std::move(value)});
+      return ok_with(std::move(value));
     }
     case Op::dict_contains: return find(r.args.at(0)) ? ok() : missing();
-    case Op::dict_size: return ok({codec::encode(std::uint64_t{d.entries.size()})});
+    case Op::dict_size: return ok_with(codec::encode(std::uint64_t{d.entries.size()}));
     case Op::dict_keys: {
       std::vector<std::string> keys;
       for (const auto& [k, v] : d.entries) keys.push_back(k);
@@ -179,12 +186,12 @@ Reply Store::on_dict(const Request& r, Object& o) {
       return ok(std::move(items));
     }
     case Op::dict_update:
-      for (std::size_t i = 0; i + 1 < r.args.size(); i += 2) put(r.args[i], r.args[i + 1]);
+      for (std::size_t i = 0; i + 1 < r.args.size(); i += 2) put(r.args[i], kept(r, owned, i + 1));
       return ok();
     case Op::dict_add: {
       std::string sum = add_numbers(dict_value_type(o.type), find(r.args.at(0)), r.args.at(1));
       put(r.args.at(0), sum);
-      return ok({std::move(sum)});
+      return ok_with(std::move(sum));
     }
     case Op::dict_clear: d = DictData{}; return ok();
     default: return error("not a dict operation");
@@ -194,18 +201,20 @@ Reply Store::on_dict(const Request& r, Object& o) {
 Reply Store::on_list(const Request& r, std::vector<std::string>* owned, ListData& d) {
   switch (r.op) {
     case Op::list_append: d.items.push_back(kept(r, owned, 0)); return ok();
-    case Op::list_extend: d.items.insert(d.items.end(), r.args.begin(), r.args.end()); return ok();
+    case Op::list_extend:
+      for (std::size_t i = 0; i < r.args.size(); ++i) d.items.push_back(kept(r, owned, i));
+      return ok();
     case Op::list_get: {
       const auto i = index_arg(r);
-      return i < d.items.size() ? ok({d.items[i]}) : missing();
+      return i < d.items.size() ? ok_with(d.items[i]) : missing();
     }
     case Op::list_set: {
       const auto i = index_arg(r);
       if (i >= d.items.size()) return missing();
-      d.items[i] = r.args.at(1);
+      d.items[i] = kept(r, owned, 1);
       return ok();
     }
-    case Op::list_size: return ok({codec::encode(std::uint64_t{d.items.size()})});
+    case Op::list_size: return ok_with(codec::encode(std::uint64_t{d.items.size()}));
     case Op::list_items: return ok(d.items);
     default: return error("not a list operation");
   }
@@ -227,9 +236,9 @@ Reply Store::on_queue(const Request& r, std::vector<std::string>* owned, QueueDa
       std::string v = std::move(d.items.front());
       d.items.pop_front();
       changed_.notify_all();
-      return ok({std::move(v)});
+      return ok_with(std::move(v));
     }
-    case Op::queue_size: return ok({codec::encode(std::uint64_t{d.items.size()})});
+    case Op::queue_size: return ok_with(codec::encode(std::uint64_t{d.items.size()}));
     case Op::queue_task_done:
       if (d.unfinished == 0) return error("task_done() called more times than there were items");
       if (--d.unfinished == 0) changed_.notify_all();
@@ -277,7 +286,7 @@ Reply Store::on_semaphore(const Request& r, SemaphoreData& d, ClientId client, s
       --d.value;
       return ok();
     case Op::semaphore_release: ++d.value; changed_.notify_all(); return ok();
-    case Op::semaphore_value: return ok({codec::encode(d.value)});
+    case Op::semaphore_value: return ok_with(codec::encode(d.value));
     default: return error("not a semaphore operation");
   }
 }
@@ -292,7 +301,7 @@ Reply Store::on_barrier(const Request& r, BarrierData& d, ClientId client, std::
     d.waiting = 0;
     ++d.generation;
     changed_.notify_all();
-    return ok({codec::encode(index)});
+    return ok_with(codec::encode(index));
   }
   if (auto stopped = wait(lock, r, client, [&] { return d.generation != generation || d.broken; })) {
     // As Python's Barrier: one waiter giving up breaks it for everyone.
@@ -301,7 +310,7 @@ Reply Store::on_barrier(const Request& r, BarrierData& d, ClientId client, std::
     return *stopped;
   }
   if (d.generation == generation) return error("barrier '" + r.name + "' is broken: a waiter timed out or died");
-  return ok({codec::encode(index)});
+  return ok_with(codec::encode(index));
 }
 
 void Store::release_client(ClientId client) {

@@ -90,8 +90,8 @@ class Store {
   // The object for request, created on first use; nullptr (and error set)
   // when the name is taken by an object of another type.
   Object* open(const Request& request, std::string& error);
-  Reply on_dict(const Request& r, Object& o);
   // owned: r.args, when the caller gave them up (handle(Request&&)), else null.
+  Reply on_dict(const Request& r, std::vector<std::string>* owned, Object& o);
   Reply apply(const Request& r, std::vector<std::string>* owned, ClientId client);
   Reply on_list(const Request& r, std::vector<std::string>* owned, ListData& d);
   Reply on_queue(const Request& r, std::vector<std::string>* owned, QueueData& d, ClientId client,
