@@ -85,3 +85,29 @@ TEST_CASE("manager codec: truncated, padded or lying input is refused", "[manage
   Reply back;
   for (std::size_t n = 0; n < reply.size(); n += 97) CHECK_THROWS_AS(ferry::manager::decode(reply.substr(0, n), back), ValueError);
 }
+
+TEST_CASE("manager codec: a request with one big item becomes that item in place", "[manager][codec]") {
+  const std::string item(100'000, 'x');
+  const Request put{Op::queue_put, "blobs", "queue<bytes>", {item}, -1, 3};
+  std::string bytes = ferry::manager::encode(put);
+  Request back;
+  ferry::manager::decode(std::move(bytes), back);
+  CHECK(back.op == Op::queue_put);
+  CHECK(back.name == "blobs");
+  CHECK(back.type == "queue<bytes>");
+  CHECK(back.args == std::vector<std::string>{item});
+  CHECK(back.capacity == 3);
+
+  // Several big items, or a small request, are copied and decode the same way.
+  const Request update{Op::dict_update, "d", "dict<str,str>", {"k", item, "k2", item + "y"}, 5, 0};
+  std::string update_bytes = ferry::manager::encode(update);
+  ferry::manager::decode(std::move(update_bytes), back);
+  CHECK(back.args == update.args);
+  CHECK(back.timeout_ms == 5);
+
+  // Malformed input is refused before anything is taken over.
+  std::string padded = ferry::manager::encode(put) + "x";
+  const std::string copy = padded;
+  CHECK_THROWS_WITH(ferry::manager::decode(std::move(padded), back), "1 bytes left over after decoding");
+  CHECK(padded == copy);
+}

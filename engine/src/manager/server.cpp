@@ -88,7 +88,7 @@ void Server::serve(Session& s) {
       Reply r;
       try {
         Request request;
-        wire::decode(frame.payload, request);
+        wire::decode(std::move(frame.payload), request);
         r = store_->handle(std::move(request), s.client);
       } catch (const std::exception& e) {
         r = Reply{Status::error, {}, e.what()};
@@ -100,7 +100,7 @@ void Server::serve(Session& s) {
     int attach = -1;
     try {
       Request request;
-      wire::decode(frame.payload, request);
+      wire::decode(std::move(frame.payload), request);
       if (request.op == Op::sync) {
         if (!failed_post.empty()) reply = Reply{Status::error, {}, std::move(failed_post)};
         failed_post.clear();

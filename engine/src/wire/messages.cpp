@@ -250,6 +250,13 @@ void decode(std::string_view b, manager::Request& m) {
     throw ValueError(std::string("malformed manager request message: ") + e.what());
   }
 }
+void decode(std::string&& payload, manager::Request& m) {
+  try {
+    manager::decode(std::move(payload), m);
+  } catch (const std::exception& e) {
+    throw ValueError(std::string("malformed manager request message: ") + e.what());
+  }
+}
 
 }  // namespace wire
 }  // namespace ferry

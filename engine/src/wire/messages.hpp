@@ -72,5 +72,7 @@ void decode(std::string_view, LogLine&);
 // A worker's manager request, with the same checks: the manager service
 // decodes what a possibly hostile worker sent.
 void decode(std::string_view, manager::Request&);
+// As above, taking over the payload: a big item it carries is not copied.
+void decode(std::string&& payload, manager::Request&);
 
 }  // namespace ferry::wire

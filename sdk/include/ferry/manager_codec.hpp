@@ -49,11 +49,13 @@ class Reader {
     pos_ += sizeof x;
     return x;
   }
-  void string(std::string& s) {
+  // A length-prefixed string, as a view of the input.
+  std::string_view view() {
     const std::size_t n = count(1);
-    s.assign(in_.data() + pos_, n);
     pos_ += n;
+    return in_.substr(pos_ - n, n);
   }
+  void string(std::string& s) { s.assign(view()); }
   void strings(std::vector<std::string>& v) {
     v.resize(count(sizeof(std::uint64_t)));  // each string takes at least its length
     for (auto& s : v) string(s);
@@ -62,18 +64,21 @@ class Reader {
     if (pos_ != in_.size()) throw ValueError(std::to_string(in_.size() - pos_) + " bytes left over after decoding");
   }
 
- private:
-  std::size_t left() const { return in_.size() - pos_; }
-  void need(std::size_t n) const {
-    if (left() < n)
-      throw ValueError("needs " + std::to_string(n) + " more bytes, but " + std::to_string(left()) + " are left");
-  }
+  // A u64 length or count, checked against the bytes left, each element
+  // taking at least each bytes.
   std::size_t count(std::size_t each) {
     const auto n = raw<std::uint64_t>();
     if (n > left() / each)
       throw ValueError("a length of " + std::to_string(n) + " is more than the " + std::to_string(left()) +
                        " bytes left hold");
     return static_cast<std::size_t>(n);
+  }
+
+ private:
+  std::size_t left() const { return in_.size() - pos_; }
+  void need(std::size_t n) const {
+    if (left() < n)
+      throw ValueError("needs " + std::to_string(n) + " more bytes, but " + std::to_string(left()) + " are left");
   }
 
   std::string_view in_;
@@ -123,6 +128,31 @@ inline void decode(std::string_view bytes, Request& r) {
   r.timeout_ms = in.raw<std::int64_t>();
   r.capacity = in.raw<std::uint64_t>();
   in.finish();
+}
+
+// As above, but a request carrying one big item (a 10 MB put) takes the
+// bytes over and becomes that item in place, rather than copying it out.
+inline void decode(std::string&& bytes, Request& r) {
+  constexpr std::size_t kAdoptFrom = 64 * 1024;  // below this a copy costs less than the memmove
+  if (bytes.size() < kAdoptFrom) return decode(std::string_view(bytes), r);
+  codec_detail::Reader in(bytes);
+  r.op = static_cast<Op>(in.raw<std::underlying_type_t<Op>>());
+  in.string(r.name);
+  in.string(r.type);
+  std::vector<std::string_view> args(in.count(sizeof(std::uint64_t)));
+  for (auto& a : args) a = in.view();
+  r.timeout_ms = in.raw<std::int64_t>();
+  r.capacity = in.raw<std::uint64_t>();
+  in.finish();
+  r.args.assign(args.size(), {});
+  if (args.size() == 1 && args[0].size() >= kAdoptFrom) {
+    const auto begin = static_cast<std::size_t>(args[0].data() - bytes.data()), size = args[0].size();
+    bytes.resize(begin + size);
+    bytes.erase(0, begin);
+    r.args[0] = std::move(bytes);
+    return;
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) r.args[i].assign(args[i]);
 }
 
 // Decodes exactly the bytes given into r; throws ferry::ValueError as above.
