@@ -30,6 +30,12 @@ struct Point {
 struct Renamed {};
 }  // namespace geo
 
+namespace {
+struct Hidden {};
+template <class T>
+struct Box {};
+}  // namespace
+
 template <>
 struct ferry::type_name_override<geo::Renamed> {
   static constexpr const char* name = "geo.renamed";
@@ -78,6 +84,13 @@ TEST_CASE("sdk signature: user structs are named by their qualified C++ name unl
   CHECK(type_name<std::vector<geo::Point>>() == "list<geo::Point>");
   CHECK(type_name<geo::Renamed>() == "geo.renamed");
   CHECK(type_name<std::optional<geo::Renamed>>() == "optional<geo.renamed>");
+}
+
+TEST_CASE("sdk signature: anonymous namespaces are spelled alike by every compiler", "[sdk]") {
+  // g++ and clang write them differently; a plugin and a host built by
+  // different compilers must still agree.
+  CHECK(type_name<Hidden>() == "{anonymous}::Hidden");
+  CHECK(type_name<Box<Hidden>>() == "{anonymous}::Box<{anonymous}::Hidden>");
 }
 
 TEST_CASE("sdk signature: params_signature lists parameter names in order", "[sdk]") {

@@ -117,7 +117,14 @@ std::string type_name() {
       return s;
     }(std::make_index_sequence<std::tuple_size_v<U>>{});
   } else {
-    return std::string(detail::raw_type_name<U>());
+    // One spelling of anonymous namespaces, so a plugin built by clang and a
+    // host built by g++ name a struct alike: g++ writes "{anonymous}::T",
+    // clang "(anonymous namespace)::T".
+    std::string name(detail::raw_type_name<U>());
+    constexpr std::string_view clang_anon = "(anonymous namespace)";
+    for (auto at = name.find(clang_anon); at != std::string::npos; at = name.find(clang_anon, at))
+      name.replace(at, clang_anon.size(), "{anonymous}");
+    return name;
   }
 }
 
