@@ -47,17 +47,21 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ferry " FERRY_VERSION_STRING "\nplugin ABI version " +
                                         std::to_string(ferry::kPluginAbiVersion));
   app.require_subcommand(1);
-  app.footer(
+  const std::string exit_status =
       "Exit status: 0 success; 1 the task or pipeline failed (raised, crashed, timed out); 2 usage\n"
       "error, invalid pipeline file, unknown plugin or unknown task (nothing ran); 130 / 143 a\n"
-      "pipeline stopped by SIGINT / SIGTERM.\n"
-      "Run 'ferry COMMAND --help' for a command's options.");
+      "pipeline stopped by SIGINT / SIGTERM.";
+  app.footer(exit_status + "\nRun 'ferry COMMAND --help' for a command's options.");
 
   Action action;
   add_inspect(app, action);
   add_call(app, action);
   add_run(app, action);
   add_validate(app, action);
+  // A command without a footer of its own would repeat the top level's,
+  // pointer to the commands' help included.
+  for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; }))
+    if (command->get_footer() == app.get_footer()) command->footer(exit_status);
 
   std::vector<std::string> args = guard_brackets(argc, argv);
   std::vector<char*> guarded;

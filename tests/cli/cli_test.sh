@@ -115,6 +115,11 @@ case $case_name in
     run "$ferry" inspect --help
     expect_status 0
     expect_out_has '--json'
+    # A command's help ends with the exit statuses, not with a pointer to itself.
+    run "$ferry" run --help
+    expect_status 0
+    expect_out_has '^Exit status'
+    ! grep -q "COMMAND --help" "$tmp/out" || fail "ferry run --help repeats the top-level footer"
     ;;
   version)
     run "$ferry" --version
