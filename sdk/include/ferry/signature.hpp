@@ -68,6 +68,17 @@ constexpr bool is_mapping_v = is_instance<T, std::map>::value || is_instance<T, 
 template <class T>
 constexpr bool is_tuple_like_v = is_instance<T, std::tuple>::value || is_instance<T, std::pair>::value;
 
+// Types that look like ones ferry takes but are not: refused with a message
+// of their own rather than a cereal or <utility> error deep in a template.
+template <class T>
+constexpr bool is_character_v = std::is_same_v<T, char> || std::is_same_v<T, wchar_t> ||
+                                std::is_same_v<T, char8_t> || std::is_same_v<T, char16_t> ||
+                                std::is_same_v<T, char32_t>;
+template <class T>
+constexpr bool is_multi_container_v =
+    is_instance<T, std::multiset>::value || is_instance<T, std::multimap>::value ||
+    is_instance<T, std::unordered_multiset>::value || is_instance<T, std::unordered_multimap>::value;
+
 // The parts one after the other, built by appending only. (Prepending, as
 // std::operator+(const char*, std::string&&) does through insert(0, ...),
 // also makes GCC 12 at -O2 report a false -Wrestrict overlap.)
@@ -90,6 +101,14 @@ std::string type_name() {
     return "none";
   } else if constexpr (std::is_same_v<U, bool>) {
     return "bool";
+  } else if constexpr (detail::is_character_v<U>) {
+    static_assert(sizeof(U) == 0,
+                  "ferry: a character type (char, wchar_t, char8_t, char16_t, char32_t) is not a task type: "
+                  "take std::string for text, or std::int8_t / std::uint8_t for a small number");
+  } else if constexpr (detail::is_multi_container_v<U>) {
+    static_assert(sizeof(U) == 0,
+                  "ferry: std::multiset, std::multimap and their unordered forms are not task types: "
+                  "take a std::vector (of std::pair for a multimap)");
   } else if constexpr (std::is_integral_v<U>) {
     return detail::concat(std::is_signed_v<U> ? "i" : "u", std::to_string(sizeof(U) * 8));
   } else if constexpr (std::is_floating_point_v<U>) {
