@@ -1,4 +1,4 @@
-# Fails when a code block in docs/ is not checked: a cpp block without a tag
+# Fails when a code block in docs/ or README.md is not checked: a cpp block without a tag
 # (plugin=, host= or fragment), a misspelled or duplicate tag, an output
 # block for no sample, or a sample plugin named like one of the tree's
 # plugins (it would shadow it for the other samples).
@@ -9,6 +9,7 @@ foreach(kind plugin host pipeline output)
   file(MAKE_DIRECTORY ${WORK_DIR}/${kind})
 endforeach()
 file(GLOB docs RELATIVE ${SOURCE_DIR} ${SOURCE_DIR}/docs/*.md)
+list(APPEND docs README.md)
 execute_process(COMMAND ${AWK} -v out=${WORK_DIR} -f ${CMAKE_CURRENT_LIST_DIR}/extract.awk ${docs}
                 WORKING_DIRECTORY ${SOURCE_DIR} RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
