@@ -197,3 +197,26 @@ TEST_CASE("sdk value: typed encode/decode round-trip and refuse short or long in
   CHECK_NOTHROW(codec::decode(""));
   CHECK_THROWS_AS(codec::decode("x"), ValueError);
 }
+
+TEST_CASE("sdk value: strings and byte vectors decode straight from the input, and refuse every truncation",
+          "[sdk]") {
+  const std::string text(100'000, 't');
+  const ferry::Bytes blob{std::vector<std::uint8_t>(70'000, 0xab)};
+  const std::vector<std::int8_t> small{-1, 0, 1};
+  const std::string bytes = codec::encode(text, blob, small, std::string(), std::int64_t{7});
+  std::string t, empty = "not empty";
+  ferry::Bytes b;
+  std::vector<std::int8_t> sm;
+  std::int64_t tail = 0;
+  codec::decode(bytes, t, b, sm, empty, tail);
+  CHECK(t == text);
+  CHECK(b == blob);
+  CHECK(sm == small);
+  CHECK(empty.empty());
+  CHECK(tail == 7);
+  // Cut anywhere (inside a length, inside the bytes) it is refused; every
+  // 997th cut keeps this quick.
+  for (std::size_t n = 0; n < bytes.size(); n += 997)
+    CHECK_THROWS(codec::decode(std::string_view(bytes).substr(0, n), t, b, sm, empty, tail));
+  CHECK_THROWS(codec::decode(std::string_view(bytes).substr(0, bytes.size() - 1), t, b, sm, empty, tail));
+}

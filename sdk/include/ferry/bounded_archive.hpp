@@ -10,6 +10,8 @@
 #include <memory>
 #include <streambuf>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include <cereal/archives/binary.hpp>
 #include <cereal/cereal.hpp>
@@ -18,11 +20,38 @@
 
 namespace ferry::codec {
 
+// Reads from a caller-owned span without copying it (std::istringstream would).
+class SpanBuf : public std::streambuf {
+ public:
+  SpanBuf(const void* data, std::size_t size) {
+    auto* p = const_cast<char*>(static_cast<const char*>(data));
+    setg(p, p, p + size);
+  }
+  std::size_t remaining() const { return static_cast<std::size_t>(egptr() - gptr()); }
+  // The next n bytes, in place, and past them; nullptr (nothing taken) when
+  // fewer are left.
+  const char* take(std::size_t n) {
+    if (n > remaining()) return nullptr;
+    char* p = gptr();
+    setg(eback(), p + n, egptr());
+    return p;
+  }
+};
+
 class BoundedInputArchive : public cereal::InputArchive<BoundedInputArchive, cereal::AllowEmptyClassElision> {
  public:
-  // Reads from buf; remaining() must report the bytes not yet read.
-  explicit BoundedInputArchive(std::streambuf& buf)
+  // Reads from buf, which outlives the archive.
+  explicit BoundedInputArchive(SpanBuf& buf)
       : cereal::InputArchive<BoundedInputArchive, cereal::AllowEmptyClassElision>(this), buf_(buf) {}
+
+  // The next n bytes, in place; throws as loadBinary does when fewer are left.
+  const char* take(std::size_t n) {
+    const char* p = buf_.take(n);
+    if (!p)
+      throw cereal::Exception("Failed to read " + std::to_string(n) + " bytes from input stream! Read " +
+                              std::to_string(buf_.remaining()));
+    return p;
+  }
 
   void loadBinary(void* const data, std::streamsize size) {
     const auto read = buf_.sgetn(static_cast<char*>(data), size);
@@ -33,14 +62,14 @@ class BoundedInputArchive : public cereal::InputArchive<BoundedInputArchive, cer
 
   // A claimed element count: every element takes at least one byte.
   void check_count(std::uint64_t n) {
-    const auto left = static_cast<std::uint64_t>(buf_.in_avail() < 0 ? 0 : buf_.in_avail());
+    const auto left = static_cast<std::uint64_t>(buf_.remaining());
     if (n > left)
       throw ValueError("a length of " + std::to_string(n) + " is more than the " + std::to_string(left) +
                        " bytes left hold");
   }
 
  private:
-  std::streambuf& buf_;
+  SpanBuf& buf_;
 };
 
 }  // namespace ferry::codec
@@ -69,6 +98,26 @@ inline CEREAL_ARCHIVE_RESTRICT(ferry::codec::BoundedInputArchive, ferry::codec::
 template <class T>
 inline void CEREAL_LOAD_FUNCTION_NAME(ferry::codec::BoundedInputArchive& ar, BinaryData<T>& bd) {
   ar.loadBinary(bd.data, static_cast<std::streamsize>(bd.size));
+}
+
+// Strings and byte vectors are copied once, straight from the input: cereal's
+// own loaders resize first, which zeroes every byte before it is overwritten
+// (a 10 MB item, twice over).
+template <class Traits, class Alloc>
+inline void CEREAL_LOAD_FUNCTION_NAME(ferry::codec::BoundedInputArchive& ar, std::basic_string<char, Traits, Alloc>& s) {
+  size_type n = 0;
+  ar(make_size_tag(n));
+  const char* p = ar.take(static_cast<std::size_t>(n));
+  s.assign(p, static_cast<std::size_t>(n));
+}
+
+template <class T, class Alloc>
+  requires(sizeof(T) == 1 && std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
+inline void CEREAL_LOAD_FUNCTION_NAME(ferry::codec::BoundedInputArchive& ar, std::vector<T, Alloc>& v) {
+  size_type n = 0;
+  ar(make_size_tag(n));
+  const auto* p = reinterpret_cast<const T*>(ar.take(static_cast<std::size_t>(n)));
+  v.assign(p, p + n);
 }
 
 namespace traits::detail {

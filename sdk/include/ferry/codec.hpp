@@ -32,16 +32,6 @@
 
 namespace ferry::codec {
 
-// Reads from a caller-owned span without copying it (std::istringstream would).
-class SpanBuf : public std::streambuf {
- public:
-  SpanBuf(const void* data, std::size_t size) {
-    auto* p = const_cast<char*>(static_cast<const char*>(data));
-    setg(p, p, p + size);
-  }
-  std::size_t remaining() const { return static_cast<std::size_t>(egptr() - gptr()); }
-};
-
 // Appends to a caller-owned std::string; much cheaper than std::ostringstream.
 class StringBuf : public std::streambuf {
  public:
