@@ -111,3 +111,14 @@ TEST_CASE("manager codec: a request with one big item becomes that item in place
   CHECK_THROWS_WITH(ferry::manager::decode(std::move(padded), back), "1 bytes left over after decoding");
   CHECK(padded == copy);
 }
+
+TEST_CASE("manager codec: a request written with its argument in place is the request's encoding",
+          "[manager][codec]") {
+  for (const std::string& item : {std::string(), std::string("x"), std::string(100'000, 'y')}) {
+    std::string out = "kept";
+    ferry::manager::encode_with_arg_into(out, Op::queue_put, "blobs", "queue<str>", -1, 0,
+                                         [&](std::string& o) { ferry::codec::encode_into(o, item); });
+    const Request r{Op::queue_put, "blobs", "queue<str>", {ferry::codec::encode(item)}, -1, 0};
+    CHECK(out == "kept" + ferry::manager::encode(r));
+  }
+}

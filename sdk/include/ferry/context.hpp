@@ -42,16 +42,20 @@ class HostManagerLink : public ManagerLink {
     return reply;
   }
   void post(const manager::Request& request) override {
-    require_manager();
     // Posts come in floods (a put per item): encode into this thread's
     // buffer rather than grow a new string each time. A big one is let go.
     thread_local std::string bytes;
     bytes.clear();
     manager::encode_into(bytes, request);
-    const int failed =
-        host_->manager(host_->state, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), nullptr);
+    post_encoded(bytes);
     if (bytes.capacity() > (std::size_t{1} << 20)) std::string().swap(bytes);
-    if (failed != 0) throw ManagerError("the manager is unreachable: its engine is gone");
+  }
+  bool takes_encoded_posts() const override { return true; }
+  void post_encoded(std::string_view request) override {
+    require_manager();
+    if (host_->manager(host_->state, reinterpret_cast<const std::uint8_t*>(request.data()), request.size(), nullptr) !=
+        0)
+      throw ManagerError("the manager is unreachable: its engine is gone");
   }
   int open_descriptor(std::uint64_t id) override {
     if (!offers(offsetof(ferry_host_v1, open_descriptor) + sizeof(host_->open_descriptor)) || !host_->open_descriptor)

@@ -99,6 +99,27 @@ inline void encode_into(std::string& out, const Request& r) {
   append_raw(out, r.capacity);
 }
 
+// Appends the encoding of the request {op, name, type, {argument},
+// timeout_ms, capacity}, where write_arg(out) appends the argument's bytes
+// straight into place: the item is encoded once, never copied into a
+// Request first.
+template <class WriteArg>
+void encode_with_arg_into(std::string& out, Op op, std::string_view name, std::string_view type,
+                          std::int64_t timeout_ms, std::uint64_t capacity, WriteArg&& write_arg) {
+  using namespace codec_detail;
+  append_raw(out, static_cast<std::underlying_type_t<Op>>(op));
+  append_string(out, name);
+  append_string(out, type);
+  append_raw(out, std::uint64_t{1});  // one argument
+  const std::size_t length_at = out.size();
+  append_raw(out, std::uint64_t{0});  // its length, known once it is written
+  write_arg(out);
+  const auto length = static_cast<std::uint64_t>(out.size() - length_at - sizeof(std::uint64_t));
+  std::memcpy(out.data() + length_at, &length, sizeof length);
+  append_raw(out, timeout_ms);
+  append_raw(out, capacity);
+}
+
 // Appends r's encoding to out (what cereal writes for Reply::serialize).
 inline void encode_into(std::string& out, const Reply& r) {
   using namespace codec_detail;

@@ -12,11 +12,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <ferry/codec.hpp>
 #include <ferry/errors.hpp>
+#include <ferry/manager_codec.hpp>
 #include <ferry/manager_protocol.hpp>
 #include <ferry/signature.hpp>
 
@@ -76,6 +78,17 @@ class ManagerLink {
   // task's result reaches the host; if it fails, the worker reports that on
   // its stderr when the task ends. Default: an ordinary call.
   virtual void post(const manager::Request& request) { call(request); }
+  // Whether this link reaches the manager through encoded requests (a
+  // worker's does), so a caller may hand it bytes with post_encoded()
+  // rather than build a Request.
+  virtual bool takes_encoded_posts() const { return false; }
+  // post() for a request already encoded (manager_codec.hpp). Default:
+  // decodes it and calls post().
+  virtual void post_encoded(std::string_view request) {
+    manager::Request r;
+    manager::decode(request, r);
+    post(r);
+  }
   // A new descriptor, owned by the caller, for the descriptor the manager
   // shares as id (a shared memory segment, a pipe end); throws
   // ferry::ManagerError when there is none.
@@ -266,9 +279,20 @@ class Queue : public detail::SharedHandle {
   // wait for the manager (as Python's put hands items to a feeder thread);
   // the items are in the queue by the time the task's result arrives.
   void put(const T& value) {
+    if (setting_ == 0 && link_ && link_->takes_encoded_posts()) {
+      // Puts come in floods: encode each straight into this thread's request
+      // buffer, the item in place. A big buffer is let go afterwards.
+      thread_local std::string bytes;
+      bytes.clear();
+      manager::encode_with_arg_into(bytes, manager::Op::queue_put, name_, type_, -1, 0,
+                                    [&](std::string& out) { codec::encode_into(out, value); });
+      link_->post_encoded(bytes);
+      if (bytes.capacity() > (std::size_t{1} << 20)) std::string().swap(bytes);
+      return;
+    }
     if (setting_ == 0 && link_) {
       manager::Request request{manager::Op::queue_put, name_, type_, {}, -1, 0};
-      request.args.push_back(codec::encode(value));  // moved in: a 10 MB item is not copied again
+      request.args.push_back(codec::encode(value));
       link_->post(request);
       return;
     }
