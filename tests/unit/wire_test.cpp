@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <span>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -109,6 +110,15 @@ TEST_CASE("wire: messages round-trip", "[wire]") {
   CHECK(r2.status == std::vector<std::int32_t>{0, 1});
   CHECK(r2.items[0] == "ok");
   CHECK(r2.items[1] == "boom");
+  // The parts a sender writes back to back are the encoding, byte for byte.
+  const auto joined = [](const auto& parts) {
+    std::string out;
+    for (const auto& part : parts) out.append(part);
+    return out;
+  };
+  std::string head = "stale";
+  CHECK(joined(encode_parts(head, c)) == encode(c));
+  CHECK(joined(encode_parts(head, r)) == encode(r));
   // Every truncation of a call or a reply is refused.
   const auto call_bytes = encode(c), reply_bytes = encode(r);
   for (std::size_t n = 0; n < call_bytes.size(); ++n) CHECK_THROWS_AS(decode(call_bytes.substr(0, n), c2), ValueError);
@@ -415,4 +425,35 @@ TEST_CASE("wire: descriptors sent with large and small frames are all kept", "[w
     ::close(fd);
   }
   CHECK(host.take_fd() == -1);
+}
+
+TEST_CASE("wire: frames sent and queued as parts arrive as one payload", "[wire]") {
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+  Channel host(fds[0]);
+  const std::string big = pattern(300'000, 5);
+  {
+    Channel peer(fds[1]);
+    const std::string_view parts[] = {"head", "", big, "tail"};
+    REQUIRE(peer.queue_parts(FrameKind::call, std::span(parts, 2)));
+    REQUIRE(peer.queue(FrameKind::call, "queued"));
+    std::thread reader;  // the big frame does not fit a socket buffer: read while it is sent
+    std::vector<Frame> got(3);
+    std::atomic<bool> ok{true};
+    reader = std::thread([&] {
+      for (auto& f : got)
+        if (host.receive(f) != ReceiveStatus::frame) ok = false;
+    });
+    REQUIRE(peer.send_parts(FrameKind::reply, parts));  // flushes the queue first
+    reader.join();
+    CHECK(ok);
+    CHECK((got[0].kind == FrameKind::call && got[0].payload == "head"));
+    CHECK((got[1].kind == FrameKind::call && got[1].payload == "queued"));
+    CHECK(got[2].kind == FrameKind::reply);
+    CHECK(got[2].payload == "head" + big + "tail");
+    const std::string_view too_many[9] = {};
+    CHECK_FALSE(peer.send_parts(FrameKind::reply, too_many));
+  }
+  Frame frame;
+  CHECK(host.receive(frame) == ReceiveStatus::eof);
 }

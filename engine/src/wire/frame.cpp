@@ -72,12 +72,33 @@ bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
   return write_all(iov, 2, attach);
 }
 
-bool Channel::queue(FrameKind kind, std::string_view payload) {
-  if (!check_size(payload.size())) return false;
+bool Channel::send_parts(FrameKind kind, std::span<const std::string_view> parts) {
+  constexpr std::size_t kMaxParts = 8;
+  if (parts.size() > kMaxParts) {
+    error_ = "a frame of more than " + std::to_string(kMaxParts) + " parts";
+    return false;
+  }
+  std::size_t size = 0;
+  for (const auto& p : parts) size += p.size();
+  if (!flush() || !check_size(size)) return false;
   char header[kFrameHeaderSize];
-  encode_header(header, kind, payload.size());
+  encode_header(header, kind, size);
+  iovec iov[1 + kMaxParts];
+  iov[0] = {header, sizeof header};
+  for (std::size_t i = 0; i < parts.size(); ++i) iov[1 + i] = {const_cast<char*>(parts[i].data()), parts[i].size()};
+  return write_all(iov, 1 + parts.size(), -1);
+}
+
+bool Channel::queue(FrameKind kind, std::string_view payload) { return queue_parts(kind, std::span(&payload, 1)); }
+
+bool Channel::queue_parts(FrameKind kind, std::span<const std::string_view> parts) {
+  std::size_t size = 0;
+  for (const auto& p : parts) size += p.size();
+  if (!check_size(size)) return false;
+  char header[kFrameHeaderSize];
+  encode_header(header, kind, size);
   out_.append(header, sizeof header);
-  out_.append(payload);
+  for (const auto& p : parts) out_.append(p);
   return true;
 }
 

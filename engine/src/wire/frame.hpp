@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,9 +65,13 @@ class Channel {
   // A descriptor given as attach travels with it (SCM_RIGHTS); the caller
   // keeps its own.
   bool send(FrameKind kind, std::string_view payload, int attach = -1);
+  // As send(), the payload given as parts sent back to back, not joined
+  // first (at most 8 parts).
+  bool send_parts(FrameKind kind, std::span<const std::string_view> parts);
   // Copies one frame into the outbox, sent by the next flush() or send():
   // several small frames then cost the peer one wake-up, not several.
   bool queue(FrameKind kind, std::string_view payload);
+  bool queue_parts(FrameKind kind, std::span<const std::string_view> parts);
   // Sends what queue() collected; false (and error() set) when the peer is gone.
   bool flush();
   std::size_t queued_bytes() const { return out_.size(); }
