@@ -72,7 +72,7 @@ const ChunkOutcomes& ResultBuffer::wait_chunk(std::size_t first) {
   std::size_t offset = 0;
   const ChunkOutcomes* chunk = nullptr;
   block(lock, [&] {
-    chunk = find(first, offset);
+    if (!chunk) chunk = find(first, offset);  // once found, it stays: fill() evaluates this for every chunk
     return chunk && (chunk->size() >= kStreamChunk || filled_ == size_);
   });
   return *chunk;  // offset is 0: chunks are visited from their first slot
