@@ -166,7 +166,7 @@ int serve(const Options& options) {
   wire::Frame frame;
   wire::CallRequest req;
   wire::CallReply reply;
-  std::string payload;  // the encoded reply, reused
+  std::string head;  // the reply's fixed fields, reused
   for (;;) {
     switch (channel.receive(frame)) {
       case wire::ReceiveStatus::frame: break;
@@ -186,9 +186,9 @@ int serve(const Options& options) {
     // Flush what the task printed before the host hears it finished.
     std::cout.flush();
     std::fflush(stdout);
-    wire::encode_into(payload, reply);
     frame.payload = req.items.take_buffer();  // its capacity serves the next call
-    if (!channel.send(wire::FrameKind::reply, payload)) return 0;
+    // Sent from the reply's own buffers, not joined into one first.
+    if (!channel.send_parts(wire::FrameKind::reply, wire::encode_parts(head, reply))) return 0;
     if (req.flags & wire::kExitAfterCall) return exit_code_for(reply, d.tasks[req.task].name);
   }
 }

@@ -97,23 +97,13 @@ void write_all(int fd, const std::uint8_t* data, std::size_t size) {
   }
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size > kMaxStream) size = kMaxStream;
-  int fds[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-    std::perror("fuzz_frame: socketpair");
-    std::abort();
-  }
-  write_all(fds[1], data, size);
-  ::close(fds[1]);  // the worker is gone: the host reads to the end
-
-  Channel channel(fds[0]);  // owns fds[0]; the host's default frame limit
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+// Reads frames until the stream ends or stalls; false when it stalled (a
+// timeout: the rest of the input is not written yet).
+bool read_frames(Channel& channel, std::chrono::steady_clock::time_point deadline) {
   Frame frame;
   for (;;) {
     const auto status = channel.receive(frame, deadline);
+    if (status == ReceiveStatus::timeout) return false;
     if (status != ReceiveStatus::frame) {
       // Everything was written before the read, so only these can happen.
       if (status != ReceiveStatus::eof && status != ReceiveStatus::error) {
@@ -121,10 +111,44 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::abort();
       }
       if (status == ReceiveStatus::error && channel.error().empty()) std::abort();
-      break;
+      return true;
     }
     if (!is_known_kind(static_cast<std::uint8_t>(frame.kind))) std::abort();
     decode_payload(frame);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size > kMaxStream) size = kMaxStream;
+  // Twice: the whole stream at once with the host's settings, then in three
+  // parts, read as they come, by a channel that receives every frame of 16
+  // bytes or more straight into its payload (the path 64 KiB frames take).
+  for (const std::size_t direct : {kDefaultDirectReceive, std::size_t{16}}) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+      std::perror("fuzz_frame: socketpair");
+      std::abort();
+    }
+    Channel channel(fds[0], kDefaultMaxFrame, direct);  // owns fds[0]; the host's default frame limit
+    const std::size_t cuts[] = {direct == kDefaultDirectReceive ? size : size / 3, size - size / 3, size};
+    std::size_t written = 0;
+    bool ended = false;
+    for (const std::size_t cut : cuts) {
+      write_all(fds[1], data + written, cut - written);
+      written = cut;
+      if (cut == size) ::close(fds[1]);  // the worker is gone: the host reads to the end
+      // A deadline already passed while more input is to come: read what is there.
+      const auto deadline = cut == size ? std::chrono::steady_clock::now() + std::chrono::seconds(5)
+                                        : std::chrono::steady_clock::now();
+      if (!ended) ended = read_frames(channel, deadline);
+      if (cut == size) break;
+    }
+    if (!ended) {
+      std::fprintf(stderr, "fuzz_frame: the stream did not end\n");
+      std::abort();
+    }
   }
   return 0;
 }

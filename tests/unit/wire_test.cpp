@@ -11,10 +11,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <span>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include <ferry/codec.hpp>
 #include <ferry/value.hpp>
@@ -105,6 +110,15 @@ TEST_CASE("wire: messages round-trip", "[wire]") {
   CHECK(r2.status == std::vector<std::int32_t>{0, 1});
   CHECK(r2.items[0] == "ok");
   CHECK(r2.items[1] == "boom");
+  // The parts a sender writes back to back are the encoding, byte for byte.
+  const auto joined = [](const auto& parts) {
+    std::string out;
+    for (const auto& part : parts) out.append(part);
+    return out;
+  };
+  std::string head = "stale";
+  CHECK(joined(encode_parts(head, c)) == encode(c));
+  CHECK(joined(encode_parts(head, r)) == encode(r));
   // Every truncation of a call or a reply is refused.
   const auto call_bytes = encode(c), reply_bytes = encode(r);
   for (std::size_t n = 0; n < call_bytes.size(); ++n) CHECK_THROWS_AS(decode(call_bytes.substr(0, n), c2), ValueError);
@@ -253,5 +267,193 @@ TEST_CASE("wire: queued frames arrive in order, before a frame sent after them",
     CHECK(frame.kind == kind);
     CHECK(frame.payload == payload);
   }
+  CHECK(host.receive(frame) == ReceiveStatus::eof);
+}
+
+namespace {
+
+// Bytes that differ from place to place, so a misplaced byte shows.
+std::string pattern(std::size_t n, unsigned seed) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + seed * 17 + (i >> 9)) & 0xff);
+  return s;
+}
+
+// Writes every byte; false when a write fails. Safe off the test's thread
+// (Catch's assertions are not).
+bool write_bytes(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t w = ::write(fd, bytes.data(), bytes.size());
+    if (w <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(w));
+  }
+  return true;
+}
+
+// One frame as it travels: header, then payload.
+std::string framed(FrameKind kind, const std::string& payload) {
+  return header(static_cast<std::uint32_t>(payload.size()), kind) + payload;
+}
+
+}  // namespace
+
+TEST_CASE("wire: frames split across many reads arrive whole, large ones received in place", "[wire]") {
+  // Sizes on both sides of the direct-receive size (64 bytes here, 64 KiB by
+  // default), written in pieces that cut headers and payloads anywhere.
+  const std::size_t direct = GENERATE(std::size_t{64}, kDefaultDirectReceive);
+  const std::vector<std::size_t> sizes = {0, 1, 63, 64, 65, 1000, 65535, 65536, 65537, 200'000, 3, 1'000'000, 64};
+  std::string stream;
+  std::vector<std::string> payloads;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    payloads.push_back(pattern(sizes[i], static_cast<unsigned>(i)));
+    stream += framed(i % 2 ? FrameKind::reply : FrameKind::call, payloads.back());
+  }
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+  Channel host(fds[0], kDefaultMaxFrame, direct);
+  std::atomic<bool> wrote{true};
+  std::thread writer([&, peer = fds[1]] {
+    std::size_t pos = 0, piece = 1;
+    while (pos < stream.size()) {
+      const std::size_t n = std::min(piece, stream.size() - pos);
+      if (!write_bytes(peer, std::string_view(stream).substr(pos, n))) wrote = false;
+      pos += n;
+      piece = piece * 3 % 70'001 + 1;  // 1, 4, 13, 40, ... up to 70 KB: every cut lands somewhere new
+    }
+    ::close(peer);
+  });
+  Frame frame;
+  frame.payload = pattern(300'000, 99);  // a buffer from earlier: its bytes must not leak into a frame
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    // Through poll (a deadline) and through plain reads, alternately.
+    const auto st = i % 2 ? host.receive(frame, std::chrono::steady_clock::now() + std::chrono::seconds(30))
+                          : host.receive(frame);
+    REQUIRE(st == ReceiveStatus::frame);
+    CHECK(frame.kind == (i % 2 ? FrameKind::reply : FrameKind::call));
+    CHECK(frame.payload.size() == sizes[i]);
+    CHECK(frame.payload == payloads[i]);
+  }
+  writer.join();
+  CHECK(wrote);
+  CHECK(host.receive(frame) == ReceiveStatus::eof);
+}
+
+TEST_CASE("wire: a large frame cut short by a timeout or a wake-up is resumed, not lost", "[wire]") {
+  Pair pair;
+  Channel host(pair.host);
+  const std::string big = pattern(300'000, 7);
+  const std::string bytes = framed(FrameKind::reply, big) + framed(FrameKind::log, "after");
+  REQUIRE(write_bytes(pair.peer, std::string_view(bytes).substr(0, 100'000)));
+  Frame frame;
+  CHECK(host.receive(frame, std::chrono::steady_clock::now() + std::chrono::milliseconds(20)) ==
+        ReceiveStatus::timeout);
+  int wake[2];
+  REQUIRE(::pipe(wake) == 0);
+  REQUIRE(::write(wake[1], "x", 1) == 1);
+  CHECK(host.receive(frame, std::nullopt, wake[0]) == ReceiveStatus::woken);
+  ::close(wake[0]);
+  ::close(wake[1]);
+  pair.send_and_close(bytes.substr(100'000));
+  Frame other;  // another Frame may take up the rest
+  REQUIRE(host.receive(other) == ReceiveStatus::frame);
+  CHECK(other.kind == FrameKind::reply);
+  CHECK(other.payload == big);
+  REQUIRE(host.receive(other) == ReceiveStatus::frame);
+  CHECK(other.kind == FrameKind::log);
+  CHECK(other.payload == "after");
+  CHECK(host.receive(other) == ReceiveStatus::eof);
+}
+
+TEST_CASE("wire: a header claiming more than is sent allocates about what was sent", "[wire]") {
+  // Large enough to take the direct path, and far more than the bytes that follow.
+  const std::uint32_t claim = GENERATE(1u << 30, 64u << 20);
+  const std::size_t sent = GENERATE(std::size_t{0}, std::size_t{70'000}, std::size_t{400'000});
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+  Channel host(fds[0]);
+  const std::string bytes = header(claim, FrameKind::reply) + pattern(sent, 3);
+  std::thread writer([&, peer = fds[1]] {
+    write_bytes(peer, bytes);  // fails once the host gives up and closes: fine
+    ::close(peer);
+  });
+  g_largest_alloc = 0;
+  Frame frame;
+  CHECK(host.receive(frame) == ReceiveStatus::error);
+  CHECK(host.error() == "connection closed in the middle of a frame");
+  writer.join();
+  // Room grows at most by what was received or is waiting in the socket;
+  // a string's capacity may double on top of that.
+  CHECK(g_largest_alloc < 2 * (sent + 128 * 1024));
+}
+
+TEST_CASE("wire: descriptors sent with large and small frames are all kept", "[wire]") {
+  const std::size_t direct = GENERATE(std::size_t{16}, kDefaultDirectReceive);
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+  Channel host(fds[0], kDefaultMaxFrame, direct);
+  // Three pipes whose read ends travel with three frames; each carries its
+  // own word, so the descriptors are told apart and in order.
+  const std::vector<std::string> payloads = {pattern(500'000, 1), "small frame", pattern(150'000, 2)};
+  std::atomic<bool> sent{true};
+  std::thread writer([&, peer = fds[1]] {
+    Channel out(peer);
+    for (std::size_t i = 0; i < payloads.size(); ++i) {
+      int p[2];
+      if (::pipe(p) != 0) {
+        sent = false;
+        return;
+      }
+      const std::string word = "pipe " + std::to_string(i);
+      if (!write_bytes(p[1], word) || !out.send(FrameKind::manager_reply, payloads[i], p[0])) sent = false;
+      ::close(p[1]);
+      ::close(p[0]);  // the sender keeps its own copy; the host's is another
+    }
+  });
+  Frame frame;
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    REQUIRE(host.receive(frame) == ReceiveStatus::frame);
+    CHECK(frame.payload == payloads[i]);
+  }
+  writer.join();
+  CHECK(sent);
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    const int fd = host.take_fd();
+    REQUIRE(fd >= 0);
+    char got[16] = {};
+    CHECK(::read(fd, got, sizeof got) == 6);
+    CHECK(std::string(got) == "pipe " + std::to_string(i));
+    ::close(fd);
+  }
+  CHECK(host.take_fd() == -1);
+}
+
+TEST_CASE("wire: frames sent and queued as parts arrive as one payload", "[wire]") {
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+  Channel host(fds[0]);
+  const std::string big = pattern(300'000, 5);
+  {
+    Channel peer(fds[1]);
+    const std::string_view parts[] = {"head", "", big, "tail"};
+    REQUIRE(peer.queue_parts(FrameKind::call, std::span(parts, 2)));
+    REQUIRE(peer.queue(FrameKind::call, "queued"));
+    std::thread reader;  // the big frame does not fit a socket buffer: read while it is sent
+    std::vector<Frame> got(3);
+    std::atomic<bool> ok{true};
+    reader = std::thread([&] {
+      for (auto& f : got)
+        if (host.receive(f) != ReceiveStatus::frame) ok = false;
+    });
+    REQUIRE(peer.send_parts(FrameKind::reply, parts));  // flushes the queue first
+    reader.join();
+    CHECK(ok);
+    CHECK((got[0].kind == FrameKind::call && got[0].payload == "head"));
+    CHECK((got[1].kind == FrameKind::call && got[1].payload == "queued"));
+    CHECK(got[2].kind == FrameKind::reply);
+    CHECK(got[2].payload == "head" + big + "tail");
+    const std::string_view too_many[9] = {};
+    CHECK_FALSE(peer.send_parts(FrameKind::reply, too_many));
+  }
+  Frame frame;
   CHECK(host.receive(frame) == ReceiveStatus::eof);
 }

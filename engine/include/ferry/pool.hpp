@@ -7,12 +7,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include <ferry/async_result.hpp>
@@ -165,27 +167,79 @@ class Pool {
     const std::size_t chunksize = chunksize_for(items.size(), options);
     std::vector<detail::ItemList> chunks;
     chunks.reserve((items.size() + chunksize - 1) / chunksize);
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (i % chunksize == 0) chunks.emplace_back().reserve(std::min(chunksize, items.size() - i), 0);
-      codec::encode_into(chunks.back().buffer(), items[i]);
-      chunks.back().seal();
+    if constexpr (kRawItem<T>) {
+      // An arithmetic argument's encoding is its bytes: a chunk is one copy.
+      for (std::size_t i = 0; i < items.size(); i += chunksize) {
+        const std::size_t n = std::min(chunksize, items.size() - i);
+        auto& chunk = chunks.emplace_back();
+        chunk.reserve(n, n * sizeof(T));
+        chunk.append_fixed({reinterpret_cast<const char*>(items.data() + i), n * sizeof(T)}, sizeof(T));
+      }
+    } else {
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i % chunksize == 0) chunks.emplace_back().reserve(std::min(chunksize, items.size() - i), 0);
+        codec::encode_into(chunks.back().buffer(), items[i]);
+        chunks.back().seal();
+      }
     }
     auto buffer = std::make_shared<detail::ResultBuffer>(items.size());
     submit(index, std::move(chunks), buffer);
     return buffer;
   }
 
-  // Waits for every item; raises the first failed item's error.
+  // Types whose cereal encoding is their raw bytes, sizeof(T) of them (bool
+  // is left out: not every byte is a bool, and vector<bool> has no data()).
+  template <class T>
+  static constexpr bool kRawItem = std::is_arithmetic_v<T> && !std::is_same_v<T, bool>;
+
+  // Waits for every item; raises the first failed item's error once every
+  // item has finished. Results are decoded chunk by chunk as they come.
   template <class R>
   static auto collect(const std::shared_ptr<detail::ResultBuffer>& buffer) {
-    buffer->wait_all();
     if constexpr (std::is_void_v<R>) {
-      buffer->for_each([](const detail::OutcomeView& o) { detail::take_result<void>(o); });
+      each_result(
+          buffer, [](const detail::ChunkOutcomes&) { return false; }, [](const detail::ChunkOutcomes&, std::size_t) {});
     } else {
       std::vector<R> out;
       out.reserve(buffer->size());
-      buffer->for_each([&](const detail::OutcomeView& o) { out.push_back(detail::take_result<R>(o)); });
+      // A chunk of arithmetic results that all succeeded, each of the right
+      // size, is one copy (what codec::decode would do item by item).
+      const auto whole = [&](const detail::ChunkOutcomes& chunk) {
+        if constexpr (kRawItem<R>) {
+          if (!chunk.errors.empty() || !chunk.results.all_of_size(sizeof(R))) return false;
+          const std::size_t old = out.size();
+          out.resize(old + chunk.size());
+          std::memcpy(out.data() + old, chunk.results.bytes().data(), chunk.size() * sizeof(R));
+          return true;
+        } else {
+          (void)chunk;
+          return false;
+        }
+      };
+      each_result(buffer, whole, [&](const detail::ChunkOutcomes& chunk, std::size_t i) {
+        R r{};
+        codec::decode(chunk.results[i], r);
+        out.push_back(std::move(r));
+      });
       return out;
+    }
+  }
+  // For every chunk in order: whole(chunk) when it takes the chunk at once,
+  // else item(chunk, i) for each item that did not fail. The first error (a
+  // failed item's, or a decoder's) is raised once every item has finished.
+  template <class Whole, class Item>
+  static void each_result(const std::shared_ptr<detail::ResultBuffer>& buffer, Whole&& whole, Item&& item) {
+    try {
+      buffer->for_each_chunk([&](const detail::ChunkOutcomes& chunk) {
+        if (whole(chunk)) return;
+        for (std::size_t i = 0; i < chunk.size(); ++i) {
+          if (!chunk.errors.empty() && chunk.errors[i]) std::rethrow_exception(chunk.errors[i]);
+          item(chunk, i);
+        }
+      });
+    } catch (...) {
+      buffer->wait_all();  // as Python: the error comes when the whole map is done
+      throw;
     }
   }
 

@@ -18,6 +18,10 @@ namespace {
 constexpr std::chrono::seconds kHelloTimeout{30};
 // At most this many batches wait on one worker.
 constexpr std::size_t kMaxInFlight = 16;
+// A slot tops its worker up only once no more than this many are left in
+// flight: then several calls go in one write and wake the worker once,
+// instead of one write and one wake-up for every reply.
+constexpr std::size_t kRefillAt = kMaxInFlight / 2;
 // Batches that took longer than this are not queued behind each other: one
 // waiting behind a long batch could have started at once on another worker.
 constexpr std::chrono::milliseconds kQuickBatch{2};
@@ -145,6 +149,7 @@ struct PoolCore::Slot {
 };
 
 bool PoolCore::take_batches(Slot& slot, std::vector<Batch>& taken) {
+  if (slot.in_flight.size() > kRefillAt) return true;  // enough queued on the worker: finish one first
   std::unique_lock lock(mu_);
   if (slot.in_flight.empty()) {
     ++idle_slots_;

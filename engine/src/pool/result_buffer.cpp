@@ -67,6 +67,17 @@ OutcomeView ResultBuffer::wait(std::size_t i) {
   return (*chunk)[offset];
 }
 
+const ChunkOutcomes& ResultBuffer::wait_chunk(std::size_t first) {
+  std::unique_lock lock(mu_);
+  std::size_t offset = 0;
+  const ChunkOutcomes* chunk = nullptr;
+  block(lock, [&] {
+    if (!chunk) chunk = find(first, offset);  // once found, it stays: fill() evaluates this for every chunk
+    return chunk && (chunk->size() >= kStreamChunk || filled_ == size_);
+  });
+  return *chunk;  // offset is 0: chunks are visited from their first slot
+}
+
 bool ResultBuffer::wait_until(std::size_t i, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mu_);
   std::size_t offset = 0;

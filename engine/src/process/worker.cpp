@@ -115,12 +115,12 @@ const wire::Hello& Worker::await_hello(Deadline deadline) {
 }
 
 bool Worker::send(const wire::CallRequest& request, bool more) {
-  wire::encode_into(send_buffer_, request);
+  const auto parts = wire::encode_parts(send_head_, request);
   bool sent;
   if (more || channel_.queued_bytes() > 0)  // joins the calls waiting in the outbox
-    sent = channel_.queue(wire::FrameKind::call, send_buffer_) && (more || channel_.flush());
-  else  // alone: written straight from send_buffer_, no copy
-    sent = channel_.send(wire::FrameKind::call, send_buffer_);
+    sent = channel_.queue_parts(wire::FrameKind::call, parts) && (more || channel_.flush());
+  else  // alone: written straight from the request's items, no copy
+    sent = channel_.send_parts(wire::FrameKind::call, parts);
   if (!sent) return false;
   pending_ids_.push_back(request.id);
   return true;

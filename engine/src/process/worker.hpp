@@ -95,7 +95,7 @@ class Worker {
   std::optional<wire::Hello> hello_;
   std::optional<ExitStatus> status_;
   std::deque<std::uint64_t> pending_ids_;  // calls sent, oldest first
-  std::string send_buffer_;                // reused by send()
+  std::string send_head_;                  // a call's fixed fields, reused by send()
   std::shared_ptr<void> manager_guard_;
 };
 

@@ -1,6 +1,7 @@
 #include "wire/frame.hpp"
 
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,7 +15,14 @@ bool is_known_kind(std::uint8_t kind) {
   return kind >= static_cast<std::uint8_t>(FrameKind::hello) && kind <= static_cast<std::uint8_t>(FrameKind::manager_post);
 }
 
-Channel::Channel(int fd, std::uint32_t max_frame) : fd_(fd), max_frame_(max_frame) {}
+namespace {
+// The most one read into the read buffer asks for (more only to complete a
+// frame smaller than the direct-receive size).
+constexpr std::size_t kReadSize = std::size_t{1} << 16;
+}  // namespace
+
+Channel::Channel(int fd, std::uint32_t max_frame, std::size_t direct_receive)
+    : fd_(fd), max_frame_(max_frame), direct_receive_(direct_receive) {}
 
 Channel::~Channel() {
   close();
@@ -64,12 +72,33 @@ bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
   return write_all(iov, 2, attach);
 }
 
-bool Channel::queue(FrameKind kind, std::string_view payload) {
-  if (!check_size(payload.size())) return false;
+bool Channel::send_parts(FrameKind kind, std::span<const std::string_view> parts) {
+  constexpr std::size_t kMaxParts = 8;
+  if (parts.size() > kMaxParts) {
+    error_ = "a frame of more than " + std::to_string(kMaxParts) + " parts";
+    return false;
+  }
+  std::size_t size = 0;
+  for (const auto& p : parts) size += p.size();
+  if (!flush() || !check_size(size)) return false;
   char header[kFrameHeaderSize];
-  encode_header(header, kind, payload.size());
+  encode_header(header, kind, size);
+  iovec iov[1 + kMaxParts];
+  iov[0] = {header, sizeof header};
+  for (std::size_t i = 0; i < parts.size(); ++i) iov[1 + i] = {const_cast<char*>(parts[i].data()), parts[i].size()};
+  return write_all(iov, 1 + parts.size(), -1);
+}
+
+bool Channel::queue(FrameKind kind, std::string_view payload) { return queue_parts(kind, std::span(&payload, 1)); }
+
+bool Channel::queue_parts(FrameKind kind, std::span<const std::string_view> parts) {
+  std::size_t size = 0;
+  for (const auto& p : parts) size += p.size();
+  if (!check_size(size)) return false;
+  char header[kFrameHeaderSize];
+  encode_header(header, kind, size);
   out_.append(header, sizeof header);
-  out_.append(payload);
+  for (const auto& p : parts) out_.append(p);
   return true;
 }
 
@@ -120,6 +149,14 @@ bool Channel::write_all(iovec* iov, std::size_t count, int attach) {
 }
 
 bool Channel::take_buffered(Frame& out) {
+  if (direct_) {
+    if (direct_got_ < direct_size_) return false;
+    big_.resize(direct_size_);  // only ever shrinks here: big_ holds at least what was received
+    out.kind = direct_kind_;
+    std::swap(out.payload, big_);  // out's old buffer serves the next large frame
+    direct_ = false;
+    return true;
+  }
   const std::size_t avail = end_ - begin_;
   if (avail < kFrameHeaderSize) return false;
   const auto* p = reinterpret_cast<const unsigned char*>(buf_.data() + begin_);
@@ -133,7 +170,8 @@ bool Channel::take_buffered(Frame& out) {
     return false;
   }
   if (avail < kFrameHeaderSize + n) {
-    want_ = kFrameHeaderSize + n;  // so fill() makes room for all of it at once
+    if (n >= direct_receive_) start_direct(static_cast<FrameKind>(p[4]), n);
+    else want_ = kFrameHeaderSize + n;  // so fill() makes room for all of it at once
     return false;
   }
   out.kind = static_cast<FrameKind>(p[4]);
@@ -144,22 +182,23 @@ bool Channel::take_buffered(Frame& out) {
   return true;
 }
 
-bool Channel::fill(bool dont_wait) {
-  // Room for the rest of a frame whose size is known, or a 64 KiB read. The
-  // buffer only grows, and bytes are zeroed once, when it does. It grows at
-  // most by the bytes already held, so a bare header claiming a gigabyte
-  // costs a peer that gigabyte's worth of bytes actually sent, not 5.
-  const std::size_t held = end_ - begin_;
-  const std::size_t rest = want_ > held ? want_ - held : 0;
-  const std::size_t room = std::max<std::size_t>(std::size_t{1} << 16, std::min(rest, held));
-  if (begin_ > 0 && buf_.size() - end_ < room) {
-    std::memmove(buf_.data(), buf_.data() + begin_, held);
-    begin_ = 0;
-    end_ = held;
-  }
-  if (buf_.size() - end_ < room) buf_.resize(end_ + room);
+void Channel::start_direct(FrameKind kind, std::uint32_t size) {
+  // Every buffered byte belongs to this frame (it is not complete): they
+  // move to big_, and the rest of the frame is read straight after them.
+  const std::size_t held = end_ - begin_ - kFrameHeaderSize;
+  if (big_.size() < held) big_.resize(held);
+  if (held) std::memcpy(big_.data(), buf_.data() + begin_ + kFrameHeaderSize, held);
+  begin_ = end_ = 0;
+  want_ = 0;
+  direct_ = true;
+  direct_kind_ = kind;
+  direct_size_ = size;
+  direct_got_ = held;
+}
+
+bool Channel::recv_some(char* p, std::size_t len, bool dont_wait, std::size_t& got) {
   // recvmsg, so descriptors sent with SCM_RIGHTS are kept, not dropped.
-  iovec iov{buf_.data() + end_, buf_.size() - end_};
+  iovec iov{p, len};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
   msghdr msg{};
   msg.msg_iov = &iov;
@@ -179,7 +218,7 @@ bool Channel::fill(bool dont_wait) {
       fds_.push_back(fd);
     }
   }
-  if (r > 0) end_ += static_cast<std::size_t>(r);
+  if (r > 0) got += static_cast<std::size_t>(r);
   // A peer that died with our bytes unread resets the connection: that is
   // its death, not a protocol error.
   if (r == 0 || (r < 0 && errno == ECONNRESET)) {
@@ -191,6 +230,41 @@ bool Channel::fill(bool dont_wait) {
   return r > 0;
 }
 
+bool Channel::fill(bool dont_wait) {
+  if (direct_ && direct_got_ < direct_size_) {
+    // Room for the rest of the frame, allocated only as far as the bytes
+    // received or already waiting in the socket justify: a header claiming
+    // a gigabyte still costs its sender the bytes (the rule below).
+    if (big_.size() < direct_size_) {
+      int queued = 0;
+      if (::ioctl(fd_, FIONREAD, &queued) != 0 || queued < 0) queued = 0;
+      const std::size_t room = std::max({kReadSize, direct_got_, static_cast<std::size_t>(queued)});
+      const std::size_t target = std::min<std::size_t>(direct_size_, direct_got_ + room);
+      if (target > big_.size()) big_.resize(target);
+    }
+    const std::size_t len = std::min(big_.size(), direct_size_) - direct_got_;
+    return recv_some(big_.data() + direct_got_, len, dont_wait, direct_got_);
+  }
+  // (A complete frame in big_ waits to be taken; what follows it goes to buf_.)
+  // Room for the rest of a frame whose size is known, or a 64 KiB read. The
+  // buffer only grows, and bytes are zeroed once, when it does. It grows at
+  // most by the bytes already held, so a bare header claiming a gigabyte
+  // costs a peer that gigabyte's worth of bytes actually sent, not 5. A
+  // frame of direct_receive_ bytes or more never needs the room: it is read
+  // into big_ (above) once its header is in.
+  const std::size_t held = end_ - begin_;
+  const std::size_t rest = want_ > held ? want_ - held : 0;
+  const std::size_t room = std::max<std::size_t>(kReadSize, std::min(rest, held));
+  if (begin_ > 0 && buf_.size() - end_ < room) {
+    std::memmove(buf_.data(), buf_.data() + begin_, held);
+    begin_ = 0;
+    end_ = held;
+  }
+  if (buf_.size() - end_ < room) buf_.resize(end_ + room);
+  // At most room: the bytes of a large frame after its header go to big_.
+  return recv_some(buf_.data() + end_, room, dont_wait, end_);
+}
+
 ReceiveStatus Channel::receive(Frame& out, std::optional<std::chrono::steady_clock::time_point> deadline, int wake_fd,
                                int exit_fd) {
   for (;;) {
@@ -198,7 +272,7 @@ ReceiveStatus Channel::receive(Frame& out, std::optional<std::chrono::steady_clo
     if (take_buffered(out)) return ReceiveStatus::frame;
     if (!error_.empty()) return ReceiveStatus::error;
     if (fd_ < 0 || eof_) {
-      if (end_ > begin_) error_ = "connection closed in the middle of a frame";
+      if (end_ > begin_ || direct_) error_ = "connection closed in the middle of a frame";
       return error_.empty() ? ReceiveStatus::eof : ReceiveStatus::error;
     }
     if (!deadline && wake_fd < 0 && exit_fd < 0) {  // nothing else to watch: just read

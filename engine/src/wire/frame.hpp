@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,9 @@ enum class FrameKind : std::uint8_t {
 inline constexpr std::size_t kFrameHeaderSize = 5;
 // Frames above this are a protocol error; the peer is not trusted to be sane.
 inline constexpr std::uint32_t kDefaultMaxFrame = 1u << 30;
+// A frame whose payload is at least this large is received straight into its
+// Frame's payload once its header is in, not copied out of the read buffer.
+inline constexpr std::size_t kDefaultDirectReceive = std::size_t{1} << 16;
 
 bool is_known_kind(std::uint8_t kind);
 
@@ -47,7 +51,10 @@ enum class ReceiveStatus { frame, eof, timeout, woken, peer_exited, error };
 // one writer thread at most, and in practice one thread does both.
 class Channel {
  public:
-  explicit Channel(int fd, std::uint32_t max_frame = kDefaultMaxFrame);
+  // Frames of direct_receive payload bytes or more are read into their
+  // payload directly (tests lower it to reach that path with small frames).
+  explicit Channel(int fd, std::uint32_t max_frame = kDefaultMaxFrame,
+                   std::size_t direct_receive = kDefaultDirectReceive);
   ~Channel();
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
@@ -58,9 +65,13 @@ class Channel {
   // A descriptor given as attach travels with it (SCM_RIGHTS); the caller
   // keeps its own.
   bool send(FrameKind kind, std::string_view payload, int attach = -1);
+  // As send(), the payload given as parts sent back to back, not joined
+  // first (at most 8 parts).
+  bool send_parts(FrameKind kind, std::span<const std::string_view> parts);
   // Copies one frame into the outbox, sent by the next flush() or send():
   // several small frames then cost the peer one wake-up, not several.
   bool queue(FrameKind kind, std::string_view payload);
+  bool queue_parts(FrameKind kind, std::span<const std::string_view> parts);
   // Sends what queue() collected; false (and error() set) when the peer is gone.
   bool flush();
   std::size_t queued_bytes() const { return out_.size(); }
@@ -69,7 +80,9 @@ class Channel {
   // by the caller), or -1.
   int take_fd();
 
-  // Waits for one whole frame. Returns early with `woken` when wake_fd becomes
+  // Waits for one whole frame. A large frame is received into a buffer that
+  // is then swapped with out.payload: out's old buffer (its capacity) serves
+  // a later large frame. Returns early with `woken` when wake_fd becomes
   // readable, with `peer_exited` when exit_fd (a pidfd) becomes readable and
   // no complete frame is buffered, with `timeout` at the deadline. A frame
   // over the size limit, an unknown kind or a read error gives `error`.
@@ -86,7 +99,12 @@ class Channel {
   bool take_buffered(Frame& out);  // a complete frame from buf_, if any
   bool check_size(std::size_t payload);  // the channel is open and payload fits a frame
   bool write_all(iovec* iov, std::size_t count, int attach);
-  bool fill(bool dont_wait = false);  // one read into buf_; false on eof, error or nothing to read
+  bool fill(bool dont_wait = false);  // one read into buf_ (or big_); false on eof, error or nothing to read
+  // Starts receiving the frame whose header is at begin_ into big_.
+  void start_direct(FrameKind kind, std::uint32_t size);
+  // One recvmsg into [p, p + len), keeping descriptors; false on eof, error
+  // or nothing to read.
+  bool recv_some(char* p, std::size_t len, bool dont_wait, std::size_t& got);
 
   int fd_;
   std::uint32_t max_frame_;
@@ -94,6 +112,13 @@ class Channel {
   std::size_t begin_ = 0, end_ = 0;
   std::size_t want_ = 0;  // size of the frame being received, once its header is in
   std::deque<int> fds_;   // received with SCM_RIGHTS, not yet taken
+  // A large frame being received straight into big_ (see direct_receive):
+  // its kind, payload size and the bytes of it already in big_.
+  std::size_t direct_receive_;
+  bool direct_ = false;
+  FrameKind direct_kind_{};
+  std::size_t direct_size_ = 0, direct_got_ = 0;
+  std::string big_;  // size() is the room allocated so far, not the bytes received
   std::string out_;       // frames queued, not yet sent
   bool eof_ = false;
   std::string error_;

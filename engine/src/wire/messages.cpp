@@ -109,10 +109,6 @@ template <class T>
 void put(std::string& out, T x) {
   out.append(reinterpret_cast<const char*>(&x), sizeof x);
 }
-template <class T>
-void put_array(std::string& out, const std::vector<T>& v) {
-  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
-}
 
 // Reads the raw layout; every count and offset is checked against the bytes
 // actually there before it is used.
@@ -186,26 +182,55 @@ std::uint32_t item_count(const detail::ItemList& items) {
 
 }  // namespace
 
-void encode_into(std::string& out, const CallRequest& m) {
-  out.clear();
-  out.reserve(32 + m.items.size() * 4 + m.items.bytes().size());
+namespace {
+
+template <class T>
+std::string_view bytes_of(const std::vector<T>& v) {
+  return {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T)};
+}
+
+void put_head(std::string& out, const CallRequest& m) {
   put(out, m.id);
   put(out, m.task);
   put(out, m.flags);
   put(out, m.deadline_ns);
   put(out, item_count(m.items));
-  put_array(out, m.items.ends());
+}
+
+void put_head(std::string& out, const CallReply& m) {
+  if (m.status.size() != m.items.size()) throw Error("a reply needs one status per item");
+  put(out, m.id);
+  put(out, item_count(m.items));
+}
+
+}  // namespace
+
+std::array<std::string_view, 3> encode_parts(std::string& head, const CallRequest& m) {
+  head.clear();
+  put_head(head, m);
+  return {head, bytes_of(m.items.ends()), m.items.bytes()};
+}
+
+std::array<std::string_view, 4> encode_parts(std::string& head, const CallReply& m) {
+  head.clear();
+  put_head(head, m);
+  return {head, bytes_of(m.status), bytes_of(m.items.ends()), m.items.bytes()};
+}
+
+void encode_into(std::string& out, const CallRequest& m) {
+  out.clear();
+  out.reserve(32 + m.items.size() * 4 + m.items.bytes().size());
+  put_head(out, m);
+  out.append(bytes_of(m.items.ends()));
   out.append(m.items.bytes());
 }
 
 void encode_into(std::string& out, const CallReply& m) {
-  if (m.status.size() != m.items.size()) throw Error("a reply needs one status per item");
   out.clear();
   out.reserve(12 + m.items.size() * 8 + m.items.bytes().size());
-  put(out, m.id);
-  put(out, item_count(m.items));
-  put_array(out, m.status);
-  put_array(out, m.items.ends());
+  put_head(out, m);
+  out.append(bytes_of(m.status));
+  out.append(bytes_of(m.items.ends()));
   out.append(m.items.bytes());
 }
 

@@ -1,6 +1,7 @@
 // The payloads of frames (see frame.hpp), encoded with cereal binary.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -60,6 +61,11 @@ std::string encode(const CallReply&);
 // Encode into out (cleared first), so a sender can reuse one buffer.
 void encode_into(std::string& out, const CallRequest&);
 void encode_into(std::string& out, const CallReply&);
+// The same payload as pieces to send back to back, the items not copied: the
+// fixed fields written into head (cleared first), then views of m's arrays
+// and items, valid while m and head are unchanged.
+std::array<std::string_view, 3> encode_parts(std::string& head, const CallRequest& m);
+std::array<std::string_view, 4> encode_parts(std::string& head, const CallReply& m);
 std::string encode(const LogLine&);
 void decode(std::string_view, Hello&);
 void decode(std::string_view, LoadFailed&);

@@ -98,6 +98,16 @@ namespace detail {
 // more than the value) and write the same bytes directly.
 template <class... Args>
 inline constexpr bool all_arithmetic_v = sizeof...(Args) > 0 && (std::is_arithmetic_v<Args> && ...);
+
+// Raw arguments of total bytes given got bytes: the same errors the archive
+// would raise. Out of line, so the decoding it guards stays small enough to
+// inline into a task's call path.
+[[noreturn, gnu::cold, gnu::noinline]] inline void raw_size_mismatch(std::size_t total, std::size_t got) {
+  if (got < total)
+    throw cereal::Exception("Failed to read " + std::to_string(total) + " bytes from input stream! Read " +
+                            std::to_string(got));
+  throw ValueError(std::to_string(got - total) + " bytes left over after decoding");
+}
 }  // namespace detail
 
 // Appends the cereal binary encoding of args, in order, to out.
@@ -128,11 +138,8 @@ template <class... Args>
 void decode(std::string_view bytes, Args&... args) {
   if constexpr (detail::all_arithmetic_v<Args...>) {
     constexpr std::size_t total = (sizeof(Args) + ...);
-    if (bytes.size() < total)
-      throw cereal::Exception("Failed to read " + std::to_string(total) + " bytes from input stream! Read " +
-                              std::to_string(bytes.size()));
-    if (bytes.size() > total)
-      throw ValueError(std::to_string(bytes.size() - total) + " bytes left over after decoding");
+    if (bytes.size() != total) [[unlikely]]
+      detail::raw_size_mismatch(total, bytes.size());
     const char* p = bytes.data();
     ((std::memcpy(&args, p, sizeof(Args)), p += sizeof(Args)), ...);
     return;

@@ -144,7 +144,12 @@ std::int32_t run_task(F& f, const ferry_call_v1* call) {
       write_output(call, as_value ? codec::encode_value(Value()) : std::string());
     } else {
       R r = Inv::call(f, ctx, params);
-      write_output(call, as_value ? codec::encode_value(to_value(r)) : codec::encode(r));
+      if (as_value)
+        write_output(call, codec::encode_value(to_value(r)));
+      else if constexpr (codec::detail::all_arithmetic_v<R>)  // its encoding is its bytes: no string
+        write_output(call, std::string_view(reinterpret_cast<const char*>(&r), sizeof r));
+      else
+        write_output(call, codec::encode(r));
     }
     return FERRY_OK;
   } catch (...) {

@@ -40,6 +40,24 @@ class ItemList {
     ends_.push_back(static_cast<std::uint32_t>(end));
   }
 
+  // Appends bytes.size() / each items of each bytes (bytes.size() is a
+  // multiple of each): a block of fixed-size encodings in one copy.
+  void append_fixed(std::string_view bytes, std::size_t each) {
+    const std::size_t start = data_.size() - base_;
+    if (start + bytes.size() > std::numeric_limits<std::uint32_t>::max()) throw Error("a call's items exceed 4 GiB");
+    const std::size_t old = ends_.size(), n = bytes.size() / each;
+    data_.append(bytes);
+    ends_.resize(old + n);
+    for (std::size_t i = 0; i < n; ++i) ends_[old + i] = static_cast<std::uint32_t>(start + (i + 1) * each);
+  }
+  // True when every item is exactly each bytes long.
+  bool all_of_size(std::size_t each) const {
+    if (bytes().size() != ends_.size() * each) return false;
+    for (std::size_t i = 0; i < ends_.size(); ++i)
+      if (ends_[i] != (i + 1) * each) return false;
+    return true;
+  }
+
   void clear() {
     data_.clear();
     ends_.clear();

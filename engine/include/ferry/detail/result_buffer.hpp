@@ -66,6 +66,21 @@ class ResultBuffer {
   // Blocks until every slot is filled.
   void wait_all();
 
+  // Calls f(const ChunkOutcomes&) for every chunk in slot order, each as
+  // soon as it is filled, while later ones may still run: a map's results
+  // are decoded as they come, not all after the last. Chunks smaller than
+  // kStreamChunk are handed over once every slot is filled, so that a map
+  // of one-item chunks costs its waiter one wake-up, not one a chunk.
+  template <class F>
+  void for_each_chunk(F&& f) {
+    for (std::size_t first = 0; first < size_;) {
+      const ChunkOutcomes& chunk = wait_chunk(first);
+      f(chunk);
+      first += chunk.size();
+    }
+  }
+  static constexpr std::size_t kStreamChunk = 256;
+
   // Once wait_all() returned: calls f(OutcomeView) for every slot in order.
   template <class F>
   void for_each(F&& f) const {
@@ -74,6 +89,9 @@ class ResultBuffer {
   }
 
  private:
+  // Blocks until the chunk that begins at slot first is filled (see
+  // for_each_chunk); it stays where it is as long as the buffer.
+  const ChunkOutcomes& wait_chunk(std::size_t first);
   // The chunk holding slot i, or null while it is not filled; mu_ held.
   const ChunkOutcomes* find(std::size_t i, std::size_t& offset) const;
 
