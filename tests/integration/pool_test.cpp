@@ -1,10 +1,15 @@
 // Every Pool call against the math plugin in real workers.
 #include <catch2/catch.hpp>
 
+#include <stdlib.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <mutex>
 #include <set>
@@ -274,4 +279,33 @@ TEST_CASE("a temporary plugin handle's task table can be iterated", "[pool]") {
   for (const auto& t : engine.load("math").tasks()) names.insert(t.name);
   CHECK(names.count("square") == 1);
   CHECK(engine.load("math").task("square").name == "square");
+}
+
+TEST_CASE("a worker retired by max_tasks_per_child after the pool was closed is not replaced", "[pool]") {
+  // Every worker start leaves a line in a file, through a wrapper around ferry-worker.
+  char dir_template[] = "/tmp/ferry-pool-test-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  const std::string log = dir + "/starts", wrapper = dir + "/worker.sh";
+  {
+    std::ofstream script(wrapper);
+    script << "#!/bin/sh\necho start >> '" << log << "'\nexec '" << FERRY_TEST_WORKER << "' \"$@\"\n";
+  }
+  ::chmod(wrapper.c_str(), 0755);
+  {
+    ferry::Engine engine({.worker_executable = wrapper});  // loading the plugin: one start
+    ferry::Pool pool(engine.load("shared"), {.workers = 1, .max_tasks_per_child = 1});  // its worker: two
+    auto pids = engine.queue<std::int64_t>("pids");
+    auto go = engine.event("go");
+    auto call = pool.apply_async<void>("report_pid_and_wait", pids, go);
+    pids.get();  // the call is running: the pool closes before its worker retires
+    pool.close();
+    go.set();
+    call.get();
+    pool.join();
+  }
+  std::ifstream in(log);
+  std::size_t starts = 0;
+  for (std::string line; std::getline(in, line);) ++starts;
+  CHECK(starts == 2);  // a third would be a replacement with nothing left to run
+  std::filesystem::remove_all(dir);
 }

@@ -295,21 +295,32 @@ void PoolCore::finish_oldest(Slot& slot) {
   }
 }
 
+bool PoolCore::drained() {
+  std::lock_guard lock(mu_);
+  return terminated_ || (closed_ && queue_.empty());
+}
+
 void PoolCore::slot_main() {
   Slot slot;
   std::vector<Batch> taken;
-  for (;;) {
-    if (!slot.worker) {
-      // Start (or restart) eagerly, so the next batch does not wait for it.
-      try {
-        slot.worker = start_worker();
-        slot.start_error = nullptr;
-        slot.calls_done = 0;
-      } catch (...) {
-        slot.start_error = std::current_exception();
-      }
+  const auto start = [&] {
+    try {
+      slot.worker = start_worker();
+      slot.start_error = nullptr;
+      slot.calls_done = 0;
+    } catch (...) {
+      slot.start_error = std::current_exception();
     }
+  };
+  for (;;) {
+    // Start (or restart) eagerly, so the next batch does not wait for it;
+    // but not once no batch can come (a worker retired by
+    // max_tasks_per_child as the pool's last work finished).
+    const bool starting = !slot.worker && !drained();
+    if (starting) start();
     if (!take_batches(slot, taken)) break;
+    // Batches another slot gave back after this one saw the pool drained.
+    if (!slot.worker && !starting && !taken.empty()) start();
     send_batches(slot, taken);
     if (!slot.in_flight.empty()) finish_oldest(slot);
   }

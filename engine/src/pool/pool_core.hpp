@@ -62,6 +62,8 @@ class PoolCore {
  private:
   struct Slot;  // one slot thread's worker and the batches it has in flight
   void slot_main();
+  // No batch can come any more: terminated, or closed with nothing queued.
+  bool drained();
   std::unique_ptr<process::Worker> start_worker();
   // Takes batches from the queue for slot; false when the slot should end.
   bool take_batches(Slot& slot, std::vector<Batch>& taken);
