@@ -323,6 +323,27 @@ TEST_CASE("a one-way pipe: the child sends, the host receives", "[shared][pipe]"
   CHECK_FALSE(receiver.poll());
 }
 
+TEST_CASE("strings and bytes of every size cross a pipe intact, in order", "[shared][pipe]") {
+  // Around the size from which they are received in place, and far beyond
+  // the socket's buffer (so the sender runs on a thread of its own).
+  const std::vector<std::size_t> sizes{0, 1, 65'527, 65'528, 65'536, 1 << 20, 3'000'001};
+  ferry::Engine engine;
+  auto [text_in, text_out] = engine.pipe<std::string>(false);
+  auto [bytes_in, bytes_out] = engine.pipe<ferry::Bytes>(false);
+  std::thread sender([&, &text_out = text_out, &bytes_out = bytes_out] {
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      text_out.send(std::string(sizes[i], static_cast<char>('a' + i)));
+      bytes_out.send(ferry::Bytes{std::vector<std::uint8_t>(sizes[i], static_cast<std::uint8_t>(200 + i))});
+    }
+  });
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    CHECK(text_in.recv() == std::string(sizes[i], static_cast<char>('a' + i)));
+    CHECK(bytes_in.recv().data == std::vector<std::uint8_t>(sizes[i], static_cast<std::uint8_t>(200 + i)));
+  }
+  sender.join();
+  CHECK_FALSE(text_in.poll());
+}
+
 TEST_CASE("a barrier lets its parties go together, with distinct arrival indexes", "[shared]") {
   ferry::Engine engine;
   auto barrier = engine.barrier("b", 4);

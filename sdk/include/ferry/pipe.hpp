@@ -6,6 +6,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +18,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include <ferry/codec.hpp>
 #include <ferry/errors.hpp>
@@ -24,6 +27,20 @@
 #include <ferry/signature.hpp>
 
 namespace ferry {
+
+namespace detail {
+// Types cereal writes as a u64 length and then their raw bytes: a pipe moves
+// them between the socket and the object itself, with no encode or decode
+// copy (the bytes on the wire are the same).
+template <class T>
+constexpr bool is_raw_bytes_v =
+    std::is_same_v<T, std::string> || std::is_same_v<T, Bytes> || std::is_same_v<T, std::vector<std::uint8_t>>;
+template <class T>
+auto& raw_bytes(T& x) {
+  if constexpr (std::is_same_v<std::remove_const_t<T>, Bytes>) return (x.data);
+  else return (x);
+}
+}  // namespace detail
 
 // Thread-safe: sends are serialised with each other, and receives with each
 // other. Copies share the same end.
@@ -46,6 +63,13 @@ class Connection : public detail::BindsToLink {
     State& s = opened();
     if (!s.writable) throw ManagerError("this end of the pipe can only receive");
     std::lock_guard lock(s.send_mu);
+    if constexpr (detail::is_raw_bytes_v<T>) {
+      const auto& bytes = detail::raw_bytes(message);
+      std::uint64_t sizes[2] = {sizeof(std::uint64_t) + bytes.size(), bytes.size()};  // message, then cereal's length
+      iovec iov[2] = {{sizes, sizeof sizes}, {const_cast<char*>(reinterpret_cast<const char*>(bytes.data())), bytes.size()}};
+      write_all(s.fd, iov, 2);
+      return;
+    }
     // Encoded into the connection's own buffer, for the reason recv() reads into one.
     s.send_buffer.clear();
     codec::encode_into(s.send_buffer, message);
@@ -63,6 +87,29 @@ class Connection : public detail::BindsToLink {
     std::uint64_t n = 0;
     read_all(s.fd, &n, sizeof n);
     if (n > kMaxMessage) throw ManagerError("pipe message of " + std::to_string(n) + " bytes is over the 1 GiB limit");
+    if constexpr (detail::is_raw_bytes_v<T>) {
+      // A big one is read straight into the result, not into the buffer first.
+      if (n >= kDirectReceive) {
+        std::uint64_t size = 0;
+        read_all(s.fd, &size, sizeof size);
+        n -= sizeof size;
+        if (size == n) {
+          T out{};
+          detail::raw_bytes(out).resize(size);
+          read_all(s.fd, detail::raw_bytes(out).data(), size);
+          return out;
+        }
+        // Malformed: read the rest as usual, so the stream stays in step and
+        // decoding says what is wrong with it.
+        if (s.recv_buffer.size() < n + sizeof size) s.recv_buffer.resize(n + sizeof size);
+        std::memcpy(s.recv_buffer.data(), &size, sizeof size);
+        read_all(s.fd, s.recv_buffer.data() + sizeof size, n);
+        n += sizeof size;
+        T out{};
+        codec::decode(std::string_view(s.recv_buffer.data(), n), out);
+        return out;
+      }
+    }
     // Read into the connection's own buffer: a fresh 10 MB string per
     // message costs its page faults and zeroing every time.
     if (s.recv_buffer.size() < n) s.recv_buffer.resize(n);
@@ -112,6 +159,9 @@ class Connection : public detail::BindsToLink {
 
  private:
   static constexpr std::uint64_t kMaxMessage = std::uint64_t{1} << 30;
+  // From this size on, strings and bytes are received in place (below it,
+  // one read into the buffer costs fewer system calls).
+  static constexpr std::uint64_t kDirectReceive = 64 * 1024;
 
   struct State {
     std::shared_ptr<ManagerLink> link;
@@ -140,13 +190,29 @@ class Connection : public detail::BindsToLink {
   }
 
   static void write_all(int fd, const void* data, std::size_t size) {
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-      const ssize_t w = ::send(fd, p, size, MSG_NOSIGNAL);
+    iovec iov{const_cast<void*>(data), size};
+    write_all(fd, &iov, 1);
+  }
+  // Writes the parts in order, in as few system calls as the socket takes.
+  static void write_all(int fd, iovec* iov, std::size_t count) {
+    while (count > 0 && iov->iov_len == 0) ++iov, --count;
+    while (count > 0) {
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = count;
+      // MSG_NOSIGNAL: a closed other end is an exception here, not SIGPIPE.
+      const ssize_t w = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0) throw ManagerError(std::string("pipe send failed: ") + std::strerror(errno));
-      p += w;
-      size -= static_cast<std::size_t>(w);
+      auto left = static_cast<std::size_t>(w);
+      while (count > 0 && left >= iov->iov_len) {
+        left -= iov->iov_len;
+        ++iov, --count;
+      }
+      if (count > 0) {
+        iov->iov_base = static_cast<char*>(iov->iov_base) + left;
+        iov->iov_len -= left;
+      }
     }
   }
   static void read_all(int fd, void* data, std::size_t size) {
