@@ -110,68 +110,44 @@ void put(std::string& out, T x) {
   out.append(reinterpret_cast<const char*>(&x), sizeof x);
 }
 
-// Reads the raw layout; every count and offset is checked against the bytes
-// actually there before it is used.
-class RawReader {
- public:
-  explicit RawReader(std::string_view in) : in_(in) {}
+// The raw layout's parts, read with every count and offset checked against
+// the bytes actually there before it is used.
+template <class T>
+std::vector<T> read_array(detail::ByteReader& in, std::uint32_t n) {
+  const std::string_view bytes = in.bytes(std::size_t{n} * sizeof(T));
+  std::vector<T> v(n);
+  if (n != 0) std::memcpy(v.data(), bytes.data(), bytes.size());  // an empty vector's data() may be null
+  return v;
+}
+// Checks that ends are in order and that the rest of the input is exactly
+// the items they delimit; returns where the items begin.
+std::size_t read_items(const detail::ByteReader& in, const std::vector<std::uint32_t>& ends) {
+  std::uint32_t last = 0;
+  for (auto e : ends) {
+    if (e < last) throw ValueError("item offsets out of order");
+    last = e;
+  }
+  if (in.left() != last)
+    throw ValueError("items take " + std::to_string(last) + " bytes, but " + std::to_string(in.left()) + " are left");
+  return in.position();
+}
 
-  template <class T>
-  T get() {
-    need(sizeof(T));
-    T x;
-    std::memcpy(&x, in_.data() + pos_, sizeof x);
-    pos_ += sizeof x;
-    return x;
-  }
-  template <class T>
-  std::vector<T> array(std::uint32_t n) {
-    need(std::size_t{n} * sizeof(T));
-    std::vector<T> v(n);
-    if (n != 0) std::memcpy(v.data(), in_.data() + pos_, std::size_t{n} * sizeof(T));  // an empty vector's data() may be null
-    pos_ += std::size_t{n} * sizeof(T);
-    return v;
-  }
-  // Checks that ends are in order and that the rest of the input is exactly
-  // the items they delimit; returns where the items begin.
-  std::size_t items(const std::vector<std::uint32_t>& ends) {
-    std::uint32_t last = 0;
-    for (auto e : ends) {
-      if (e < last) throw ValueError("item offsets out of order");
-      last = e;
-    }
-    if (in_.size() - pos_ != last)
-      throw ValueError("items take " + std::to_string(last) + " bytes, but " + std::to_string(in_.size() - pos_) +
-                       " are left");
-    return pos_;
-  }
-
- private:
-  void need(std::size_t n) const {
-    if (in_.size() - pos_ < n)
-      throw ValueError("needs " + std::to_string(n) + " more bytes, but " + std::to_string(in_.size() - pos_) +
-                       " are left");
-  }
-  std::string_view in_;
-  std::size_t pos_ = 0;
-};
-
-void read_call(RawReader& in, CallRequest& m, std::string&& payload) {
-  m.id = in.get<std::uint64_t>();
-  m.task = in.get<std::uint32_t>();
-  m.flags = in.get<std::uint32_t>();
-  m.deadline_ns = in.get<std::int64_t>();
-  auto ends = in.array<std::uint32_t>(in.get<std::uint32_t>());
-  const std::size_t base = in.items(ends);
+void read_call(detail::ByteReader& in, CallRequest& m, std::string&& payload) {
+  m.id = in.raw<std::uint64_t>();
+  m.task = in.raw<std::uint32_t>();
+  m.flags = in.raw<std::uint32_t>();
+  m.deadline_ns = in.raw<std::int64_t>();
+  auto ends = read_array<std::uint32_t>(in, in.raw<std::uint32_t>());
+  const std::size_t base = read_items(in, ends);
   m.items.adopt(std::move(payload), base, std::move(ends));
 }
 
-void read_reply(RawReader& in, CallReply& m, std::string&& payload) {
-  m.id = in.get<std::uint64_t>();
-  const auto n = in.get<std::uint32_t>();
-  m.status = in.array<std::int32_t>(n);
-  auto ends = in.array<std::uint32_t>(n);
-  const std::size_t base = in.items(ends);
+void read_reply(detail::ByteReader& in, CallReply& m, std::string&& payload) {
+  m.id = in.raw<std::uint64_t>();
+  const auto n = in.raw<std::uint32_t>();
+  m.status = read_array<std::int32_t>(in, n);
+  auto ends = read_array<std::uint32_t>(in, n);
+  const std::size_t base = read_items(in, ends);
   m.items.adopt(std::move(payload), base, std::move(ends));
 }
 
@@ -251,7 +227,7 @@ void decode(std::string_view b, Hello& m) { decode_message(b, m, "hello"); }
 void decode(std::string_view b, LoadFailed& m) { decode_message(b, m, "load-failed"); }
 void decode(std::string&& payload, CallRequest& m) {
   try {
-    RawReader in(payload);
+    detail::ByteReader in(payload);
     read_call(in, m, std::move(payload));
   } catch (const std::exception& e) {
     throw ValueError(std::string("malformed call message: ") + e.what());
@@ -259,7 +235,7 @@ void decode(std::string&& payload, CallRequest& m) {
 }
 void decode(std::string&& payload, CallReply& m) {
   try {
-    RawReader in(payload);
+    detail::ByteReader in(payload);
     read_reply(in, m, std::move(payload));
   } catch (const std::exception& e) {
     throw ValueError(std::string("malformed reply message: ") + e.what());

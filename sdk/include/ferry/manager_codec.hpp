@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <ferry/byte_reader.hpp>
 #include <ferry/errors.hpp>
 #include <ferry/manager_protocol.hpp>
 
@@ -34,56 +35,6 @@ inline void append_strings(std::string& out, const std::vector<std::string>& v) 
   append_raw(out, static_cast<std::uint64_t>(v.size()));
   for (const auto& s : v) append_string(out, s);
 }
-
-// Reads the layout back from bytes a possibly hostile peer sent: every length
-// is checked against the bytes left before anything is allocated.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-
-  template <class T>
-  T raw() {
-    need(sizeof(T));
-    T x;
-    std::memcpy(&x, in_.data() + pos_, sizeof x);
-    pos_ += sizeof x;
-    return x;
-  }
-  // A length-prefixed string, as a view of the input.
-  std::string_view view() {
-    const std::size_t n = count(1);
-    pos_ += n;
-    return in_.substr(pos_ - n, n);
-  }
-  void string(std::string& s) { s.assign(view()); }
-  void strings(std::vector<std::string>& v) {
-    v.resize(count(sizeof(std::uint64_t)));  // each string takes at least its length
-    for (auto& s : v) string(s);
-  }
-  void finish() const {
-    if (pos_ != in_.size()) throw ValueError(std::to_string(in_.size() - pos_) + " bytes left over after decoding");
-  }
-
-  // A u64 length or count, checked against the bytes left, each element
-  // taking at least each bytes.
-  std::size_t count(std::size_t each) {
-    const auto n = raw<std::uint64_t>();
-    if (n > left() / each)
-      throw ValueError("a length of " + std::to_string(n) + " is more than the " + std::to_string(left()) +
-                       " bytes left hold");
-    return static_cast<std::size_t>(n);
-  }
-
- private:
-  std::size_t left() const { return in_.size() - pos_; }
-  void need(std::size_t n) const {
-    if (left() < n)
-      throw ValueError("needs " + std::to_string(n) + " more bytes, but " + std::to_string(left()) + " are left");
-  }
-
-  std::string_view in_;
-  std::size_t pos_ = 0;
-};
 
 }  // namespace codec_detail
 
@@ -137,18 +88,27 @@ std::string encode(const M& r) {
   return out;
 }
 
+namespace codec_detail {
+// Reads a request's fields from exactly the bytes given, its arguments
+// through read_args(reader).
+template <class ReadArgs>
+void read_request(std::string_view bytes, Request& r, ReadArgs&& read_args) {
+  ferry::detail::ByteReader in(bytes);
+  r.op = static_cast<Op>(in.raw<std::underlying_type_t<Op>>());
+  in.string(r.name);
+  in.string(r.type);
+  read_args(in);
+  r.timeout_ms = in.raw<std::int64_t>();
+  r.capacity = in.raw<std::uint64_t>();
+  in.finish();
+}
+}  // namespace codec_detail
+
 // Decodes exactly the bytes given into r; throws ferry::ValueError on short,
 // long or inconsistent input. The op or status is not checked against the
 // known ones: the manager refuses an unknown op as it handles it.
 inline void decode(std::string_view bytes, Request& r) {
-  codec_detail::Reader in(bytes);
-  r.op = static_cast<Op>(in.raw<std::underlying_type_t<Op>>());
-  in.string(r.name);
-  in.string(r.type);
-  in.strings(r.args);
-  r.timeout_ms = in.raw<std::int64_t>();
-  r.capacity = in.raw<std::uint64_t>();
-  in.finish();
+  codec_detail::read_request(bytes, r, [&](ferry::detail::ByteReader& in) { in.strings(r.args); });
 }
 
 // As above, but a request carrying one big item (a 10 MB put) takes the
@@ -156,29 +116,27 @@ inline void decode(std::string_view bytes, Request& r) {
 inline void decode(std::string&& bytes, Request& r) {
   constexpr std::size_t kAdoptFrom = 64 * 1024;  // below this a copy costs less than the memmove
   if (bytes.size() < kAdoptFrom) return decode(std::string_view(bytes), r);
-  codec_detail::Reader in(bytes);
-  r.op = static_cast<Op>(in.raw<std::underlying_type_t<Op>>());
-  in.string(r.name);
-  in.string(r.type);
-  std::vector<std::string_view> args(in.count(sizeof(std::uint64_t)));
-  for (auto& a : args) a = in.view();
-  r.timeout_ms = in.raw<std::int64_t>();
-  r.capacity = in.raw<std::uint64_t>();
-  in.finish();
-  r.args.assign(args.size(), {});
-  if (args.size() == 1 && args[0].size() >= kAdoptFrom) {
-    const auto begin = static_cast<std::size_t>(args[0].data() - bytes.data()), size = args[0].size();
-    bytes.resize(begin + size);
-    bytes.erase(0, begin);
-    r.args[0] = std::move(bytes);
+  std::string_view only;  // the argument when there is one: left in place until the rest checked out
+  codec_detail::read_request(bytes, r, [&](ferry::detail::ByteReader& in) {
+    r.args.resize(in.count(sizeof(std::uint64_t)));
+    if (r.args.size() == 1) only = in.view();
+    else
+      for (auto& a : r.args) in.string(a);
+  });
+  if (r.args.size() != 1) return;
+  if (only.size() < kAdoptFrom) {
+    r.args[0].assign(only);
     return;
   }
-  for (std::size_t i = 0; i < args.size(); ++i) r.args[i].assign(args[i]);
+  const auto begin = static_cast<std::size_t>(only.data() - bytes.data()), size = only.size();
+  bytes.resize(begin + size);
+  bytes.erase(0, begin);
+  r.args[0] = std::move(bytes);
 }
 
 // Decodes exactly the bytes given into r; throws ferry::ValueError as above.
 inline void decode(std::string_view bytes, Reply& r) {
-  codec_detail::Reader in(bytes);
+  ferry::detail::ByteReader in(bytes);
   r.status = static_cast<Status>(in.raw<std::underlying_type_t<Status>>());
   in.strings(r.values);
   in.string(r.error);

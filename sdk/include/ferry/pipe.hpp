@@ -87,33 +87,29 @@ class Connection : public detail::BindsToLink {
     std::uint64_t n = 0;
     read_all(s.fd, &n, sizeof n);
     if (n > kMaxMessage) throw ManagerError("pipe message of " + std::to_string(n) + " bytes is over the 1 GiB limit");
+    std::size_t have = 0;  // bytes of the message already in recv_buffer
     if constexpr (detail::is_raw_bytes_v<T>) {
       // A big one is read straight into the result, not into the buffer first.
       if (n >= kDirectReceive) {
         std::uint64_t size = 0;
         read_all(s.fd, &size, sizeof size);
-        n -= sizeof size;
-        if (size == n) {
+        if (size == n - sizeof size) {
           T out{};
           detail::raw_bytes(out).resize(size);
           read_all(s.fd, detail::raw_bytes(out).data(), size);
           return out;
         }
-        // Malformed: read the rest as usual, so the stream stays in step and
-        // decoding says what is wrong with it.
-        if (s.recv_buffer.size() < n + sizeof size) s.recv_buffer.resize(n + sizeof size);
+        // Malformed: read the rest as usual, so the stream stays in step
+        // and decoding says what is wrong with it.
+        if (s.recv_buffer.size() < n) s.recv_buffer.resize(n);
         std::memcpy(s.recv_buffer.data(), &size, sizeof size);
-        read_all(s.fd, s.recv_buffer.data() + sizeof size, n);
-        n += sizeof size;
-        T out{};
-        codec::decode(std::string_view(s.recv_buffer.data(), n), out);
-        return out;
+        have = sizeof size;
       }
     }
     // Read into the connection's own buffer: a fresh 10 MB string per
     // message costs its page faults and zeroing every time.
     if (s.recv_buffer.size() < n) s.recv_buffer.resize(n);
-    read_all(s.fd, s.recv_buffer.data(), n);
+    read_all(s.fd, s.recv_buffer.data() + have, n - have);
     T out{};
     codec::decode(std::string_view(s.recv_buffer.data(), n), out);
     return out;
