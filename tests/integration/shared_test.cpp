@@ -180,6 +180,10 @@ TEST_CASE("a name used with other types is refused", "[shared]") {
   CHECK_THROWS_WITH((engine.dict<std::string, double>("x").get("k")),
                     Catch::Contains("dict<str,i64>") && Catch::Contains("dict<str,f64>"));
   CHECK_THROWS_AS(engine.queue<I64>("x").size(), ferry::ManagerError);
+  // A put from the host on an unbounded queue is refused the same way, not dropped.
+  engine.queue<I64>("numbers").put(1);
+  CHECK_THROWS_WITH(engine.queue<std::string>("numbers").put("one"), Catch::Contains("queue<i64>"));
+  CHECK(engine.queue<I64>("numbers").size() == 1);
 }
 
 TEST_CASE("a handle used after its engine is gone says so", "[shared]") {

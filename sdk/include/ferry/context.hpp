@@ -41,17 +41,8 @@ class HostManagerLink : public ManagerLink {
     manager::decode(out, reply);
     return reply;
   }
-  void post(const manager::Request& request) override {
-    // Posts come in floods (a put per item): encode into this thread's
-    // buffer rather than grow a new string each time. A big one is let go.
-    thread_local std::string bytes;
-    bytes.clear();
-    manager::encode_into(bytes, request);
-    post_encoded(bytes);
-    if (bytes.capacity() > (std::size_t{1} << 20)) std::string().swap(bytes);
-  }
-  bool takes_encoded_posts() const override { return true; }
-  void post_encoded(std::string_view request) override {
+  bool can_post() const override { return true; }
+  void post(std::string_view request) override {
     require_manager();
     if (host_->manager(host_->state, reinterpret_cast<const std::uint8_t*>(request.data()), request.size(), nullptr) !=
         0)

@@ -73,22 +73,14 @@ class ManagerLink {
   virtual ~ManagerLink() = default;
   // Performs one request; throws ferry::ManagerError when the manager is gone.
   virtual manager::Reply call(const manager::Request& request) = 0;
+  // Whether post() works: a worker's link can post; the host's applies
+  // every request at once through call().
+  virtual bool can_post() const { return false; }
   // Sends a request whose reply nobody waits for (a put on an unbounded
-  // queue). It takes effect in order with later calls, and before the
-  // task's result reaches the host; if it fails, the worker reports that on
-  // its stderr when the task ends. Default: an ordinary call.
-  virtual void post(const manager::Request& request) { call(request); }
-  // Whether this link reaches the manager through encoded requests (a
-  // worker's does), so a caller may hand it bytes with post_encoded()
-  // rather than build a Request.
-  virtual bool takes_encoded_posts() const { return false; }
-  // post() for a request already encoded (manager_codec.hpp). Default:
-  // decodes it and calls post().
-  virtual void post_encoded(std::string_view request) {
-    manager::Request r;
-    manager::decode(request, r);
-    post(r);
-  }
+  // queue), already encoded (manager_codec.hpp). It takes effect in order
+  // with later calls, and before the task's result reaches the host; if it
+  // fails, the worker reports that on its stderr when the task ends.
+  virtual void post(std::string_view /*request*/) { throw ManagerError("this manager link cannot post requests"); }
   // A new descriptor, owned by the caller, for the descriptor the manager
   // shares as id (a shared memory segment, a pipe end); throws
   // ferry::ManagerError when there is none.
@@ -279,23 +271,19 @@ class Queue : public detail::SharedHandle {
   // wait for the manager (as Python's put hands items to a feeder thread);
   // the items are in the queue by the time the task's result arrives.
   void put(const T& value) {
-    if (setting_ == 0 && link_ && link_->takes_encoded_posts()) {
+    if (setting_ == 0 && link_ && link_->can_post()) {
       // Puts come in floods: encode each straight into this thread's request
       // buffer, the item in place. A big buffer is let go afterwards.
       thread_local std::string bytes;
       bytes.clear();
       manager::encode_with_arg_into(bytes, manager::Op::queue_put, name_, type_, -1, 0,
                                     [&](std::string& out) { codec::encode_into(out, value); });
-      link_->post_encoded(bytes);
+      link_->post(bytes);
       if (bytes.capacity() > (std::size_t{1} << 20)) std::string().swap(bytes);
       return;
     }
-    if (setting_ == 0 && link_) {
-      manager::Request request{manager::Op::queue_put, name_, type_, {}, -1, 0};
-      request.args.push_back(codec::encode(value));
-      link_->post(request);
-      return;
-    }
+    // The host's own link applies the put at once: a refusal (a name used
+    // with another type) is thrown here rather than lost.
     call(manager::Op::queue_put, {codec::encode(value)}, -1, setting_);
   }
   // Waits at most timeout for room; false when the queue stayed full.
