@@ -14,6 +14,7 @@
 #include <ferry/manager_codec.hpp>
 
 #include "plugin/loader.hpp"
+#include "wire/call_progress.hpp"
 #include "wire/frame.hpp"
 #include "wire/messages.hpp"
 
@@ -28,33 +29,65 @@ struct HostState {
   std::unique_ptr<PostFeeder> feeder;      // writes posts to manager's socket; declared after it: goes first
   std::mutex manager_mu;                   // a task's own threads may share it
   bool posted = false;                     // requests posted since the last sync; guarded by manager_mu
+  // The manager channel failed mid-request (a task wrote to or closed fd
+  // 4, or the manager dropped it for junk): requests and replies can no
+  // longer be matched, so this worker retires after the call. Guarded by
+  // manager_mu.
+  std::string manager_broken;
 };
+
+// Marks the channel unusable; returns the ABI's "unreachable" code.
+std::int32_t broken(HostState& s, const std::string& why) {
+  if (s.manager_broken.empty()) s.manager_broken = why;
+  return 1;
+}
+
+// One reply frame from the manager; false (and the channel marked broken)
+// on anything else.
+bool receive_reply(HostState& s, wire::Frame& frame) {
+  const auto st = s.manager->receive(frame);
+  if (st == wire::ReceiveStatus::frame && frame.kind == wire::FrameKind::manager_reply) return true;
+  broken(s, st == wire::ReceiveStatus::frame ? "an unexpected frame on the manager channel"
+            : st == wire::ReceiveStatus::eof ? "the manager closed its channel"
+                                             : "the manager channel failed: " + s.manager->error());
+  return false;
+}
 
 void append_output(void* state, const std::uint8_t* data, std::uint64_t size) {
   static_cast<std::string*>(state)->append(reinterpret_cast<const char*>(data), size);
 }
 
-void send_log(void* state, std::int32_t level, const char* message, std::uint64_t size) {
+void send_log(void* state, std::int32_t level, const char* message, std::uint64_t size) noexcept {
   auto* s = static_cast<HostState*>(state);
-  s->channel->send(wire::FrameKind::log, wire::encode(wire::LogLine{level, s->task, std::string(message, size)}));
+  try {
+    s->channel->send(wire::FrameKind::log, wire::encode(wire::LogLine{level, s->task, std::string(message, size)}));
+  } catch (const std::exception&) {  // no memory for the line: it is dropped, the task goes on
+  }
 }
 
 // One synchronous request to the manager; nonzero when it is unreachable.
-std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_t size, ferry_sink_v1* reply) {
+// Called through the C ABI: nothing may be thrown out of it.
+std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_t size, ferry_sink_v1* reply) noexcept {
   auto* s = static_cast<HostState*>(state);
   if (!s->manager) return 1;
-  std::lock_guard lock(s->manager_mu);
-  if (!reply) {  // posted: no round trip now, one sync before the task's result goes out
-    s->posted = true;
-    return s->feeder->post({reinterpret_cast<const char*>(request), size}) ? 0 : 1;
-  }
-  // Posted requests go first: the manager applies requests in order.
-  if (!s->feeder->drain() || !s->manager->send(wire::FrameKind::manager_request, {reinterpret_cast<const char*>(request), size})) return 1;
-  wire::Frame frame;
-  if (s->manager->receive(frame) != wire::ReceiveStatus::frame || frame.kind != wire::FrameKind::manager_reply)
+  try {
+    std::lock_guard lock(s->manager_mu);
+    if (!s->manager_broken.empty()) return 1;
+    if (!reply) {  // posted: no round trip now, one sync before the task's result goes out
+      s->posted = true;
+      return s->feeder->post({reinterpret_cast<const char*>(request), size}) ? 0 : broken(*s, "a post failed");
+    }
+    // Posted requests go first: the manager applies requests in order.
+    if (!s->feeder->drain() ||
+        !s->manager->send(wire::FrameKind::manager_request, {reinterpret_cast<const char*>(request), size}))
+      return broken(*s, "the manager channel failed: " + s->manager->error());
+    wire::Frame frame;
+    if (!receive_reply(*s, frame)) return 1;
+    reply->write(reply->state, reinterpret_cast<const std::uint8_t*>(frame.payload.data()), frame.payload.size());
+    return 0;
+  } catch (const std::exception&) {  // no memory or thread for the feeder: this request fails
     return 1;
-  reply->write(reply->state, reinterpret_cast<const std::uint8_t*>(frame.payload.data()), frame.payload.size());
-  return 0;
+  }
 }
 
 // Waits until the manager has applied every request this worker posted, so
@@ -63,13 +96,19 @@ void sync_posts(HostState& s) {
   std::lock_guard lock(s.manager_mu);
   if (!s.posted || !s.manager) return;
   s.posted = false;
-  if (!s.feeder->drain()) return;  // the manager is gone; the task's result still goes out
+  if (!s.manager_broken.empty()) return;
+  if (!s.feeder->drain()) {  // the task's result still goes out
+    broken(s, "a post failed");
+    return;
+  }
   manager::Request req;
   req.op = manager::Op::sync;
   wire::Frame frame;
-  if (!s.manager->send(wire::FrameKind::manager_request, manager::encode(req)) ||
-      s.manager->receive(frame) != wire::ReceiveStatus::frame || frame.kind != wire::FrameKind::manager_reply)
+  if (!s.manager->send(wire::FrameKind::manager_request, manager::encode(req))) {
+    broken(s, "the manager channel failed: " + s.manager->error());
     return;
+  }
+  if (!receive_reply(s, frame)) return;
   manager::Reply reply;
   try {
     manager::decode(frame.payload, reply);
@@ -82,25 +121,51 @@ void sync_posts(HostState& s) {
 
 // Asks the manager for a shared memory segment; its descriptor comes back
 // attached to the reply.
-std::int32_t open_descriptor(void* state, std::uint64_t id, std::int32_t* fd) {
+std::int32_t open_descriptor(void* state, std::uint64_t id, std::int32_t* fd) noexcept {
   auto* s = static_cast<HostState*>(state);
   if (!s->manager) return 1;
-  std::lock_guard lock(s->manager_mu);
-  manager::Request req;
-  req.op = manager::Op::descriptor_open;
-  req.args.push_back(codec::encode(id));
-  if (!s->feeder->drain() || !s->manager->send(wire::FrameKind::manager_request, manager::encode(req))) return 1;
-  wire::Frame frame;
-  if (s->manager->receive(frame) != wire::ReceiveStatus::frame || frame.kind != wire::FrameKind::manager_reply)
+  try {
+    std::lock_guard lock(s->manager_mu);
+    if (!s->manager_broken.empty()) return 1;
+    manager::Request req;
+    req.op = manager::Op::descriptor_open;
+    req.args.push_back(codec::encode(id));
+    if (!s->feeder->drain() || !s->manager->send(wire::FrameKind::manager_request, manager::encode(req)))
+      return broken(*s, "the manager channel failed: " + s->manager->error());
+    wire::Frame frame;
+    if (!receive_reply(*s, frame)) return 1;
+    *fd = s->manager->take_fd();
+    return *fd >= 0 ? 0 : 1;
+  } catch (const std::exception&) {
     return 1;
-  *fd = s->manager->take_fd();
-  return *fd >= 0 ? 0 : 1;
+  }
+}
+
+// What a reply frame carries besides the items' bytes: its head, and a
+// status and an end offset per item.
+constexpr std::size_t kReplyHead = 12, kReplyPerItem = 8;
+
+// An item whose result alone cannot travel fails with a message that says
+// so (not a worker that exits over it); its bytes are dropped.
+void refuse_oversized(std::string& out, std::size_t start, std::int32_t& status) {
+  const std::size_t size = out.size() - start;
+  if (size + kReplyHead + kReplyPerItem <= wire::kDefaultMaxFrame) return;
+  out.resize(start);
+  out.shrink_to_fit();  // may give back gigabytes kept for the next call
+  const std::string what = (status == FERRY_OK ? "its encoded result is " : "its error text is ") + std::to_string(size) +
+                           " bytes, more than the " + std::to_string(wire::kDefaultMaxFrame) +
+                           " bytes (1 GiB) a reply can carry";
+  out.append("ferry::ResultTooLarge");
+  out.push_back('\0');
+  out.append(what);
+  status = FERRY_TASK_ERROR;
 }
 
 // Runs every item of a call into reply, whose buffers are reused from call
 // to call: a worker serving chunks of small items allocates nothing per item.
+// With an item timeout, each item's start goes to the progress page first.
 void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, HostState& state,
-              const ferry_host_v1& host, wire::CallReply& reply) {
+              const ferry_host_v1& host, wire::ProgressWriter& progress, wire::CallReply& reply) {
   reply.id = req.id;
   reply.status.clear();
   reply.items.clear();
@@ -108,13 +173,37 @@ void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, 
   state.task = task.name;
   reply.status.reserve(req.items.size());
   std::string& out = reply.items.buffer();
+  bool too_large = false;  // the results so far do not fit in one reply
+  bool retiring = false;   // a task broke the manager channel: the rest run on another worker
   for (std::size_t i = 0; i < req.items.size(); ++i) {
+    if (too_large || retiring) {  // nothing of this call can be sent: the rest need not run
+      reply.status.push_back(too_large ? wire::kStatusReplyTooLarge : wire::kStatusNotRun);
+      reply.items.seal();
+      continue;
+    }
+    std::int64_t deadline = 0;
+    if (req.item_timeout_ns > 0) deadline = progress.begin(req.id, static_cast<std::uint32_t>(i)) + req.item_timeout_ns;
     const std::string_view item = req.items[i];
+    const std::size_t start = out.size();
     ferry_call_v1 call{sizeof(ferry_call_v1), req.flags & FERRY_CALL_VALUE,
                        reinterpret_cast<const std::uint8_t*>(item.data()), item.size(),
-                       ferry_sink_v1{&out, &append_output}, &host, task.name, req.deadline_ns};
-    reply.status.push_back(task.invoke(task.state, &call));
+                       ferry_sink_v1{&out, &append_output}, &host, task.name, deadline};
+    std::int32_t status = task.invoke(task.state, &call);
+    refuse_oversized(out, start, status);
+    reply.status.push_back(status);
     reply.items.seal();
+    if (state.manager) {
+      std::lock_guard lock(state.manager_mu);
+      retiring = !state.manager_broken.empty();
+    }
+    if (kReplyHead + kReplyPerItem * (i + 1) + out.size() > wire::kDefaultMaxFrame) {
+      too_large = true;
+      out.clear();
+      out.shrink_to_fit();
+      for (auto& s : reply.status) s = wire::kStatusReplyTooLarge;
+      reply.items.clear();
+      for (std::size_t k = 0; k <= i; ++k) reply.items.seal();
+    }
   }
 }
 
@@ -135,6 +224,14 @@ int exit_code_for(const wire::CallReply& reply, const char* task) {
   return 0;
 }
 
+// The reply could not be sent: the host is gone (then nobody reads this),
+// or a task closed or broke the protocol socket.
+int lost_host(const wire::Channel& channel) {
+  std::fprintf(stderr, "ferry-worker %d: cannot send a reply to the host: %s\n", static_cast<int>(::getpid()),
+               channel.error().c_str());
+  return wire::kExitLostHost;
+}
+
 }  // namespace
 
 int serve(const Options& options) {
@@ -150,9 +247,12 @@ int serve(const Options& options) {
     return 2;
   }
   const auto& d = plugin->descriptor();
+  // The progress page goes to the host with the hello, once.
+  wire::ProgressWriter progress;
   if (!channel.send(wire::FrameKind::hello,
                     wire::encode(wire::Hello{FERRY_ABI_VERSION, static_cast<std::int32_t>(::getpid()), d.name,
-                                             d.version, plugin->tasks()})))
+                                             d.version, plugin->tasks()}),
+                    progress.fd()))
     return 0;
 
   // Lives as long as the worker: handles a task keeps stay valid.
@@ -181,15 +281,22 @@ int serve(const Options& options) {
       return 4;
     }
     if (req.task >= d.task_count) return 4;
-    run_call(*plugin, req, state, host, reply);
+    run_call(*plugin, req, state, host, progress, reply);
     sync_posts(state);
     // Flush what the task printed before the host hears it finished.
     std::cout.flush();
     std::fflush(stdout);
     frame.payload = req.items.take_buffer();  // its capacity serves the next call
     // Sent from the reply's own buffers, not joined into one first.
-    if (!channel.send_parts(wire::FrameKind::reply, wire::encode_parts(head, reply))) return 0;
+    if (!channel.send_parts(wire::FrameKind::reply, wire::encode_parts(head, reply))) return lost_host(channel);
     if (req.flags & wire::kExitAfterCall) return exit_code_for(reply, d.tasks[req.task].name);
+    std::lock_guard lock(state.manager_mu);
+    if (!state.manager_broken.empty()) {
+      // Calls the host sent after this one never ran here: it runs them on
+      // a fresh worker, whose manager channel is whole.
+      channel.send(wire::FrameKind::retiring, wire::encode(wire::Retiring{state.manager_broken}));
+      return 0;
+    }
   }
 }
 

@@ -92,7 +92,7 @@ TEST_CASE("wire: messages round-trip", "[wire]") {
   CHECK(c2.id == 7);
   CHECK(c2.task == 2);
   CHECK(c2.flags == kExitAfterCall);
-  CHECK(c2.deadline_ns == 123);
+  CHECK(c2.item_timeout_ns == 123);
   REQUIRE(c2.items.size() == 3);
   CHECK(c2.items == c.items);
   CHECK(c2.items[1].empty());

@@ -51,8 +51,10 @@ struct PoolOptions {
   std::size_t workers = 0;
   // Replace a worker after it has run this many calls (chunks); 0 = never.
   std::size_t max_tasks_per_child = 0;
-  // Per call (one chunk) limit; past it the worker is stopped (SIGTERM, then
-  // SIGKILL) and replaced, and the items fail with ferry::Timeout.
+  // Per item limit, from the item's own start whatever the chunk size; past
+  // it the worker is stopped (SIGTERM, then SIGKILL 1 s later) and
+  // replaced, that item fails with ferry::Timeout, and the other items of
+  // its chunk run again on the new worker.
   std::optional<std::chrono::milliseconds> timeout{};
   // Address-space limit per worker in bytes (RLIMIT_AS); 0 = none.
   std::uint64_t memory_limit = 0;

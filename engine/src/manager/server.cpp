@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include <ferry/codec.hpp>
 #include <ferry/errors.hpp>
@@ -63,7 +64,16 @@ Connection Server::connect() {
     session->client = next_client_++;
     sessions_.push_back(session);
   }
-  session->thread = std::thread([this, s = session.get()] { serve(*s); });
+  try {
+    session->thread = std::thread([this, s = session.get()] { serve(*s); });
+  } catch (const std::system_error& e) {  // no thread to be had (limits): no worker either
+    {
+      std::lock_guard lock(mu_);
+      sessions_.remove(session);
+    }
+    ::close(fds[1]);
+    throw Error(std::string("cannot start a manager thread for a worker: ") + e.what());
+  }
   // The guard outlives neither the store nor the session it points to.
   std::weak_ptr<Store> store = store_;
   std::weak_ptr<Session> weak = session;
@@ -117,8 +127,11 @@ void Server::serve(Session& s) {
     }
     if (!channel.send(wire::FrameKind::manager_reply, manager::encode(reply), attach)) break;
   }
-  // The worker is gone or broke the protocol: give back what it held.
+  // The worker is gone or broke the protocol: give back what it held, and
+  // end the connection, so a worker still waiting for a reply (a task wrote
+  // junk to its socket) sees it closed instead of waiting forever.
   store_->release_client(s.client);
+  ::shutdown(channel.fd(), SHUT_RDWR);
   s.finished = true;
 }
 

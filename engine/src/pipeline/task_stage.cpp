@@ -68,19 +68,26 @@ TaskStage::TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, It
       window_(2 * std::max<std::size_t>(1, plan.settings.workers)) {
   if (!plan.typed_in) flags_ |= FERRY_CALL_VALUE_IN;
   if (!plan.typed_out) flags_ |= FERRY_CALL_VALUE_OUT;
-  control_.on_stop([this] {
-    { std::lock_guard lock(mu_); }  // a waiter between its check and its wait sees the stop
-    changed_.notify_all();
-    pool_.terminate();
-  });
-  control_.on_drain([this] {
-    { std::lock_guard lock(mu_); }
-    changed_.notify_all();
-  });
+  // The emitter first: if no thread can be had, nothing refers to this
+  // stage yet when the error leaves (the pool's destructor stops its own).
   emitter_ = std::thread([this] { emit_loop(); });
+  try {
+    control_.on_stop([this] {
+      { std::lock_guard lock(mu_); }  // a waiter between its check and its wait sees the stop
+      changed_.notify_all();
+      pool_.terminate();
+    });
+    control_.on_drain([this] {
+      { std::lock_guard lock(mu_); }
+      changed_.notify_all();
+    });
+  } catch (...) {
+    end_emitter();
+    throw;
+  }
 }
 
-TaskStage::~TaskStage() {
+void TaskStage::end_emitter() {
   {
     std::lock_guard lock(mu_);
     input_done_ = true;
@@ -88,6 +95,8 @@ TaskStage::~TaskStage() {
   changed_.notify_all();
   if (emitter_.joinable()) emitter_.join();
 }
+
+TaskStage::~TaskStage() { end_emitter(); }
 
 void TaskStage::run() {
   const bool gather = plan_.stage->kind == Stage::Kind::apply;
@@ -205,7 +214,7 @@ void TaskStage::send(std::vector<Call> calls) {
     b.request.task = plan_.task;
     b.request.flags = flags_;
     for (auto slot : call.slots) b.request.items.push_back(call.chunk->requests[slot]);
-    if (plan_.settings.timeout) b.timeout = *plan_.settings.timeout * static_cast<long>(call.slots.size());
+    b.timeout = plan_.settings.timeout;  // per item, whatever the chunk's size
     b.done = [this, call](detail::ChunkOutcomes outcomes, std::chrono::nanoseconds busy) {
       on_outcomes(call, outcomes.to_outcomes(), busy);
     };

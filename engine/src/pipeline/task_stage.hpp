@@ -78,6 +78,7 @@ class TaskStage {
   void finish_slot(Chunk& chunk, std::size_t slot, std::vector<Item> results);
   std::vector<Item> results_of(std::string bytes, Provenance from) const;
   void emit_loop();
+  void end_emitter();  // lets the emitter finish and joins it
 
   const StagePlan& plan_;
   ItemQueue& in_;

@@ -37,6 +37,14 @@ std::exception_ptr terminated_before_run() {
   return std::make_exception_ptr(StateError("the pool was terminated before this item ran"));
 }
 
+// The positions of items the worker did not run (wire::kStatusNotRun).
+std::vector<std::size_t> not_run(const wire::CallReply& reply) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < reply.status.size(); ++i)
+    if (reply.status[i] == wire::kStatusNotRun) out.push_back(i);
+  return out;
+}
+
 std::string describe_timeout(std::chrono::milliseconds t) {
   return t.count() % 1000 == 0 ? std::to_string(t.count() / 1000) + "s" : std::to_string(t.count()) + "ms";
 }
@@ -54,8 +62,21 @@ PoolCore::PoolCore(Plugin plugin, PoolOptions options)
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
   if (wake_fd_ < 0) throw Error(std::string("cannot create an eventfd: ") + std::strerror(errno));
   std::size_t n = options_.workers ? options_.workers : std::max(1u, std::thread::hardware_concurrency());
-  threads_.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { slot_main(); });
+  try {
+    threads_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { slot_main(); });
+  } catch (const std::exception& e) {
+    // Out of threads or memory (a container's limits, a huge worker count):
+    // the slots already running must stop before the error leaves, or their
+    // std::thread objects would terminate the program.
+    const std::size_t started = threads_.size();
+    terminate();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    ::close(wake_fd_);
+    throw Error("cannot start a pool of " + std::to_string(n) + " workers: only " + std::to_string(started) +
+                " threads could be started (" + e.what() + ")");
+  }
 }
 
 PoolCore::~PoolCore() {
@@ -143,7 +164,6 @@ struct PoolCore::Slot {
   // When the oldest batch in flight began to run: when it was sent, or when
   // the reply before it came (the worker runs calls in order).
   process::Clock::time_point oldest_started{};
-  process::Deadline deadline;  // of the oldest batch, when it has a timeout (it is then alone)
   std::optional<std::chrono::nanoseconds> last_busy;  // how long the last batch took
   std::uint64_t last_group = 0;                        // and its group
 };
@@ -191,16 +211,9 @@ void PoolCore::send_batches(Slot& slot, std::vector<Batch>& taken) {
       fail_batch(batch, slot.start_error);
       continue;
     }
-    const auto now = process::Clock::now();
-    if (slot.in_flight.empty()) {
-      slot.oldest_started = now;
-      const auto timeout = batch.timeout ? batch.timeout : options_.timeout;
-      slot.deadline = timeout ? process::Deadline(now + *timeout) : std::nullopt;
-      // steady_clock is CLOCK_MONOTONIC, which the worker's task reads too.
-      batch.request.deadline_ns =
-          slot.deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(slot.deadline->time_since_epoch()).count()
-                        : 0;
-    }
+    if (slot.in_flight.empty()) slot.oldest_started = process::Clock::now();
+    const auto timeout = batch.timeout ? batch.timeout : options_.timeout;
+    batch.request.item_timeout_ns = timeout ? std::chrono::nanoseconds(*timeout).count() : 0;
     // A failed send means the worker is gone: finish_oldest reports how.
     slot.worker->send(batch.request, i + 1 < taken.size());
     slot.in_flight.push_back(std::move(batch));
@@ -234,12 +247,77 @@ void PoolCore::report_loss(pid_t pid, WorkerLoss cause, std::string detail) {
   }
 }
 
+process::CallOutcome PoolCore::await_reply(Slot& slot, const Batch& batch, std::optional<std::size_t>& culprit) {
+  auto& worker = *slot.worker;
+  const auto timeout = batch.timeout ? batch.timeout : options_.timeout;
+  if (!timeout) return worker.wait_reply(std::nullopt, wake_fd_, log_, process::OnTimeout::keep);
+  // A batch with a timeout runs alone on its worker (take_batches), so it
+  // began when it was sent. Each item may run `timeout` from its own start,
+  // which the worker's progress page tells; the host's own limit, whatever
+  // the page says, gives every item its full time.
+  const auto began = slot.oldest_started;
+  const auto n = static_cast<long>(batch.request.items.size());
+  const auto backstop = began + *timeout * n;
+  auto deadline = began + *timeout;
+  for (;;) {
+    auto outcome = worker.wait_reply(std::min(deadline, backstop), wake_fd_, log_, process::OnTimeout::keep);
+    if (outcome.kind != process::CallOutcome::timed_out) return outcome;
+    const auto now = process::Clock::now();
+    if (now < backstop) {
+      const auto p = worker.progress();
+      const bool valid = p && p->call == batch.request.id && p->item < batch.request.items.size() &&
+                         p->started_ns <= now.time_since_epoch().count() &&
+                         p->started_ns >= std::chrono::nanoseconds(began.time_since_epoch()).count();
+      if (!valid) {  // not started yet, no page, or a scribbled one: the host's own limit
+        deadline = backstop;
+        continue;
+      }
+      const auto item_deadline = process::Clock::time_point(std::chrono::nanoseconds(p->started_ns)) + *timeout;
+      if (item_deadline > now) {  // an item after the first is running, within its time
+        deadline = item_deadline;
+        continue;
+      }
+      culprit = p->item;
+    }
+    worker.stop();
+    return outcome;
+  }
+}
+
+Batch PoolCore::rerun_of(Batch& batch, std::vector<std::size_t> again, ChunkOutcomes known,
+                         std::chrono::nanoseconds lost) {
+  Batch rest;
+  rest.request.id = batch.request.id;  // its worker is gone: no reply can be mistaken for another
+  rest.request.task = batch.request.task;
+  rest.request.flags = batch.request.flags;
+  for (std::size_t i : again) rest.request.items.push_back(batch.request.items[i]);
+  rest.timeout = batch.timeout;
+  rest.group = batch.group;
+  rest.done = [done = std::move(batch.done), again = std::move(again), known = std::move(known), lost](
+                  ChunkOutcomes part, std::chrono::nanoseconds busy) mutable {
+    const std::size_t n = known.size();
+    std::vector<std::size_t> from_part(n, n);  // known's item i comes from part's item from_part[i]
+    for (std::size_t k = 0; k < again.size(); ++k) from_part[again[k]] = k;
+    ChunkOutcomes whole;
+    whole.errors.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool rerun = from_part[i] < n;
+      const OutcomeView o = rerun ? part[from_part[i]] : known[i];
+      whole.results.push_back(o.error ? std::string_view() : o.bytes);
+      whole.errors[i] = o.error;
+    }
+    done(std::move(whole), busy + lost);
+  };
+  return rest;
+}
+
 void PoolCore::finish_oldest(Slot& slot) {
   auto& worker = slot.worker;
   Batch batch = std::move(slot.in_flight.front());
   slot.in_flight.pop_front();
   const std::string& task = plugin_.tasks()[batch.request.task].name;
-  process::CallOutcome outcome = worker->wait_reply(slot.deadline, wake_fd_, log_, process::OnTimeout::stop);
+  std::optional<std::size_t> culprit;
+  process::CallOutcome outcome = await_reply(slot, batch, culprit);
   const auto now = process::Clock::now();
   const auto busy = now - slot.oldest_started;
   slot.oldest_started = now;
@@ -262,6 +340,13 @@ void PoolCore::finish_oldest(Slot& slot) {
       }
       slot.last_busy = busy;
       slot.last_group = batch.group;
+      if (auto again = not_run(outcome.reply); !again.empty()) {
+        // The worker stopped part way (a task broke its manager channel);
+        // it retires after this reply. The rest runs on its replacement.
+        auto rest = rerun_of(batch, std::move(again), outcomes_from(outcome.reply, task), busy);
+        requeue(std::deque<Batch>{std::move(rest)});
+        return;
+      }
       batch.done(outcomes_from(outcome.reply, task), busy);
       if (options_.max_tasks_per_child && ++slot.calls_done >= options_.max_tasks_per_child) {
         const pid_t pid = worker->pid();
@@ -273,9 +358,37 @@ void PoolCore::finish_oldest(Slot& slot) {
       return;
     case process::CallOutcome::timed_out: {
       const std::string after = describe_timeout(*(batch.timeout ? batch.timeout : options_.timeout));
-      lose_worker(std::make_exception_ptr(Timeout("task '" + task + "' timed out after " + after +
-                                                  "; its worker was stopped and replaced")),
-                  WorkerLoss::timed_out, "task '" + task + "' timed out after " + after);
+      auto error = std::make_exception_ptr(
+          Timeout("task '" + task + "' timed out after " + after + "; its worker was stopped and replaced"));
+      const std::string detail = "task '" + task + "' timed out after " + after;
+      if (culprit && batch.request.items.size() > 1) {
+        // Only the item that ran past its time fails; the others (done but
+        // not yet replied, or not started) run again on the next worker.
+        const std::size_t n = batch.request.items.size();
+        ChunkOutcomes known = ChunkOutcomes::failed(n, nullptr);
+        known.errors[*culprit] = std::move(error);
+        std::vector<std::size_t> others;
+        for (std::size_t i = 0; i < n; ++i)
+          if (i != *culprit) others.push_back(i);
+        std::deque<Batch> again = std::exchange(slot.in_flight, {});
+        again.push_front(rerun_of(batch, std::move(others), std::move(known), busy));
+        const pid_t pid = worker->pid();
+        worker.reset();
+        report_loss(pid, WorkerLoss::timed_out, detail);
+        requeue(std::move(again));
+        return;
+      }
+      lose_worker(std::move(error), WorkerLoss::timed_out, detail);
+      return;
+    }
+    case process::CallOutcome::retired: {
+      // The call never ran: it and the ones behind it go to the next worker.
+      std::deque<Batch> again = std::exchange(slot.in_flight, {});
+      again.push_front(std::move(batch));
+      const pid_t pid = worker->pid();
+      worker.reset();
+      report_loss(pid, WorkerLoss::protocol_error, outcome.cause);
+      requeue(std::move(again));
       return;
     }
     case process::CallOutcome::woken: {

@@ -71,6 +71,14 @@ class PoolCore {
   void send_batches(Slot& slot, std::vector<Batch>& taken);
   // Waits for the oldest batch in flight and delivers its outcomes.
   void finish_oldest(Slot& slot);
+  // Waits for the reply to batch, the oldest in flight, holding each item to
+  // the timeout; on a timeout the worker is stopped and culprit names the
+  // item that ran past it, when the worker's progress page says.
+  process::CallOutcome await_reply(Slot& slot, const Batch& batch, std::optional<std::size_t>& culprit);
+  // The items of batch at positions `again`, to run again: their outcomes,
+  // once in, fill those places of known (one outcome per item of batch),
+  // and the whole goes to batch's done, which this takes over.
+  Batch rerun_of(Batch& batch, std::vector<std::size_t> again, ChunkOutcomes known, std::chrono::nanoseconds lost);
   // Puts batches that never ran back at the front of the queue, in order.
   void requeue(std::deque<Batch> batches);
   // Tells options_.on_worker_replaced (if any) that a worker is gone.

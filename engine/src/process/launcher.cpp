@@ -39,10 +39,15 @@ namespace {
 constexpr int kWorkerFd = 3;
 constexpr int kManagerFd = 4;
 
-// In the child, between fork and exec: puts the protocol socket on fd 3 and
-// the manager socket on fd 4. Both are first moved above 4 so neither is
-// overwritten by the other; dup2 onto a different fd clears CLOEXEC.
-void place_fds(int socket, int manager) {
+// In the child, between fork and exec: gives the worker a process group of
+// its own, so signals sent to the host's group (`kill -- -PGID`, `timeout`,
+// a terminal's Ctrl-C) reach only the host, which decides what happens to
+// running tasks, and so the host can end the worker together with every
+// process a task started (Worker's reap). Then puts the protocol socket on
+// fd 3 and the manager socket on fd 4. Both are first moved above 4 so
+// neither is overwritten by the other; dup2 onto a different fd clears CLOEXEC.
+void prepare_child(int socket, int manager) {
+  ::setpgid(0, 0);
   auto clear_of_targets = [](int fd) {
     return fd == kWorkerFd || fd == kManagerFd ? ::fcntl(fd, F_DUPFD_CLOEXEC, kManagerFd + 1) : fd;
   };
@@ -82,7 +87,7 @@ Spawned spawn_now(const SpawnSpec& spec) {
   std::error_code ec;
   bp::child child(bp::exe = spec.worker_exe, bp::args = args, bp::std_in < bp::null, launch_mode,
                   bp::extend::on_exec_setup =
-                      [child_end, manager_fd = spec.manager_fd](auto&) { place_fds(child_end, manager_fd); },
+                      [child_end, manager_fd = spec.manager_fd](auto&) { prepare_child(child_end, manager_fd); },
                   ec);
   ::close(child_end);
   if (ec) {

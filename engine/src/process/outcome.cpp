@@ -3,6 +3,9 @@
 #include <ferry/abi.h>
 #include <ferry/errors.hpp>
 
+#include "wire/frame.hpp"
+#include "wire/messages.hpp"
+
 namespace ferry::process {
 
 detail::Outcome outcome_from(std::int32_t status, std::string_view bytes, const std::string& task) {
@@ -16,6 +19,13 @@ detail::Outcome outcome_from(std::int32_t status, std::string_view bytes, const 
                                           ? TaskError(task, "unknown exception", std::string(bytes))
                                           : TaskError(task, std::string(bytes.substr(0, nul)),
                                                       std::string(bytes.substr(nul + 1))));
+  } else if (status == wire::kStatusReplyTooLarge) {
+    // Not the item's fault: the worker stays, and each item alone fits.
+    o.error = std::make_exception_ptr(WorkerError(
+        task, "the results of one call add up to more than the " + std::to_string(wire::kDefaultMaxFrame) +
+                  " bytes a reply can carry; use a smaller chunksize"));
+  } else if (status == wire::kStatusNotRun) {  // the pool runs it again; only a stray reply gets here
+    o.error = std::make_exception_ptr(WorkerError(task, "the item did not run: its worker retired"));
   } else {
     o.error = std::make_exception_ptr(TaskError(task, "ferry::ArgumentError", std::string(bytes)));
   }

@@ -34,7 +34,13 @@ Worker::~Worker() {
 }
 
 void Worker::reap_blocking() {
-  if (!status_) status_ = reap(pid_, pidfd_, true);
+  if (!status_) {
+    // Whatever a task started goes with its worker: the worker leads a
+    // process group of its own (see the launcher), which is killed whole
+    // before the worker is reaped, while its pid cannot yet be reused.
+    ::kill(-pid_, SIGKILL);
+    status_ = reap(pid_, pidfd_, true);
+  }
   manager_guard_.reset();  // the worker is gone: give back what it held
 }
 
@@ -74,7 +80,14 @@ bool Worker::wait_exit(Deadline deadline) {
 }
 
 std::string Worker::death_cause() {
-  kill();  // it has exited or closed its socket: make sure, and reap it
+  // It has exited, or closed its socket and is about to: its own exit
+  // status tells why, so it gets a moment to exit before SIGKILL.
+  if (running() && !wait_exited(pidfd_, Clock::now() + kStopGrace)) ::kill(pid_, SIGKILL);
+  reap_blocking();
+  channel_.close();
+  if (!status_->signaled && status_->value == wire::kExitLostHost)
+    return "the worker lost its connection to the host: a task closed or broke fd 3 (exited with code " +
+           std::to_string(wire::kExitLostHost) + ")";
   return status_->describe();
 }
 
@@ -91,6 +104,7 @@ const wire::Hello& Worker::await_hello(Deadline deadline) {
         throw PluginError(plugin_path_, std::string("ferry-worker sent a bad hello: ") + e.what());
       }
       hello_ = std::move(h);
+      progress_.adopt(channel_.take_fd());
     } else if (st == wire::ReceiveStatus::frame && frame.kind == wire::FrameKind::load_failed) {
       wire::LoadFailed f;
       try {
@@ -162,7 +176,16 @@ CallOutcome Worker::wait_reply(Deadline deadline, int wake_fd, const LogSink& lo
       if (frame.kind == wire::FrameKind::hello && !hello_) {
         hello_.emplace();
         wire::decode(frame.payload, *hello_);
+        progress_.adopt(channel_.take_fd());
         continue;
+      }
+      if (frame.kind == wire::FrameKind::retiring) {
+        wire::Retiring r;
+        wire::decode(frame.payload, r);
+        shutdown();  // it is exiting by itself
+        out.kind = CallOutcome::retired;
+        out.cause = "a task broke its worker's channel to the manager (" + r.reason + ")";
+        return out;
       }
       if (frame.kind == wire::FrameKind::load_failed) {
         wire::LoadFailed f;

@@ -13,6 +13,7 @@
 
 #include "process/exit_status.hpp"
 #include "process/launcher.hpp"
+#include "wire/call_progress.hpp"
 #include "wire/frame.hpp"
 #include "wire/messages.hpp"
 
@@ -24,8 +25,10 @@ using Deadline = std::optional<Clock::time_point>;
 using LogSink = std::function<void(const wire::LogLine&, pid_t)>;
 
 // What waiting for a reply ended with.
+// retired: the worker said it takes no more calls (a task broke its
+// manager channel) and exits: the call waited for never ran.
 struct CallOutcome {
-  enum Kind { replied, died, timed_out, protocol_error, woken } kind = died;
+  enum Kind { replied, died, timed_out, protocol_error, woken, retired } kind = died;
   wire::CallReply reply;  // when replied
   std::string cause;      // otherwise: why, for the error message
 };
@@ -79,6 +82,10 @@ class Worker {
   // SIGKILL and reap.
   void kill();
 
+  // Which item of which call the worker is running, as its progress page
+  // says (see wire/call_progress.hpp); nullopt without a page. Untrusted.
+  std::optional<wire::ItemProgress> progress() const { return progress_.read(); }
+
   bool running() const { return !status_; }
   const std::optional<ExitStatus>& status() const { return status_; }
   const std::optional<wire::Hello>& hello() const { return hello_; }
@@ -93,6 +100,7 @@ class Worker {
   int pidfd_ = -1;
   wire::Channel channel_;
   std::optional<wire::Hello> hello_;
+  wire::ProgressReader progress_;  // mapped when the hello brings the page
   std::optional<ExitStatus> status_;
   std::deque<std::uint64_t> pending_ids_;  // calls sent, oldest first
   std::string send_head_;                  // a call's fixed fields, reused by send()

@@ -12,7 +12,7 @@
 namespace ferry::wire {
 
 bool is_known_kind(std::uint8_t kind) {
-  return kind >= static_cast<std::uint8_t>(FrameKind::hello) && kind <= static_cast<std::uint8_t>(FrameKind::manager_post);
+  return kind >= static_cast<std::uint8_t>(FrameKind::hello) && kind <= static_cast<std::uint8_t>(FrameKind::retiring);
 }
 
 namespace {

@@ -25,6 +25,7 @@ enum class FrameKind : std::uint8_t {
   manager_request = 7,  // worker -> manager: one shared-object operation
   manager_reply = 8,    // manager -> worker: its result
   manager_post = 9,     // worker -> manager: an operation with no reply (an unbounded put)
+  retiring = 10,        // worker -> host: after its last reply it exits; later calls never ran (reason)
 };
 
 inline constexpr std::size_t kFrameHeaderSize = 5;

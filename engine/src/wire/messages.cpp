@@ -102,7 +102,7 @@ void decode_message(std::string_view bytes, M& m, const char* what) {
   }
 }
 // The raw layout of calls and replies (see messages.hpp):
-//   call:  u64 id, u32 task, u32 flags, i64 deadline_ns, u32 n, n x u32 end, item bytes
+//   call:  u64 id, u32 task, u32 flags, i64 item_timeout_ns, u32 n, n x u32 end, item bytes
 //   reply: u64 id, u32 n, n x i32 status, n x u32 end, item bytes
 // where end[i] is where item i ends within the item bytes.
 template <class T>
@@ -136,7 +136,7 @@ void read_call(detail::ByteReader& in, CallRequest& m, std::string&& payload) {
   m.id = in.raw<std::uint64_t>();
   m.task = in.raw<std::uint32_t>();
   m.flags = in.raw<std::uint32_t>();
-  m.deadline_ns = in.raw<std::int64_t>();
+  m.item_timeout_ns = in.raw<std::int64_t>();
   auto ends = read_array<std::uint32_t>(in, in.raw<std::uint32_t>());
   const std::size_t base = read_items(in, ends);
   m.items.adopt(std::move(payload), base, std::move(ends));
@@ -169,7 +169,7 @@ void put_head(std::string& out, const CallRequest& m) {
   put(out, m.id);
   put(out, m.task);
   put(out, m.flags);
-  put(out, m.deadline_ns);
+  put(out, m.item_timeout_ns);
   put(out, item_count(m.items));
 }
 

@@ -17,6 +17,18 @@ namespace ferry::wire {
 // replying, with 0 when the item succeeded and 1 when it failed (Process).
 inline constexpr std::uint32_t kExitAfterCall = 1u << 16;
 
+// ferry-worker's exit status when it cannot reach its host any more (a send
+// failed): a task closed or broke its protocol socket.
+inline constexpr int kExitLostHost = 5;
+
+// CallReply::status beyond the ABI's codes: the call's results together do
+// not fit in one frame, so none are sent (each item fits alone: run again
+// in smaller calls, they arrive).
+inline constexpr std::int32_t kStatusReplyTooLarge = 100;
+// CallReply::status: the item did not run, because the worker cannot run
+// it any more (a task broke its manager channel): run it elsewhere.
+inline constexpr std::int32_t kStatusNotRun = 101;
+
 struct Hello {
   std::uint32_t abi_version = 0;
   std::int32_t pid = 0;
@@ -27,6 +39,8 @@ struct Hello {
 struct LoadFailed {
   std::string reason;
 };
+// A retiring frame's payload: why the worker stops taking calls.
+using Retiring = LoadFailed;
 
 // Calls and replies carry their items back to back (detail::ItemList), in a
 // layout of raw native integers rather than cereal's: both ends are the same
@@ -36,7 +50,10 @@ struct CallRequest {
   std::uint64_t id = 0;
   std::uint32_t task = 0;
   std::uint32_t flags = 0;
-  std::int64_t deadline_ns = 0;  // CLOCK_MONOTONIC; 0: none (ferry_call_v1::deadline_ns)
+  // Each item's time limit; 0: none. The worker gives each item the
+  // deadline its start plus this (ferry_call_v1::deadline_ns) and records
+  // the start in its progress page (call_progress.hpp).
+  std::int64_t item_timeout_ns = 0;
   detail::ItemList items;        // each the encoded arguments of one call
 };
 

@@ -29,6 +29,8 @@ inline void append_to_string(void* state, const std::uint8_t* data, std::uint64_
 // Reaches the manager through the worker's ferry_host_v1::manager entry.
 class HostManagerLink : public ManagerLink {
  public:
+  static constexpr const char* kUnreachable =
+      "the manager is unreachable: its engine is gone, or a task broke this worker's channel to it";
   explicit HostManagerLink(const ferry_host_v1* host) : host_(host) {}
   manager::Reply call(const manager::Request& request) override {
     require_manager();
@@ -36,7 +38,7 @@ class HostManagerLink : public ManagerLink {
     std::string out;
     ferry_sink_v1 sink{&out, &append_to_string};
     if (host_->manager(host_->state, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), &sink) != 0)
-      throw ManagerError("the manager is unreachable: its engine is gone");
+      throw ManagerError(kUnreachable);
     manager::Reply reply;
     manager::decode(out, reply);
     return reply;
@@ -46,7 +48,7 @@ class HostManagerLink : public ManagerLink {
     require_manager();
     if (host_->manager(host_->state, reinterpret_cast<const std::uint8_t*>(request.data()), request.size(), nullptr) !=
         0)
-      throw ManagerError("the manager is unreachable: its engine is gone");
+      throw ManagerError(kUnreachable);
   }
   int open_descriptor(std::uint64_t id) override {
     if (!offers(offsetof(ferry_host_v1, open_descriptor) + sizeof(host_->open_descriptor)) || !host_->open_descriptor)

@@ -1,0 +1,177 @@
+// The `hostile` plugin: each task misbehaves in one way a plugin can hurt its
+// own worker process (its descriptors, its children, its signals, its
+// memory), but only on the trigger item x == 3; on every other item it
+// returns x. tests/hostile runs each in a pipeline and checks that only the
+// trigger item fails (or none, where the misbehaviour is survivable), that
+// the run ends, and that nothing is left behind.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include <ferry/plugin.hpp>
+
+namespace {
+
+using i64 = std::int64_t;
+
+constexpr i64 kTrigger = 3;
+// ferry-worker's protocol socket and manager socket: documented numbers.
+constexpr int kProtocolFd = 3;
+constexpr int kManagerFd = 4;
+
+void write_junk(int fd) {
+  const char junk[] = "this is not a ferry frame\n";
+  [[maybe_unused]] auto w = ::write(fd, junk, sizeof junk - 1);
+}
+
+// Every item records itself in a shared dict, so breaking the manager
+// channel on the trigger item is felt by that item's own request.
+i64 touch_dict(ferry::Context& ctx, i64 x) {
+  ctx.dict<std::string, i64>("hostile_seen").set(std::to_string(x), x);
+  return x;
+}
+
+i64 junk_to_host(i64 x) {
+  if (x == kTrigger) write_junk(kProtocolFd);
+  return x;
+}
+
+i64 close_host(i64 x) {
+  if (x == kTrigger) ::close(kProtocolFd);
+  return x;
+}
+
+i64 junk_to_manager(ferry::Context& ctx, i64 x) {
+  if (x == kTrigger) write_junk(kManagerFd);
+  return touch_dict(ctx, x);
+}
+
+i64 close_manager(ferry::Context& ctx, i64 x) {
+  if (x == kTrigger) ::close(kManagerFd);
+  return touch_dict(ctx, x);
+}
+
+// A child that outlives the task by far, holding every descriptor the
+// worker had (sockets, stdout).
+i64 fork_outlive(i64 x) {
+  if (x == kTrigger && ::fork() == 0) {
+    for (int i = 0; i < 600; ++i) ::sleep(1);
+    ::_exit(0);
+  }
+  return x;
+}
+
+// As fork_outlive, through fork + exec of a program that sleeps: the
+// worker's own descriptors must not reach it.
+i64 spawn_outlive(i64 x) {
+  if (x == kTrigger && ::fork() == 0) {
+    ::execlp("sleep", "sleep", "600", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return x;
+}
+
+i64 exit_zero(i64 x) {
+  if (x == kTrigger) std::exit(0);
+  return x;
+}
+
+struct NotAnException {
+  int code;
+};
+
+i64 throw_non_std(i64 x) {
+  if (x == kTrigger) throw NotAnException{7};
+  return x;
+}
+
+// volatile and the use after the call keep the compiler from turning the
+// recursion into a loop; the bound, never reached, keeps it from calling
+// the recursion infinite.
+volatile int max_depth = 1 << 30;
+int recurse(int depth) {
+  if (depth >= max_depth) return 0;
+  volatile char frame[1024];
+  frame[0] = static_cast<char>(depth);
+  return recurse(depth + 1) + frame[0];
+}
+
+i64 stack_overflow(i64 x) {
+  if (x == kTrigger) return recurse(0);
+  return x;
+}
+
+// 20 GB: the stage's memory_limit must turn this into std::bad_alloc.
+// The block goes through a volatile pointer: an allocation nobody can see
+// may be left out by the compiler altogether.
+char* volatile kept = nullptr;
+i64 allocate_20gb(i64 x) {
+  if (x == kTrigger) {
+    kept = new char[std::size_t{20} << 30];
+    kept[0] = 1;
+    delete[] kept;
+    kept = nullptr;
+  }
+  return x;
+}
+
+// Ignores SIGTERM and never returns: only SIGKILL ends it.
+i64 ignore_sigterm(i64 x) {
+  if (x == kTrigger) {
+    ::signal(SIGTERM, SIG_IGN);
+    for (;;) ::sleep(1);
+  }
+  return x;
+}
+
+// Leaves a thread running after the task returns.
+i64 leave_thread(i64 x) {
+  if (x == kTrigger)
+    std::thread([] {
+      for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    }).detach();
+  return x;
+}
+
+// 500 MB for the trigger item, a short string for the others.
+std::string big_result(i64 x) {
+  if (x == kTrigger) return std::string(std::size_t{500} << 20, 'x');
+  return std::to_string(x);
+}
+
+i64 length_of(std::string s) { return static_cast<i64>(s.size()); }
+
+// Hangs (sleeping, not spinning) on the trigger item.
+i64 hang(i64 x) {
+  if (x == kTrigger)
+    for (;;) ::sleep(1);
+  return x;
+}
+
+}  // namespace
+
+FERRY_PLUGIN(hostile, "1.0") {
+  plugin.task("junk_to_host", junk_to_host, "writes junk to the protocol socket (fd 3) on x == 3")
+      .task("close_host", close_host, "closes the protocol socket (fd 3) on x == 3")
+      .task("junk_to_manager", junk_to_manager, "writes junk to the manager socket (fd 4) on x == 3, then uses a dict")
+      .task("close_manager", close_manager, "closes the manager socket (fd 4) on x == 3, then uses a dict")
+      .task("touch_dict", touch_dict, "sets hostile_seen[x] = x; returns x")
+      .task("fork_outlive", fork_outlive, "forks a child that sleeps 10 minutes on x == 3")
+      .task("spawn_outlive", spawn_outlive, "fork + exec of `sleep 600` on x == 3")
+      .task("exit_zero", exit_zero, "calls std::exit(0) on x == 3")
+      .task("throw_non_std", throw_non_std, "throws a struct that is not a std::exception on x == 3")
+      .task("stack_overflow", stack_overflow, "recurses without end on x == 3")
+      .task("allocate_20gb", allocate_20gb, "allocates 20 GB on x == 3")
+      .task("ignore_sigterm", ignore_sigterm, "ignores SIGTERM and never returns on x == 3")
+      .task("leave_thread", leave_thread, "leaves a thread running on x == 3")
+      .task("big_result", big_result, "500 MB of 'x' on x == 3, else x as text")
+      .task("length_of", length_of, "the length of a string")
+      .task("hang", hang, "never returns on x == 3");
+}
