@@ -140,10 +140,11 @@ stages:
     map: hostile.spawn_outlive
     workers: 1
     chunksize: 1
-  - name: square
-    map: math.slow_square
+  - name: square        # slow, with a short queue: the stage before (and its
+    map: math.slow_square  # worker, and the program it started) waits for it
     workers: 1
     chunksize: 1
+    queue_size: 1
   - name: out
     sink: {file: out.jsonl}
 YAML
