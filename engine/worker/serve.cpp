@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -32,13 +33,17 @@ struct HostState {
   // The manager channel failed mid-request (a task wrote to or closed fd
   // 4, or the manager dropped it for junk): requests and replies can no
   // longer be matched, so this worker retires after the call. Guarded by
-  // manager_mu.
+  // manager_mu; is_broken says the same without the lock, for run_call's
+  // check after every item.
   std::string manager_broken;
+  std::atomic<bool> is_broken{false};
 };
 
-// Marks the channel unusable; returns the ABI's "unreachable" code.
+// Marks the channel unusable (manager_mu held); returns the ABI's
+// "unreachable" code.
 std::int32_t broken(HostState& s, const std::string& why) {
   if (s.manager_broken.empty()) s.manager_broken = why;
+  s.is_broken.store(true, std::memory_order_relaxed);
   return 1;
 }
 
@@ -192,10 +197,7 @@ void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, 
     refuse_oversized(out, start, status);
     reply.status.push_back(status);
     reply.items.seal();
-    if (state.manager) {
-      std::lock_guard lock(state.manager_mu);
-      retiring = !state.manager_broken.empty();
-    }
+    retiring = state.is_broken.load(std::memory_order_relaxed);
     if (kReplyHead + kReplyPerItem * (i + 1) + out.size() > wire::kDefaultMaxFrame) {
       too_large = true;
       out.clear();
