@@ -41,16 +41,7 @@ tagged() {
 }
 trap cleanup EXIT
 none_tagged() { [[ -z $(tagged) ]]; }
-wait_for() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.05
-  done
-}
-lines_at_least() { [[ -f $1 ]] && (($(wc -l <"$1") >= $2)); }
-gone() { ! kill -0 "$1" 2>/dev/null; }
-is_prefix_of_squares() { awk '{ if ($0 != (NR-1)*(NR-1)) exit 1 }' "$1"; }
+source "$(dirname "$0")/../wait_helpers.sh"
 
 # 100 ms an item, 2 workers, a file sink: slow enough to interrupt.
 slow_pipeline() {

@@ -18,16 +18,7 @@ cleanup() { [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 fail() { echo "FAIL [$case]: $*" >&2; exit 1; }
 
-# wait_for SECONDS COMMAND...: polls until COMMAND succeeds; false at the deadline.
-wait_for() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.05
-  done
-}
-lines_at_least() { [[ -f $1 ]] && (($(wc -l <"$1") >= $2)); }
-gone() { ! kill -0 "$1" 2>/dev/null; }
+source "$(dirname "$0")/../wait_helpers.sh"
 no_workers_of() { [[ -z $(pgrep -f "ferry-worker.*--parent $1( |$)" ; pgrep -P "$1") ]]; }
 
 # A pipeline slow enough to interrupt: 100 ms an item, 2 workers.
@@ -45,8 +36,6 @@ stages:
   - name: out
     sink: {file: out.jsonl}
 YAML
-# is_prefix_of_squares FILE: every line i is i*i, none missing or repeated.
-is_prefix_of_squares() { awk '{ if ($0 != (NR-1)*(NR-1)) exit 1 }' "$1"; }
 
 start() { (cd "$tmp" && exec "$ferry" run "$@") 2>"$tmp/err" & pid=$!; }
 
