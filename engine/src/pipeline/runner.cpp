@@ -243,7 +243,7 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
           task_stages[i] = std::make_unique<TaskStage>(sp, i, generator ? seed : in_of(i), out_of(i), control);
           threads.push_back(stage_thread(plan, control, i, [&, i] { task_stages[i]->run(); }));
         } else if (sp.stage->kind == Stage::Kind::source) {
-          threads.push_back(stage_thread(plan, control, i, [&, i, p] { run_source(*p, i, *out_of(i), control); }));
+          threads.push_back(stage_thread(plan, control, i, [&, i, p] { run_source(*p, i, out_of(i), control); }));
         } else if (sp.stage->kind == Stage::Kind::batch) {
           threads.push_back(
               stage_thread(plan, control, i, [&, i, p] { run_batch(*p, i, in_of(i), out_of(i), control); }));

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# `ferry run` and `ferry validate` against odd pipelines and odd outputs
+# (issue 13, "Hostile plugins, odd signals and odd files"), as a user meets
+# them; one case per call.
+#
+#   hostile_test.sh FERRY_BINARY CASE
+set -uo pipefail
+ferry=$(realpath "$1") case=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/p" "$tmp/cwd"
+cd "$tmp/cwd" || exit 2
+
+fail() { echo "FAIL [$case]: $*" >&2; echo "--- stdout:" >&2; cat "$tmp/out" >&2; echo "--- stderr:" >&2; cat "$tmp/err" >&2; exit 1; }
+# run ARGS...: runs ferry, stdout to $tmp/out, stderr to $tmp/err, status in $code.
+run() { "$ferry" "$@" >"$tmp/out" 2>"$tmp/err"; code=$?; }
+expect_code() { [[ $code -eq $1 ]] || fail "exit $code, expected $1"; }
+expect_err() { grep -qF -- "$1" "$tmp/err" || fail "stderr does not say '$1'"; }
+touch "$tmp/out" "$tmp/err"
+
+# The pipeline files live in $tmp/p, the commands run in $tmp/cwd: a file
+# sink's path is the YAML file's folder's, a command-line path the cwd's.
+cat >"$tmp/p/to-file.yaml" <<'YAML'
+pipeline: to-file
+stages:
+  - name: numbers
+    source: {range: [0, 3]}
+  - name: save
+    sink: {file: out.jsonl}
+YAML
+cat >"$tmp/p/to-stdout.yaml" <<'YAML'
+pipeline: to-stdout
+stages:
+  - name: numbers
+    source: {range: [0, 3]}
+  - name: out
+    sink: stdout
+YAML
+cat >"$tmp/p/dict.yaml" <<'YAML'
+pipeline: dict
+shared: {counts: 'dict<str,i64>'}
+output: {dict: counts}
+stages:
+  - name: pairs
+    source: {values: [[a, 1], [b, 2]]}
+  - name: store
+    sink: {dict: counts}
+YAML
+sink=$tmp/p/out.jsonl
+earlier="an earlier run's output"
+# refused ARGS...: ferry run ARGS exits 2, names the clash, and leaves the sink file as it was.
+refused() {
+  printf '%s\n' "$earlier" >"$sink"
+  run run "$@"
+  expect_code 2
+  expect_err "are the same file"
+  [[ $(cat "$sink") == "$earlier" ]] || fail "the sink file was written: $(cat "$sink")"
+}
+
+case $case in
+  source_only)
+    # Item 2: a source alone validated, then died of SIGSEGV.
+    printf 'pipeline: only\nstages:\n  - name: numbers\n    source: {range: [0, 3]}\n' >"$tmp/p/only.yaml"
+    run validate "$tmp/p/only.yaml"
+    expect_code 0
+    [[ $(cat "$tmp/out") == "$tmp/p/only.yaml: ok (1 stages)" ]] || fail "validate said something else"
+    run run "$tmp/p/only.yaml" --json-stats
+    expect_code 0
+    [[ ! -s $tmp/out ]] || fail "a pipeline without a sink printed its items"
+    grep -q '"items_out":3' "$tmp/err" || fail "the source did not produce its 3 items" ;;
+  host_stage_last)
+    printf 'pipeline: b\nstages:\n  - name: n\n    source: {range: [0, 3]}\n  - name: b\n    batch: 2\n' >"$tmp/p/b.yaml"
+    run run "$tmp/p/b.yaml" --json-stats
+    expect_code 0
+    grep -Eq '"items_in":3,"items_out":2,"kind":"batch"' "$tmp/err" || fail "batch did not group 3 items into 2" ;;
+  *) echo "unknown case $case" >&2; exit 2 ;;
+esac
