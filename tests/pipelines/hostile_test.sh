@@ -73,5 +73,16 @@ case $case in
     run run "$tmp/p/b.yaml" --json-stats
     expect_code 0
     grep -Eq '"items_in":3,"items_out":2,"kind":"batch"' "$tmp/err" || fail "batch did not group 3 items into 2" ;;
+  set_workers_too_many)
+    # Item 10: workers: 9223372036854775807 passed validation, then failed in vector::reserve.
+    printf 'pipeline: w\nplugins: {math: math}\nstages:\n  - name: n\n    source: {range: [0, 3]}\n  - name: sq\n    map: math.square\n' >"$tmp/p/w.yaml"
+    for n in 9223372036854775807 100000 0; do
+      run run "$tmp/p/w.yaml" --set "stages.sq.workers=$n"
+      expect_code 2
+      expect_err "--set stages.sq.workers=$n: error: workers must be an integer from 1 to 1024, got $n"
+    done
+    run run "$tmp/p/w.yaml" --set defaults.retries=5000
+    expect_code 2
+    expect_err "--set defaults.retries=5000: error: retries must be an integer from 0 to 1000, got 5000" ;;
   *) echo "unknown case $case" >&2; exit 2 ;;
 esac
