@@ -95,6 +95,10 @@ int run_pipeline(const PipelineOptions& o) {
   if (!pipeline) return kUsage;
   PipelineRunOptions options;
   options.journal = o.journal;
+  // Outputs of the run besides the engine's own, for its same-file check.
+  if (!o.json_stats.empty() && o.json_stats != "-")
+    options.other_outputs.push_back({"--json-stats=" + o.json_stats, o.json_stats});
+  options.other_outputs.push_back({"standard output", "/dev/stdout"});
   std::unique_ptr<ProgressDisplay> display;
   if (!o.quiet && ::isatty(STDERR_FILENO)) {
     display = std::make_unique<ProgressDisplay>(stderr);
@@ -104,7 +108,7 @@ int run_pipeline(const PipelineOptions& o) {
   PipelineStats stats;
   try {
     stats = pipeline->run(options);
-  } catch (const ConfigError& e) {  // a journal it cannot keep: nothing ran
+  } catch (const ConfigError& e) {  // a journal it cannot keep, two outputs in one file: nothing ran
     signals.attach(nullptr);
     throw UsageError(e.what());
   }

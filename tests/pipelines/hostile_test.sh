@@ -73,6 +73,46 @@ case $case in
     run run "$tmp/p/b.yaml" --json-stats
     expect_code 0
     grep -Eq '"items_in":3,"items_out":2,"kind":"batch"' "$tmp/err" || fail "batch did not group 3 items into 2" ;;
+  journal_in_sink_file)
+    # Item 5: the journal's lines used to interleave with the output.
+    refused "$tmp/p/to-file.yaml" --journal ../p/out.jsonl
+    expect_err "ferry: the file sink 'save' ($sink) and --journal ../p/out.jsonl are the same file" ;;
+  stats_in_sink_file)
+    refused "$tmp/p/to-file.yaml" "--json-stats=$sink"
+    expect_err "--json-stats=$sink" ;;
+  stats_in_journal)
+    refused "$tmp/p/to-file.yaml" --journal j --json-stats=./j
+    expect_err "--journal j and --json-stats=./j are the same file"
+    [[ ! -e j ]] || fail "the journal was created" ;;
+  links_to_sink_file)
+    printf '%s\n' "$earlier" >"$sink"
+    ln "$sink" hard
+    ln -s ../p/out.jsonl soft
+    refused "$tmp/p/to-file.yaml" --json-stats=hard
+    refused "$tmp/p/to-file.yaml" --journal soft
+    ln -s ../p dir
+    refused "$tmp/p/to-file.yaml" --json-stats=dir/out.jsonl ;;
+  stdout_in_sink_file)
+    printf '%s\n' "$earlier" >"$sink"
+    "$ferry" run "$tmp/p/to-file.yaml" >>"$sink" 2>"$tmp/err"; code=$?
+    expect_code 2
+    expect_err "the file sink 'save' ($sink) and standard output are the same file"
+    [[ $(cat "$sink") == "$earlier" ]] || fail "the sink file was written" ;;
+  distinct_outputs_run)
+    run run "$tmp/p/to-file.yaml" --journal j --json-stats=stats.json
+    expect_code 0
+    [[ $(cat "$sink") == $'0\n1\n2' ]] || fail "output: $(cat "$sink")"
+    grep -q '"pipeline":"to-file"' stats.json || fail "no stats"
+    # stdout a pipe, not a file: the stats after the items clobber nothing.
+    "$ferry" run "$tmp/p/to-stdout.yaml" --json-stats=/dev/stdout 2>"$tmp/err" | cat >"$tmp/out"
+    code=${PIPESTATUS[0]}
+    expect_code 0
+    [[ $(head -3 "$tmp/out") == $'0\n1\n2' ]] || fail "items lost"
+    grep -q '"pipeline":"to-stdout"' "$tmp/out" || fail "no stats on stdout"
+    # stdout a file: --json-stats=/dev/stdout would truncate it.
+    run run "$tmp/p/to-stdout.yaml" --json-stats=/dev/stdout
+    expect_code 2
+    expect_err "--json-stats=/dev/stdout and standard output are the same file" ;;
   set_workers_too_many)
     # Item 10: workers: 9223372036854775807 passed validation, then failed in vector::reserve.
     printf 'pipeline: w\nplugins: {math: math}\nstages:\n  - name: n\n    source: {range: [0, 3]}\n  - name: sq\n    map: math.square\n' >"$tmp/p/w.yaml"

@@ -11,6 +11,7 @@
 
 #include "pipeline/host_stages.hpp"
 #include "pipeline/journal.hpp"
+#include "pipeline/run_outputs.hpp"
 #include "pipeline/task_stage.hpp"
 #include "values/type_expr.hpp"
 #include "values/typed_value.hpp"
@@ -193,6 +194,7 @@ class StopRegistration {
 PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& manager,
                        const PipelineRunOptions& options, ActiveRun& active) {
   const std::size_t n = plan.stages.size();
+  check_distinct(outputs_of(plan, options));  // before the sink or the journal touches a file
   auto journal = open_journal(plan, options.journal);
   RunControl control(n, options.observer);
   if (journal) control.skip_origins(&journal->done());
