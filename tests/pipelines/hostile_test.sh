@@ -113,6 +113,31 @@ case $case in
     run run "$tmp/p/to-stdout.yaml" --json-stats=/dev/stdout
     expect_code 2
     expect_err "--json-stats=/dev/stdout and standard output are the same file" ;;
+  stdout_sink_to_full)
+    "$ferry" run "$tmp/p/to-stdout.yaml" >/dev/full 2>"$tmp/err"; code=$?
+    expect_code 1
+    expect_err "sink 'out': cannot write to stdout: No space left on device" ;;
+  output_dict_to_full)
+    # Item 8: the dict printed by output: used to be lost with exit 0.
+    "$ferry" run "$tmp/p/dict.yaml" >/dev/full 2>"$tmp/err"; code=$?
+    expect_code 1
+    expect_err "ferry: pipeline 'dict' failed: output: cannot write to stdout: No space left on device" ;;
+  validate_to_full)
+    "$ferry" validate "$tmp/p/dict.yaml" >/dev/full 2>"$tmp/err"; code=$?
+    expect_code 1
+    expect_err "ferry: cannot write to stdout: No space left on device" ;;
+  json_stats_to_full)
+    run run "$tmp/p/to-file.yaml" --json-stats=/dev/full
+    expect_code 1
+    expect_err "ferry: cannot write --json-stats file /dev/full: No space left on device"
+    "$ferry" run "$tmp/p/to-file.yaml" --json-stats >"$tmp/out" 2>/dev/full; code=$?
+    expect_code 1 ;;
+  json_stats_unwritable)
+    # Found before the run, so nothing ran: exit 2 and no output file.
+    run run "$tmp/p/to-file.yaml" --json-stats=no-such-folder/stats.json
+    expect_code 2
+    expect_err "--json-stats=no-such-folder/stats.json: cannot create a file in no-such-folder"
+    [[ ! -e $sink ]] || fail "the pipeline ran" ;;
   set_workers_too_many)
     # Item 10: workers: 9223372036854775807 passed validation, then failed in vector::reserve.
     printf 'pipeline: w\nplugins: {math: math}\nstages:\n  - name: n\n    source: {range: [0, 3]}\n  - name: sq\n    map: math.square\n' >"$tmp/p/w.yaml"

@@ -1,5 +1,6 @@
 // Hostile shapes and outputs through the embedding API: a pipeline whose
-// last stage is not a sink, and two outputs of one run in one file.
+// last stage is not a sink, two outputs of one run in one file, and an
+// output stream that cannot be written.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -109,4 +110,20 @@ TEST_CASE("outputs in different files, or on one device, run", "[pipeline]") {
   options.other_outputs.push_back({"another log", "/dev/null"});  // writing a device twice loses nothing
   REQUIRE(run(engine, dir, kToFile, options).ok);
   CHECK(read(dir.path() / "out.jsonl") == "0\n1\n2\n");
+}
+
+TEST_CASE("output: to a stream that cannot be written fails the run", "[pipeline]") {
+  ferry::Engine engine;
+  TempDir dir;
+  std::ofstream full("/dev/full");
+  REQUIRE(full);
+  ferry::PipelineRunOptions options;
+  options.out = &full;
+  auto pipeline = ferry::Pipeline::load(
+      engine, dir.write("pipeline.yaml", "pipeline: d\nshared: {counts: 'dict<str,i64>'}\noutput: {dict: counts}\n"
+                                         "stages:\n  - name: n\n    source: {values: [[a, 1]]}\n"
+                                         "  - name: out\n    sink: {dict: counts}\n"));
+  const auto s = pipeline.run(options);
+  CHECK_FALSE(s.ok);
+  CHECK(s.error == "output: cannot write to the output stream: No space left on device");
 }

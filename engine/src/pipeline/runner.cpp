@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <iostream>
 #include <map>
+#include <stdexcept>
 #include <thread>
 
 #include <ferry/errors.hpp>
@@ -12,6 +13,7 @@
 #include "pipeline/host_stages.hpp"
 #include "pipeline/journal.hpp"
 #include "pipeline/run_outputs.hpp"
+#include "pipeline/stream_check.hpp"
 #include "pipeline/task_stage.hpp"
 #include "values/type_expr.hpp"
 #include "values/typed_value.hpp"
@@ -268,7 +270,9 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
   stats.stopped = registration.stopped();
   if (stats.ok && plan.model.output_dict) {
     try {
-      out << dict_json(plan, *manager, *plan.model.output_dict) << '\n' << std::flush;
+      const std::string target = &out == &std::cout ? "stdout" : "the output stream";
+      if (!write_all(out, dict_json(plan, *manager, *plan.model.output_dict) + '\n'))
+        throw std::runtime_error("cannot write to " + target + ": " + write_failure());
     } catch (const std::exception& e) {
       stats.ok = false;
       stats.error = std::string("output: ") + e.what();
