@@ -2,7 +2,6 @@
 // its result as JSON.
 #include <algorithm>
 #include <chrono>
-#include <iostream>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -69,7 +68,7 @@ int run(const CallOptions& opts) {
     proc.join();
   }
   // Printed only on success: a failed task leaves stdout empty for scripts.
-  std::cout << to_json(proc.value_result()) << '\n';
+  print_result(to_json(proc.value_result()) + '\n');
   return kOk;
 }
 

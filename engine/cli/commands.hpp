@@ -5,6 +5,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,20 @@ class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// A result that could not be written (stdout on a full disk, say). Exits
+// with kFailed: the command ran, and its result is lost.
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Writes text to stdout and flushes it; throws OutputError ("cannot write
+// to stdout: No space left on device") when it does not all get there.
+void print_result(std::string_view text);
+// Flushes stdout; "" when everything written so far got there, else why not
+// ("cannot write to stdout: ...").
+std::string stdout_failure();
 
 // What the chosen subcommand does once parsing has succeeded; returns the
 // exit code, or throws.

@@ -1,6 +1,6 @@
 // `ferry inspect PLUGIN`: what a plugin is and which tasks it offers.
 #include <algorithm>
-#include <iostream>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -17,29 +17,31 @@ struct InspectOptions {
   bool json = false;
 };
 
-void print_text(const Plugin& p) {
-  std::cout << "name:    " << p.name() << '\n'
-            << "version: " << p.version() << '\n'
-            << "path:    " << p.path() << '\n'
-            << "tasks:\n";
+std::string text_of(const Plugin& p) {
+  std::ostringstream out;
+  out << "name:    " << p.name() << '\n'
+      << "version: " << p.version() << '\n'
+      << "path:    " << p.path() << '\n'
+      << "tasks:\n";
   // Docs start in one column, as in `--help` listings.
   std::size_t width = 0;
   for (const auto& t : p.tasks()) width = std::max(width, t.name.size() + t.signature().size());
   for (const auto& t : p.tasks()) {
     const std::string head = t.name + t.signature();
-    std::cout << "  " << head;
-    if (!t.doc.empty()) std::cout << std::string(width - head.size() + 4, ' ') << t.doc;
-    std::cout << '\n';
+    out << "  " << head;
+    if (!t.doc.empty()) out << std::string(width - head.size() + 4, ' ') << t.doc;
+    out << '\n';
   }
+  return out.str();
 }
 
-void print_json(const Plugin& p) {
+std::string json_of(const Plugin& p) {
   nlohmann::ordered_json tasks = nlohmann::ordered_json::array();
   for (const auto& t : p.tasks())
     tasks.push_back({{"name", t.name}, {"params", t.params}, {"result", t.result}, {"doc", t.doc}});
   const nlohmann::ordered_json out = {
       {"name", p.name()}, {"version", p.version()}, {"path", p.path()}, {"tasks", std::move(tasks)}};
-  std::cout << out.dump(2) << '\n';
+  return out.dump(2) + '\n';
 }
 
 }  // namespace
@@ -56,8 +58,7 @@ void add_inspect(CLI::App& app, Action& action) {
     action = [opts] {
       Engine engine;
       const Plugin plugin = engine.load(opts->plugin);
-      if (opts->json) print_json(plugin);
-      else print_text(plugin);
+      print_result(opts->json ? json_of(plugin) : text_of(plugin));
       return static_cast<int>(kOk);
     };
   });

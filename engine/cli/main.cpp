@@ -48,9 +48,9 @@ int main(int argc, char** argv) {
                                         std::to_string(ferry::kPluginAbiVersion));
   app.require_subcommand(1);
   const std::string exit_status =
-      "Exit status: 0 success; 1 the task or pipeline failed (raised, crashed, timed out); 2 usage\n"
-      "error, invalid pipeline file, unknown plugin or unknown task (nothing ran); 130 / 143 a\n"
-      "pipeline stopped by SIGINT / SIGTERM.";
+      "Exit status: 0 success; 1 the task or pipeline failed (raised, crashed, timed out) or its\n"
+      "result could not be written; 2 usage error, invalid pipeline file, unknown plugin or unknown\n"
+      "task (nothing ran); 130 / 143 a pipeline stopped by SIGINT / SIGTERM.";
   app.footer(exit_status + "\nRun 'ferry COMMAND --help' for a command's options.");
 
   Action action;
@@ -70,7 +70,12 @@ int main(int argc, char** argv) {
     app.parse(static_cast<int>(guarded.size()), guarded.data());
   } catch (const CLI::ParseError& e) {
     // --help and --version arrive as "errors" with exit code 0; CLI11 prints them.
-    if (e.get_exit_code() == 0) return app.exit(e);
+    if (e.get_exit_code() == 0) {
+      const int code = app.exit(e);
+      // Help asked for and lost (ferry --help > /dev/full) is a failure too.
+      if (auto why = stdout_failure(); !why.empty()) return report(why.c_str(), kFailed);
+      return code;
+    }
     std::cerr << "ferry: " << e.what() << "\nRun 'ferry --help' for usage.\n";
     return kUsage;
   }

@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -18,6 +21,8 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "stop_on_signals.hpp"
+
+namespace fs = std::filesystem;
 
 namespace ferry::cli {
 namespace {
@@ -74,14 +79,40 @@ nlohmann::json stats_json(const PipelineStats& s) {
   return j;
 }
 
-void write_stats(const PipelineStats& stats, const std::string& target) {
-  const std::string text = stats_json(stats).dump() + "\n";
-  if (target == "-") {
-    std::cerr << text;
+// Before the run: a --json-stats file that cannot be made is a usage
+// error while nothing has run, not a failure found after a long run. Only
+// checked, not created: a refused run must leave every file as it was.
+void check_stats_target(const std::string& target) {
+  if (target.empty() || target == "-") return;
+  std::error_code ec;
+  if (fs::is_directory(target, ec)) throw UsageError("--json-stats=" + target + ": it is a folder");
+  if (fs::exists(target, ec)) {
+    if (::access(target.c_str(), W_OK) != 0)
+      throw UsageError("--json-stats=" + target + ": cannot write it: " + std::strerror(errno));
     return;
   }
+  const auto folder = fs::path(target).parent_path();
+  const std::string dir = folder.empty() ? "." : folder.string();
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw UsageError("--json-stats=" + target + ": cannot create a file in " + dir + ": " + std::strerror(errno));
+}
+
+// Writes the summary to stderr ("-") or a file; false, after saying why on
+// stderr, when it does not all get there.
+bool write_stats(const PipelineStats& stats, const std::string& target) {
+  const std::string text = stats_json(stats).dump() + "\n";
+  errno = 0;
+  if (target == "-") {
+    std::cerr << text << std::flush;
+    return static_cast<bool>(std::cerr);  // nowhere left to say why
+  }
   std::ofstream f(target, std::ios::trunc);
-  if (!(f << text)) throw UsageError("cannot write --json-stats file " + target);
+  if (f) f << text << std::flush;
+  if (f) f.close();
+  if (f) return true;
+  std::cerr << "ferry: cannot write --json-stats file " << target << ": "
+            << (errno ? std::strerror(errno) : "write error") << '\n';
+  return false;
 }
 
 int run_pipeline(const PipelineOptions& o) {
@@ -93,8 +124,13 @@ int run_pipeline(const PipelineOptions& o) {
   Engine engine;
   auto pipeline = load(engine, o);
   if (!pipeline) return kUsage;
+  check_stats_target(o.json_stats);
   PipelineRunOptions options;
   options.journal = o.journal;
+  // Outputs of the run besides the engine's own, for its same-file check.
+  if (!o.json_stats.empty() && o.json_stats != "-")
+    options.other_outputs.push_back({"--json-stats=" + o.json_stats, o.json_stats});
+  options.other_outputs.push_back({"standard output", "/dev/stdout"});
   std::unique_ptr<ProgressDisplay> display;
   if (!o.quiet && ::isatty(STDERR_FILENO)) {
     display = std::make_unique<ProgressDisplay>(stderr);
@@ -104,13 +140,14 @@ int run_pipeline(const PipelineOptions& o) {
   PipelineStats stats;
   try {
     stats = pipeline->run(options);
-  } catch (const ConfigError& e) {  // a journal it cannot keep: nothing ran
+  } catch (const ConfigError& e) {  // a journal it cannot keep, two outputs in one file: nothing ran
     signals.attach(nullptr);
     throw UsageError(e.what());
   }
   signals.attach(nullptr);
   if (display) display->draw(stats);
-  if (!o.json_stats.empty()) write_stats(stats, o.json_stats);
+  // A summary asked for and lost fails an otherwise good run.
+  const bool stats_written = o.json_stats.empty() || write_stats(stats, o.json_stats);
   if (const int signo = signals.signal_number()) {
     std::uint64_t written = stats.stages.back().items_in;
     std::cerr << "ferry: pipeline '" << stats.pipeline << "' stopped by " << (signo == SIGINT ? "SIGINT" : "SIGTERM")
@@ -127,14 +164,14 @@ int run_pipeline(const PipelineOptions& o) {
   if (failed && !o.quiet)
     std::cerr << "ferry: " << failed << (failed == 1 ? " item" : " items")
               << " failed and were skipped or collected (on_error)\n";
-  return kOk;
+  return stats_written ? kOk : kFailed;
 }
 
 int validate_pipeline(const PipelineOptions& o) {
   Engine engine;
   auto pipeline = load(engine, o);
   if (!pipeline) return kUsage;
-  std::cout << o.file << ": ok (" << pipeline->stage_count() << " stages)\n";
+  print_result(o.file + ": ok (" + std::to_string(pipeline->stage_count()) + " stages)\n");
   return kOk;
 }
 

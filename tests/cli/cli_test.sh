@@ -135,6 +135,30 @@ plugin ABI version ${FERRY_EXPECTED_ABI:-1}"
     expect_err_has '/libother_abi.so'
     expect_err_has "built for ferry plugin ABI version $((abi + 1)), this ferry speaks version $abi"
     ;;
+  call_to_full)
+    # A result lost to a full disk used to exit 0 (issue 13, item 8).
+    status=0
+    "$ferry" call math square 3 >/dev/full 2>"$tmp/err" || status=$?
+    err=$(<"$tmp/err")
+    expect_status 1
+    expect_err_has 'ferry: cannot write to stdout: No space left on device'
+    ;;
+  inspect_to_full)
+    for json in "" --json; do
+      status=0
+      "$ferry" inspect math $json >/dev/full 2>"$tmp/err" || status=$?
+      err=$(<"$tmp/err")
+      expect_status 1
+      expect_err_has 'ferry: cannot write to stdout: No space left on device'
+    done
+    ;;
+  help_to_full)
+    status=0
+    "$ferry" --help >/dev/full 2>"$tmp/err" || status=$?
+    err=$(<"$tmp/err")
+    expect_status 1
+    expect_err_has 'cannot write to stdout'
+    ;;
   no_command)
     run "$ferry"
     expect_status 2

@@ -302,7 +302,7 @@ TEST_CASE("loader: a path that cannot be applied is a problem at the override", 
 TEST_CASE("loader: problems in an overridden value point to the override", "[pipeline]") {
   const auto l = load(kBase, {"stages.check.workers=-1", "stages.check.wokers=2",
                               "stages.numbers.source={range: [0, 1, 0]}", "stages.out.sink={dict: nope}"});
-  check_origin(l, "workers must be an integer >= 1, got -1", "--set stages.check.workers=-1");
+  check_origin(l, "workers must be an integer from 1 to 1024, got -1", "--set stages.check.workers=-1");
   check_origin(l, "unknown key 'wokers' in stage 'check'; did you mean 'workers'?", "--set stages.check.wokers=2");
   check_origin(l, "range step must not be 0", "--set stages.numbers.source={range: [0, 1, 0]}");
   check_origin(l, "sink dict 'nope' is not declared under shared: (declared dicts: found)",
@@ -316,7 +316,7 @@ TEST_CASE("loader: problems in an overridden value point to the override", "[pip
   check_origin(k, "unknown key 'colour' at the top level", "--set colour=red");
   // A problem in the file next to an override still names its line.
   const auto both = load(kBase + "    timeout: soon\n", {"stages.check.workers=0"});
-  check_origin(both, "workers must be an integer >= 1, got 0", "--set stages.check.workers=0");
+  check_origin(both, "workers must be an integer from 1 to 1024, got 0", "--set stages.check.workers=0");
   check_at(both, "setting 'timeout' does not apply to stage 'out'", 14, 5);
 }
 

@@ -51,13 +51,13 @@ stages:
     timeout: 0
     memory_limit: 1.5
 )");
-  check_at(l, "workers must be an integer >= 1, got 'two'", 4, 12);
+  check_at(l, "workers must be an integer from 1 to 1024, got 'two'", 4, 12);
   check_at(l, "queue_size must be an integer >= 1, got 0", 5, 15);
-  check_at(l, "workers must be an integer >= 1, got -1", 11, 14);
+  check_at(l, "workers must be an integer from 1 to 1024, got -1", 11, 14);
   check_at(l, "chunksize must be an integer >= 1, got 1.5", 12, 16);
   check_at(l, "ordered must be true or false, got 'yes'", 13, 14);
   check_at(l, "timeout must be a duration like 250ms, 5s, 2m or a number of seconds, got 'soon'", 14, 14);
-  check_at(l, "retries must be an integer >= 0, got -2", 15, 14);
+  check_at(l, "retries must be an integer from 0 to 1000, got -2", 15, 14);
   check_at(l, "on_error must be fail, skip or collect, got 'ignore'", 16, 15);
   check_at(l, "max_tasks_per_child must be an integer >= 0, got '3'", 17, 26);
   check_at(l, "memory_limit must be a size like 512MiB, 2GiB, 1GB or a number of bytes, got 'lots'", 18, 19);
@@ -158,6 +158,77 @@ TEST_CASE("loader: a YAML syntax error is one problem at the parser's mark", "[p
   CHECK(l.problems[0].message.starts_with("invalid YAML: "));
   CHECK(l.problems[0].where.line == 4);
   CHECK(l.problems[0].where.column > 1);
+}
+
+TEST_CASE("loader: a second YAML document is refused where it starts", "[pipeline]") {
+  // yaml-cpp reads the first document only; the stages after --- were lost.
+  auto l = load("pipeline: p\nstages:\n  - name: a\n    source: {values: [1]}\n---\nmore: stages\n");
+  INFO(l.all());
+  REQUIRE(l.problems.size() == 1);
+  check_at(l, "a second YAML document starts here", 5, 1);
+  // After an explicit end (...), a document needs no --- to start.
+  l = load("pipeline: p\nstages:\n  - name: a\n    source: {values: [1]}\n...\nmore: stages\n");
+  check_at(l, "a second YAML document starts here", 6, 1);
+  // A leading --- and a closing ... make one document, which is fine.
+  l = load("---\npipeline: p\nstages:\n  - name: a\n    source: {values: [1]}\n...\n# the end\n");
+  CHECK(l.problems.empty());
+}
+
+TEST_CASE("loader: YAML nested too deep says where and how deep, without crashing", "[pipeline]") {
+  // yaml-cpp's depth guard used to surface as "invalid YAML: bad file".
+  // A comment's quote is not one of the flow's.
+  const auto l = load("pipeline: p\n# it's deep\nstages:\n  - name: a\n    source: {values: " +
+                      std::string(10000, '[') + "\n");
+  INFO(l.all());
+  REQUIRE(l.problems.size() == 1);
+  const auto& pr = l.problems[0];
+  // yaml-cpp's limit is a build setting of the library (499 levels on Debian 12).
+  CHECK(pr.message.starts_with("invalid YAML: nesting deeper than "));
+  CHECK(pr.message.ends_with(" levels"));
+  CHECK(pr.where.line == 5);
+  CHECK(pr.where.column > 22);     // at a bracket: not the line's start,
+  CHECK(pr.where.column < 10022);  // nor its end
+  // Deep block nesting (one "- " per level) is caught as well.
+  std::string block = "pipeline: p\nstages:\n";
+  for (int i = 0; i < 3000; ++i) block += std::string(static_cast<std::size_t>(i) * 2, ' ') + "-\n";
+  const auto b = load(block);
+  REQUIRE(b.problems.size() == 1);
+  CHECK(b.problems[0].message.starts_with("invalid YAML: nesting deeper than "));
+  CHECK(b.problems[0].where.line > 3);
+}
+
+TEST_CASE("loader: workers and retries are bounded at validation, --set included", "[pipeline]") {
+  const auto l = load(R"(pipeline: p
+plugins: {m: m}
+defaults:
+  retries: 1001
+stages:
+  - name: numbers
+    source: {range: [0, 3]}
+  - name: a
+    map: m.t
+    workers: 9223372036854775807
+  - name: b
+    map: m.t
+    workers: 100000
+  - name: c
+    map: m.t
+    workers: 1024
+    retries: 1000
+    chunksize: 9223372036854775807
+    queue_size: 9223372036854775807
+    max_tasks_per_child: 9223372036854775807
+)");
+  INFO(l.all());
+  check_at(l, "retries must be an integer from 0 to 1000, got 1001", 4, 12);
+  check_at(l, "workers must be an integer from 1 to 1024, got 9223372036854775807", 10, 14);
+  check_at(l, "workers must be an integer from 1 to 1024, got 100000", 13, 14);
+  CHECK(l.problems.size() == 3);  // the largest allowed values and the unbounded settings pass
+
+  const auto o = load("pipeline: p\nplugins: {m: m}\nstages:\n  - name: numbers\n    source: {range: [0, 3]}\n"
+                      "  - name: check\n    map: m.t\n",
+                      {"stages.check.workers=100000"});
+  check_origin(o, "workers must be an integer from 1 to 1024, got 100000", "--set stages.check.workers=100000");
 }
 
 TEST_CASE("loader: sources are checked, files included", "[pipeline]") {

@@ -64,6 +64,13 @@ struct PipelineStats {
   std::vector<StageStats> stages;
 };
 
+// A file a run writes, as the user named it: for the check that no two
+// outputs of one run are the same file.
+struct PipelineOutput {
+  std::string what;  // for the message: "--json-stats=stats.json"
+  std::string path;  // absolute, or relative to the current folder
+};
+
 // How Pipeline::run reports.
 struct PipelineRunOptions {
   // Where a `sink: stdout` and `output:` write; null means std::cout.
@@ -84,6 +91,12 @@ struct PipelineRunOptions {
   // at a time; see <ferry/pipeline_observer.hpp>. Not owned: it must outlive
   // run(). Null: nobody is told.
   PipelineObserver* observer = nullptr;
+  // Other files the caller writes for this run (`ferry run` adds
+  // --json-stats=FILE and its stdout). run() refuses to start when any two
+  // outputs of the run are the same file: these, the journal and a `file`
+  // sink's output (same path once normalised, or the same existing file
+  // through a hard or symbolic link).
+  std::vector<PipelineOutput> other_outputs{};
 };
 
 // How Pipeline::stop ends a run.
@@ -113,7 +126,8 @@ class Pipeline {
   // Runs every stage at once and waits for the end. A failed item (under
   // on_error: fail), an unreadable input or an unwritable sink stops the run
   // and is reported in the result (ok false, error set), not thrown. Throws
-  // ferry::ConfigError, before anything runs, for a journal it cannot use.
+  // ferry::ConfigError, before anything runs, for a journal it cannot use or
+  // two outputs that are the same file (see PipelineRunOptions::other_outputs).
   PipelineStats run(const PipelineRunOptions& options = {});
 
   // Ends the run in progress early, from any thread (a signal handler's

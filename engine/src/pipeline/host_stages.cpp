@@ -14,13 +14,15 @@ namespace {
 
 // Items a source hands over at a time: one lock per batch, and never more
 // than the queue holds, so backpressure still applies.
-std::size_t push_batch_size(const ItemQueue& q) { return std::min<std::size_t>(256, q.capacity()); }
+std::size_t push_batch_size(const ItemQueue* q) { return std::min<std::size_t>(256, q ? q->capacity() : 256); }
 
 // Numbers items by their source position, leaves out those an earlier run
 // finished, and pushes them in batches; false once the run stops or drains.
+// Without a queue (the source is the last stage) the items are counted and
+// dropped, as a last stage's results are when no sink follows.
 class Pusher {
  public:
-  Pusher(ItemQueue& out, StageCounters& counters, RunControl& control, const std::string& stage)
+  Pusher(ItemQueue* out, StageCounters& counters, RunControl& control, const std::string& stage)
       : out_(out), counters_(counters), control_(control), stage_(stage), done_(control.skipped_origins()),
         limit_(push_batch_size(out)) {}
   bool add(std::string bytes) {
@@ -39,11 +41,15 @@ class Pusher {
   bool flush() {
     counters_.items_out += pending_.size();
     control_.observer().items_done(stage_, pending_.size());
-    return pending_.empty() || out_.push(pending_);
+    if (!out_) {
+      pending_.clear();
+      return true;
+    }
+    return pending_.empty() || out_->push(pending_);
   }
 
  private:
-  ItemQueue& out_;
+  ItemQueue* out_;
   StageCounters& counters_;
   RunControl& control_;
   const std::string& stage_;
@@ -95,7 +101,7 @@ bool emit_file(const Source& s, Pusher& push, RunControl& control) {
 
 }  // namespace
 
-void run_source(const StagePlan& plan, std::size_t index, ItemQueue& out, RunControl& control) {
+void run_source(const StagePlan& plan, std::size_t index, ItemQueue* out, RunControl& control) {
   auto& counters = control.counters(index);
   counters.started_ns = control.now_ns();
   Pusher push(out, counters, control, plan.stage->name);
@@ -116,7 +122,7 @@ void run_source(const StagePlan& plan, std::size_t index, ItemQueue& out, RunCon
       break;  // a TaskStage runs generator sources
   }
   // Drained or exhausted: what was read goes on. Failed: nothing more.
-  if (!control.failed() && push.flush()) out.close();
+  if (!control.failed() && push.flush() && out) out->close();
   counters.finished_ns = control.now_ns();
 }
 

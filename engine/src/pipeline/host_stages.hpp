@@ -15,11 +15,12 @@
 
 namespace ferry::pipeline {
 
-// values, range, lines, json_lines: every item as a Value archive.
-void run_source(const StagePlan& plan, std::size_t index, ItemQueue& out, RunControl& control);
+// values, range, lines, json_lines: every item as a Value archive. out is
+// null when the source is the last stage: its items are dropped.
+void run_source(const StagePlan& plan, std::size_t index, ItemQueue* out, RunControl& control);
 
 // Groups consecutive items into lists of plan.stage->batch; error records
-// pass on at once, outside any group.
+// pass on at once, outside any group. out is null when it is the last stage.
 void run_batch(const StagePlan& plan, std::size_t index, ItemQueue& in, ItemQueue* out, RunControl& control);
 
 // Where sinks write.

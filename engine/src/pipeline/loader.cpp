@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "pipeline/loader_support.hpp"
+#include "values/yaml_document.hpp"
 
 namespace fs = std::filesystem;
 
@@ -244,10 +245,12 @@ Pipeline load_text(const std::string& text, const std::string& file, const std::
   Context cx{detail::Locator(file), p.dir, problems, {}, 0};
   YAML::Node root;
   try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
+    root = load_one_document(text);
+  } catch (const YamlTextError& e) {
     // After a syntax error the rest of the tree is unknown: one problem only.
-    cx.problem(cx.locator.at(e.mark), "invalid YAML: " + e.msg);
+    // A second document is valid YAML, but not a pipeline file.
+    const bool yaml = e.kind() != YamlTextError::Kind::second_document;
+    cx.problem(cx.locator.at(e.mark()), (yaml ? "invalid YAML: " : "") + e.reason());
     return p;
   }
   const auto first_new = problems.size();

@@ -41,11 +41,25 @@ std::optional<std::pair<double, std::string>> number_and_unit(const std::string&
   return std::make_pair(value, text.substr(unit_at));
 }
 
-// An integer setting >= min; a problem naming the key otherwise.
-std::optional<std::size_t> count(Context& cx, const Entry& e, std::int64_t min) {
+// Worker processes one stage may start. Each is a process with its pipes
+// and a thread in the host: a thousand is past the cores of any machine
+// ferry runs on, and far past it the host runs out of processes and file
+// descriptors instead of going faster. A typo (100000) or an int64 that
+// the pool would try to reserve room for must be an error, not a fork storm.
+constexpr std::int64_t kMaxWorkers = 1024;
+// Extra attempts per item. Attempts are counted in 32 bits, so a huge value
+// meant retrying forever; an item that failed a thousand times will fail again.
+constexpr std::int64_t kMaxRetries = 1000;
+
+// An integer setting from min to max (no upper bound when max is nullopt);
+// a problem naming the key and the range otherwise.
+std::optional<std::size_t> count(Context& cx, const Entry& e, std::int64_t min,
+                                 std::optional<std::int64_t> max = std::nullopt) {
   const auto i = int_of(e.value);
-  if (!i || *i < min) {
-    cx.problem(e.value, e.key + " must be an integer >= " + std::to_string(min) + ", got " + describe(e.value));
+  if (!i || *i < min || (max && *i > *max)) {
+    const std::string range =
+        max ? "from " + std::to_string(min) + " to " + std::to_string(*max) : ">= " + std::to_string(min);
+    cx.problem(e.value, e.key + " must be an integer " + range + ", got " + describe(e.value));
     return std::nullopt;
   }
   return static_cast<std::size_t>(*i);
@@ -120,12 +134,15 @@ std::optional<double> size_bytes(const std::string& text) {
 
 void parse_setting(Context& cx, const Entry& e, StageSettings& s) {
   const std::string& k = e.key;
+  // chunksize, max_tasks_per_child and queue_size need no upper bound: a
+  // chunk never holds more than the queue in front of it, a queue allocates
+  // only what it holds, and a huge max_tasks_per_child is "never".
   if (k == "workers") {
-    s.workers = count(cx, e, 1);
+    s.workers = count(cx, e, 1, kMaxWorkers);
   } else if (k == "chunksize") {
     s.chunksize = count(cx, e, 1);
   } else if (k == "retries") {
-    s.retries = count(cx, e, 0);
+    s.retries = count(cx, e, 0, kMaxRetries);
   } else if (k == "max_tasks_per_child") {
     s.max_tasks_per_child = count(cx, e, 0);
   } else if (k == "queue_size") {

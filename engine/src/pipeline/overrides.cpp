@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "pipeline/loader_support.hpp"
+#include "values/yaml_document.hpp"
 
 namespace ferry::pipeline::detail {
 namespace {
@@ -44,9 +45,9 @@ class Override {
       return fail("the path '" + path + "' has an empty segment (segments are separated by single dots)");
     YAML::Node value;
     try {
-      value = YAML::Load(text_.substr(eq + 1));
-    } catch (const YAML::Exception& e) {
-      return fail("the value is not valid YAML: " + e.msg);
+      value = load_one_document(text_.substr(eq + 1));
+    } catch (const YamlTextError& e) {
+      return fail("the value is not valid YAML: " + e.reason());
     }
     cx_.locator.mark_overridden(value, where_.origin);
 

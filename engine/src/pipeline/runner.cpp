@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <iostream>
 #include <map>
+#include <stdexcept>
 #include <thread>
 
 #include <ferry/errors.hpp>
@@ -11,6 +12,8 @@
 
 #include "pipeline/host_stages.hpp"
 #include "pipeline/journal.hpp"
+#include "pipeline/run_outputs.hpp"
+#include "pipeline/stream_check.hpp"
 #include "pipeline/task_stage.hpp"
 #include "values/type_expr.hpp"
 #include "values/typed_value.hpp"
@@ -193,6 +196,7 @@ class StopRegistration {
 PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& manager,
                        const PipelineRunOptions& options, ActiveRun& active) {
   const std::size_t n = plan.stages.size();
+  check_distinct(outputs_of(plan, options));  // before the sink or the journal touches a file
   auto journal = open_journal(plan, options.journal);
   RunControl control(n, options.observer);
   if (journal) control.skip_origins(&journal->done());
@@ -243,7 +247,7 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
           task_stages[i] = std::make_unique<TaskStage>(sp, i, generator ? seed : in_of(i), out_of(i), control);
           threads.push_back(stage_thread(plan, control, i, [&, i] { task_stages[i]->run(); }));
         } else if (sp.stage->kind == Stage::Kind::source) {
-          threads.push_back(stage_thread(plan, control, i, [&, i, p] { run_source(*p, i, *out_of(i), control); }));
+          threads.push_back(stage_thread(plan, control, i, [&, i, p] { run_source(*p, i, out_of(i), control); }));
         } else if (sp.stage->kind == Stage::Kind::batch) {
           threads.push_back(
               stage_thread(plan, control, i, [&, i, p] { run_batch(*p, i, in_of(i), out_of(i), control); }));
@@ -266,7 +270,9 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
   stats.stopped = registration.stopped();
   if (stats.ok && plan.model.output_dict) {
     try {
-      out << dict_json(plan, *manager, *plan.model.output_dict) << '\n' << std::flush;
+      const std::string target = &out == &std::cout ? "stdout" : "the output stream";
+      if (!write_all(out, dict_json(plan, *manager, *plan.model.output_dict) + '\n'))
+        throw std::runtime_error("cannot write to " + target + ": " + write_failure());
     } catch (const std::exception& e) {
       stats.ok = false;
       stats.error = std::string("output: ") + e.what();

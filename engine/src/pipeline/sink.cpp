@@ -6,6 +6,7 @@
 #include <fstream>
 #include <ostream>
 #include <set>
+#include <stdexcept>
 
 #include <ferry/codec.hpp>
 #include <ferry/errors.hpp>
@@ -14,6 +15,7 @@
 
 #include "pipeline/host_stages.hpp"
 #include "pipeline/journal.hpp"
+#include "pipeline/stream_check.hpp"
 #include "values/type_expr.hpp"
 #include "values/typed_value.hpp"
 
@@ -123,6 +125,9 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
     os = &file;
     if (targets.journal) length = targets.journal->resume_offset();
   }
+  const auto cannot_write = [&] {
+    control.fail("sink '" + name + "': cannot write to " + target + ": " + write_failure());
+  };
   std::optional<DictWriter> dict;
   if (sink.kind == Sink::Kind::dict) dict.emplace(plan, targets.manager);
   CommitTracker tracker;
@@ -141,7 +146,8 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
             text += to_json(v);
             text += '\n';
           } else if (item.error_record) {
-            targets.errors << to_json(v) << '\n';
+            if (!write_all(targets.errors, to_json(v) + '\n'))
+              throw std::runtime_error("cannot write an error record to stderr: " + write_failure());
           } else {
             dict->add(v);
           }
@@ -153,13 +159,11 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
     } catch (const std::exception& e) {
       return control.fail("sink '" + name + "': item " + std::to_string(position) + ": " + e.what());
     }
-    // The file holds the bytes before the journal says so.
-    if (!text.empty() && !os->write(text.data(), static_cast<std::streamsize>(text.size())))
-      return control.fail("sink '" + name + "': cannot write to " + target);
+    // The file holds the bytes before the journal says so. Each batch is
+    // handed on at once (write_all flushes): a reader following the file or
+    // the pipe sees results as they come, and a journal never runs ahead.
+    if (!write_all(*os, text)) return cannot_write();
     length += text.size();
-    // Each batch is handed on at once: a reader following the file or the
-    // pipe sees results as they come, and a journal never runs ahead of it.
-    if (!os->flush()) return control.fail("sink '" + name + "': cannot write to " + target);
     if (targets.journal) {
       try {
         tracker.commit(*targets.journal);
@@ -171,7 +175,14 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
     counters.items_out += done;
     control.observer().items_done(name, done);
   }
-  if (!os->flush()) return control.fail("sink '" + name + "': cannot write to " + target);
+  if (!write_all(*os, {})) return cannot_write();
+  // close() writes nothing more after the flush, but on a network file
+  // system it is where a failed write is reported.
+  if (file.is_open()) {
+    errno = 0;
+    file.close();
+    if (file.fail()) return cannot_write();
+  }
   counters.finished_ns = control.now_ns();
 }
 

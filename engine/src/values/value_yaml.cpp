@@ -13,6 +13,7 @@
 #include <ferry/errors.hpp>
 #include <ferry/value_text.hpp>
 
+#include "values/yaml_document.hpp"
 #include "values/yaml_value.hpp"
 
 namespace ferry {
@@ -196,13 +197,8 @@ Value value_from_yaml_node(const YAML::Node& node) {
 Value value_from_yaml_node(const YAML::Node& node, std::size_t& count) { return Converter(count).convert(node, 0); }
 
 Value value_from_yaml(std::string_view text) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(where(e.mark) + e.msg);
-  }
-  return value_from_yaml_node(root);
+  // Throws YamlTextError, a ConfigError reading "line L, column C: ...".
+  return value_from_yaml_node(load_one_document(std::string(text)));
 }
 
 }  // namespace ferry

@@ -1,0 +1,23 @@
+// Checked writes to stdout: a result lost to a full disk or a closed pipe
+// must fail the command, not exit 0 with nothing written.
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+#include "commands.hpp"
+
+namespace ferry::cli {
+
+std::string stdout_failure() {
+  // Cleared first, so an older errno cannot name the wrong reason.
+  errno = 0;
+  if (std::cout.flush()) return "";
+  return std::string("cannot write to stdout: ") + (errno ? std::strerror(errno) : "write error");
+}
+
+void print_result(std::string_view text) {
+  std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
+  if (auto why = stdout_failure(); !why.empty()) throw OutputError(why);
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,27 @@
+#include "pipeline/run_outputs.hpp"
+
+#include <ferry/errors.hpp>
+
+#include "pipeline/same_file.hpp"
+
+namespace ferry::pipeline {
+
+std::vector<PipelineOutput> outputs_of(const Plan& plan, const PipelineRunOptions& options) {
+  std::vector<PipelineOutput> out;
+  const Stage& last = plan.model.stages.back();
+  if (last.kind == Stage::Kind::sink && last.sink.kind == Sink::Kind::file)
+    out.push_back({"the file sink '" + last.name + "' (" + last.sink.path + ")", last.sink.path});
+  if (!options.journal.empty()) out.push_back({"--journal " + options.journal, options.journal});
+  out.insert(out.end(), options.other_outputs.begin(), options.other_outputs.end());
+  return out;
+}
+
+void check_distinct(const std::vector<PipelineOutput>& outputs) {
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    for (std::size_t j = i + 1; j < outputs.size(); ++j)
+      if (same_file(outputs[i].path, outputs[j].path))
+        throw ConfigError(outputs[i].what + " and " + outputs[j].what +
+                          " are the same file; each output of a run needs a file of its own");
+}
+
+}  // namespace ferry::pipeline

@@ -1,0 +1,22 @@
+// The files one run writes, and the check, before it starts, that no two of
+// them are the same file: a journal in the sink's file interleaves with its
+// lines, a stats file over it replaces them. A new kind of output joins the
+// check with one line in outputs_of.
+#pragma once
+
+#include <vector>
+
+#include <ferry/pipeline.hpp>
+
+#include "pipeline/plan.hpp"
+
+namespace ferry::pipeline {
+
+// The file sink's output, the journal, then the caller's own
+// (options.other_outputs), in that order.
+std::vector<PipelineOutput> outputs_of(const Plan& plan, const PipelineRunOptions& options);
+
+// Throws ferry::ConfigError naming both when two outputs are the same file.
+void check_distinct(const std::vector<PipelineOutput>& outputs);
+
+}  // namespace ferry::pipeline
