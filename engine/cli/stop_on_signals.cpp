@@ -6,7 +6,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <limits>
 #include <cstring>
 #include <iostream>
 #include <stdexcept>
@@ -79,7 +81,7 @@ void StopOnSignals::loop() {
     int timeout = -1;
     if (draining) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      timeout = static_cast<int>(std::max<long>(0, left.count()));
+      timeout = static_cast<int>(std::clamp<long>(left.count(), 0, std::numeric_limits<int>::max()));
     }
     const int n = ::poll(fds, 2, timeout);
     if (n < 0 && errno == EINTR) continue;

@@ -257,7 +257,10 @@ process::CallOutcome PoolCore::await_reply(Slot& slot, const Batch& batch, std::
   // the page says, gives every item its full time.
   const auto began = slot.oldest_started;
   const auto n = static_cast<long>(batch.request.items.size());
-  const auto backstop = began + *timeout * n;
+  // n x timeout, saturated: a timeout of centuries times a big chunk must
+  // not wrap around into the past.
+  const auto room = process::Clock::time_point::max() - began;
+  const auto backstop = *timeout >= room / n ? process::Clock::time_point::max() : began + *timeout * n;
   auto deadline = began + *timeout;
   for (;;) {
     auto outcome = worker.wait_reply(std::min(deadline, backstop), wake_fd_, log_, process::OnTimeout::keep);

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "wire/frame.hpp"
+
 namespace ferry::process {
 
 std::string signal_name(int sig) {
@@ -43,7 +45,7 @@ bool wait_exited(int pidfd, std::chrono::steady_clock::time_point deadline) {
   for (;;) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd p{pidfd, POLLIN, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
+    const int r = ::poll(&p, 1, wire::poll_timeout_ms(left));
     if (r > 0) return true;
     if (r == 0) return false;
     if (errno != EINTR) return false;

@@ -283,7 +283,7 @@ ReceiveStatus Channel::receive(Frame& out, std::optional<std::chrono::steady_clo
     int timeout_ms = -1;
     if (deadline) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
-      timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+      timeout_ms = poll_timeout_ms(left);
     }
     const int r = ::poll(fds, 3, timeout_ms);
     if (r < 0) {

@@ -4,7 +4,9 @@
 
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -36,6 +38,12 @@ inline constexpr std::uint32_t kDefaultMaxFrame = 1u << 30;
 inline constexpr std::size_t kDefaultDirectReceive = std::size_t{1} << 16;
 
 bool is_known_kind(std::uint8_t kind);
+
+// A wait of `left` as poll()'s timeout: 0 when it is past, at most INT_MAX
+// milliseconds (a far deadline waits again rather than overflow).
+inline int poll_timeout_ms(std::chrono::milliseconds left) {
+  return static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, std::numeric_limits<int>::max()));
+}
 
 // Writes the header of a frame of kind carrying size payload bytes.
 void encode_header(char (&header)[kFrameHeaderSize], FrameKind kind, std::size_t size);
