@@ -152,7 +152,7 @@ constexpr std::size_t kReplyHead = 12, kReplyPerItem = 8;
 
 // An item whose result alone cannot travel fails with a message that says
 // so (not a worker that exits over it); its bytes are dropped.
-void refuse_oversized(std::string& out, std::size_t start, std::int32_t& status) {
+[[gnu::noinline]] void refuse_oversized(std::string& out, std::size_t start, std::int32_t& status) {
   const std::size_t size = out.size() - start;
   if (size + kReplyHead + kReplyPerItem <= wire::kDefaultMaxFrame) return;
   out.resize(start);
@@ -166,9 +166,30 @@ void refuse_oversized(std::string& out, std::size_t start, std::int32_t& status)
   status = FERRY_TASK_ERROR;
 }
 
+// The results of a call's first `done` items do not fit in one reply
+// together: none is sent, each marked to run again in a smaller call.
+// Out of line, like the others of the rare paths: the per-item path stays small.
+[[gnu::noinline]] void drop_results(wire::CallReply& reply, std::size_t done) {
+  std::string& out = reply.items.buffer();
+  out.clear();
+  out.shrink_to_fit();
+  reply.items.clear();
+  reply.status.assign(done, wire::kStatusReplyTooLarge);
+  for (std::size_t k = 0; k < done; ++k) reply.items.seal();
+}
+
+// Items from `first` on did not run: each gets status and no bytes.
+[[gnu::noinline]] void mark_rest(wire::CallReply& reply, std::size_t first, std::size_t n, std::int32_t status) {
+  for (std::size_t i = first; i < n; ++i) {
+    reply.status.push_back(status);
+    reply.items.seal();
+  }
+}
+
 // Runs every item of a call into reply, whose buffers are reused from call
 // to call: a worker serving chunks of small items allocates nothing per item.
 // With an item timeout, each item's start goes to the progress page first.
+// Per item this costs two predictable branches beyond the call itself.
 void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, HostState& state,
               const ferry_host_v1& host, wire::ProgressWriter& progress, wire::CallReply& reply) {
   reply.id = req.id;
@@ -176,16 +197,13 @@ void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, 
   reply.items.clear();
   const ferry_task_v1& task = plugin.descriptor().tasks[req.task];
   state.task = task.name;
-  reply.status.reserve(req.items.size());
+  const std::size_t n = req.items.size();
+  reply.status.reserve(n);
   std::string& out = reply.items.buffer();
-  bool too_large = false;  // the results so far do not fit in one reply
-  bool retiring = false;   // a task broke the manager channel: the rest run on another worker
-  for (std::size_t i = 0; i < req.items.size(); ++i) {
-    if (too_large || retiring) {  // nothing of this call can be sent: the rest need not run
-      reply.status.push_back(too_large ? wire::kStatusReplyTooLarge : wire::kStatusNotRun);
-      reply.items.seal();
-      continue;
-    }
+  // Results adding up to this many bytes fit in the reply, whatever else.
+  const std::size_t overhead = kReplyHead + kReplyPerItem * n;
+  const std::size_t fits = overhead < wire::kDefaultMaxFrame ? wire::kDefaultMaxFrame - overhead : 0;
+  for (std::size_t i = 0; i < n; ++i) {
     std::int64_t deadline = 0;
     if (req.item_timeout_ns > 0) deadline = progress.begin(req.id, static_cast<std::uint32_t>(i)) + req.item_timeout_ns;
     const std::string_view item = req.items[i];
@@ -194,17 +212,19 @@ void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, 
                        reinterpret_cast<const std::uint8_t*>(item.data()), item.size(),
                        ferry_sink_v1{&out, &append_output}, &host, task.name, deadline};
     std::int32_t status = task.invoke(task.state, &call);
-    refuse_oversized(out, start, status);
+    if (out.size() > fits) [[unlikely]] {
+      refuse_oversized(out, start, status);
+      if (out.size() > fits) {  // each fits alone, not all together
+        drop_results(reply, i);
+        mark_rest(reply, i, n, wire::kStatusReplyTooLarge);
+        return;
+      }
+    }
     reply.status.push_back(status);
     reply.items.seal();
-    retiring = state.is_broken.load(std::memory_order_relaxed);
-    if (kReplyHead + kReplyPerItem * (i + 1) + out.size() > wire::kDefaultMaxFrame) {
-      too_large = true;
-      out.clear();
-      out.shrink_to_fit();
-      for (auto& s : reply.status) s = wire::kStatusReplyTooLarge;
-      reply.items.clear();
-      for (std::size_t k = 0; k <= i; ++k) reply.items.seal();
+    if (state.is_broken.load(std::memory_order_relaxed)) [[unlikely]] {
+      mark_rest(reply, i + 1, n, wire::kStatusNotRun);  // they run on another worker
+      return;
     }
   }
 }
