@@ -3,7 +3,7 @@
 # (issue 13, "Hostile plugins, odd signals and odd files"), as a user meets
 # them; one case per call.
 #
-#   hostile_test.sh FERRY_BINARY CASE
+#   odd_files_test.sh FERRY_BINARY CASE
 set -uo pipefail
 ferry=$(realpath "$1") case=$2
 tmp=$(mktemp -d)
