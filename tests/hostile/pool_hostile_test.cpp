@@ -61,7 +61,10 @@ TEST_CASE("a hung item in a chunk of ten: only it times out, once", "[hostile][p
 TEST_CASE("a task that breaks its manager channel costs its own item only", "[hostile][pool]") {
   ferry::Engine engine;
   auto seen = engine.dict<std::string, std::int64_t>("hostile_seen");
-  ferry::Pool pool(engine.load("hostile"), {.workers = 1});
+  int retired = 0;
+  ferry::Pool pool(engine.load("hostile"), {.workers = 1, .on_worker_replaced = [&](const ferry::WorkerReplaced& w) {
+                                              retired += w.cause == ferry::WorkerLoss::retired;
+                                            }});
   for (const char* task : {"junk_to_manager", "close_manager"}) {
     INFO(task);
     // One worker, chunks of ten: items 4..9 share the call of the culprit.
@@ -75,6 +78,7 @@ TEST_CASE("a task that breaks its manager channel costs its own item only", "[ho
     CHECK(pool.map<std::int64_t>("touch_dict", range(10)) == range(10));
   }
   CHECK(seen.size() == 10);
+  CHECK(retired == 2);  // one worker for each task that broke its channel
 }
 
 TEST_CASE("a result over the frame limit is refused with its size and the limit", "[hostile][process]") {

@@ -92,6 +92,15 @@ case $case in
     refused "$tmp/p/to-file.yaml" --journal soft
     ln -s ../p dir
     refused "$tmp/p/to-file.yaml" --json-stats=dir/out.jsonl ;;
+  source_is_sink_file)
+    # A lines source reading the file the sink writes: the sink's open
+    # emptied it before a line was read.
+    printf 'a\nb\n' >"$tmp/p/data.txt"
+    printf 'pipeline: same\nstages:\n  - name: read\n    source: {lines: data.txt}\n  - name: save\n    sink: {file: data.txt}\n' >"$tmp/p/same.yaml"
+    run run "$tmp/p/same.yaml"
+    expect_code 2
+    expect_err "the source 'read' reads $tmp/p/data.txt, which is also the file sink 'save'"
+    [[ $(cat "$tmp/p/data.txt") == $'a\nb' ]] || fail "the input was written: $(cat "$tmp/p/data.txt")" ;;
   stdout_in_sink_file)
     printf '%s\n' "$earlier" >"$sink"
     "$ferry" run "$tmp/p/to-file.yaml" >>"$sink" 2>"$tmp/err"; code=$?

@@ -36,6 +36,7 @@ enum class WorkerLoss {
   timed_out,       // a call ran past its timeout: it was stopped
   max_tasks,       // it ran max_tasks_per_child calls and was shut down
   protocol_error,  // it sent something that is not a valid reply
+  retired,         // a task broke its channel to the manager; it stopped taking calls
 };
 
 // One worker a pool replaced.

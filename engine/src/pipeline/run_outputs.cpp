@@ -24,4 +24,15 @@ void check_distinct(const std::vector<PipelineOutput>& outputs) {
                           " are the same file; each output of a run needs a file of its own");
 }
 
+void check_inputs_apart(const Plan& plan, const std::vector<PipelineOutput>& outputs) {
+  const Stage& first = plan.model.stages.front();
+  if (first.kind != Stage::Kind::source ||
+      (first.source.kind != Source::Kind::lines && first.source.kind != Source::Kind::json_lines))
+    return;
+  for (const auto& o : outputs)
+    if (same_file(first.source.path, o.path))
+      throw ConfigError("the source '" + first.name + "' reads " + first.source.path + ", which is also " + o.what +
+                        ": writing it would destroy what the run reads");
+}
+
 }  // namespace ferry::pipeline

@@ -19,4 +19,9 @@ std::vector<PipelineOutput> outputs_of(const Plan& plan, const PipelineRunOption
 // Throws ferry::ConfigError naming both when two outputs are the same file.
 void check_distinct(const std::vector<PipelineOutput>& outputs);
 
+// Throws ferry::ConfigError when the file a source reads (lines,
+// json_lines) is one of the outputs: opening the output would cut the
+// input short before it is read.
+void check_inputs_apart(const Plan& plan, const std::vector<PipelineOutput>& outputs);
+
 }  // namespace ferry::pipeline

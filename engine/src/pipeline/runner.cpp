@@ -196,7 +196,11 @@ class StopRegistration {
 PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& manager,
                        const PipelineRunOptions& options, ActiveRun& active) {
   const std::size_t n = plan.stages.size();
-  check_distinct(outputs_of(plan, options));  // before the sink or the journal touches a file
+  {  // before the sink or the journal touches a file
+    const auto outputs = outputs_of(plan, options);
+    check_distinct(outputs);
+    check_inputs_apart(plan, outputs);
+  }
   auto journal = open_journal(plan, options.journal);
   RunControl control(n, options.observer);
   if (journal) control.skip_origins(&journal->done());

@@ -390,7 +390,7 @@ void PoolCore::finish_oldest(Slot& slot) {
       again.push_front(std::move(batch));
       const pid_t pid = worker->pid();
       worker.reset();
-      report_loss(pid, WorkerLoss::protocol_error, outcome.cause);
+      report_loss(pid, WorkerLoss::retired, outcome.cause);
       requeue(std::move(again));
       return;
     }
