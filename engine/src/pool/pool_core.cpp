@@ -38,10 +38,13 @@ std::exception_ptr terminated_before_run() {
 }
 
 // The positions of items the worker did not run (wire::kStatusNotRun).
+// They are always the reply's last ones, so a whole reply costs one look.
 std::vector<std::size_t> not_run(const wire::CallReply& reply) {
   std::vector<std::size_t> out;
-  for (std::size_t i = 0; i < reply.status.size(); ++i)
-    if (reply.status[i] == wire::kStatusNotRun) out.push_back(i);
+  if (reply.status.empty() || reply.status.back() != wire::kStatusNotRun) return out;
+  std::size_t first = reply.status.size();
+  while (first > 0 && reply.status[first - 1] == wire::kStatusNotRun) --first;
+  for (std::size_t i = first; i < reply.status.size(); ++i) out.push_back(i);
   return out;
 }
 
@@ -326,13 +329,21 @@ void PoolCore::finish_oldest(Slot& slot) {
   slot.oldest_started = now;
   // Whatever happens to a worker that is not kept, the batches behind the
   // failed one never started: they run on the next worker.
-  const auto lose_worker = [&](std::exception_ptr error, WorkerLoss cause, std::string detail) {
+  // The worker is gone; `first` (what is left of the batch, if anything)
+  // and the batches behind it run on the next worker.
+  const auto lose_worker_rerun = [&](std::optional<Batch> first, WorkerLoss cause, std::string detail) {
     const pid_t pid = worker ? worker->pid() : -1;
     if (worker) worker->kill();
     worker.reset();
     report_loss(pid, cause, std::move(detail));
+    std::deque<Batch> again = std::exchange(slot.in_flight, {});
+    if (first) again.push_front(std::move(*first));
+    requeue(std::move(again));
+  };
+  // As above, the batch failing with error.
+  const auto lose_worker = [&](std::exception_ptr error, WorkerLoss cause, std::string detail) {
     fail_batch(batch, error, busy);
-    requeue(std::exchange(slot.in_flight, {}));
+    lose_worker_rerun(std::nullopt, cause, std::move(detail));
   };
   switch (outcome.kind) {
     case process::CallOutcome::replied:
@@ -373,12 +384,7 @@ void PoolCore::finish_oldest(Slot& slot) {
         std::vector<std::size_t> others;
         for (std::size_t i = 0; i < n; ++i)
           if (i != *culprit) others.push_back(i);
-        std::deque<Batch> again = std::exchange(slot.in_flight, {});
-        again.push_front(rerun_of(batch, std::move(others), std::move(known), busy));
-        const pid_t pid = worker->pid();
-        worker.reset();
-        report_loss(pid, WorkerLoss::timed_out, detail);
-        requeue(std::move(again));
+        lose_worker_rerun(rerun_of(batch, std::move(others), std::move(known), busy), WorkerLoss::timed_out, detail);
         return;
       }
       lose_worker(std::move(error), WorkerLoss::timed_out, detail);
@@ -386,12 +392,7 @@ void PoolCore::finish_oldest(Slot& slot) {
     }
     case process::CallOutcome::retired: {
       // The call never ran: it and the ones behind it go to the next worker.
-      std::deque<Batch> again = std::exchange(slot.in_flight, {});
-      again.push_front(std::move(batch));
-      const pid_t pid = worker->pid();
-      worker.reset();
-      report_loss(pid, WorkerLoss::retired, outcome.cause);
-      requeue(std::move(again));
+      lose_worker_rerun(std::move(batch), WorkerLoss::retired, outcome.cause);
       return;
     }
     case process::CallOutcome::woken: {

@@ -26,7 +26,8 @@ inline constexpr int kExitLostHost = 5;
 // in smaller calls, they arrive).
 inline constexpr std::int32_t kStatusReplyTooLarge = 100;
 // CallReply::status: the item did not run, because the worker cannot run
-// it any more (a task broke its manager channel): run it elsewhere.
+// it any more (a task broke its manager channel): run it elsewhere. Such
+// items are always the last ones of a reply.
 inline constexpr std::int32_t kStatusNotRun = 101;
 
 struct Hello {
