@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pipeline/model.hpp"
+#include "pipeline/spec/model.hpp"
 
 namespace fs = std::filesystem;
 

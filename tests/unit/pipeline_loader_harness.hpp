@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/model.hpp"
+#include "pipeline/spec/model.hpp"
 
 namespace loader_test {
 

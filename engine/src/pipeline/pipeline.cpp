@@ -3,11 +3,11 @@
 
 #include <algorithm>
 
-#include "pipeline/model.hpp"
-#include "pipeline/plan.hpp"
-#include "pipeline/run_control.hpp"
-#include "pipeline/runner.hpp"
-#include "pipeline/validator.hpp"
+#include "pipeline/spec/model.hpp"
+#include "pipeline/spec/plan.hpp"
+#include "pipeline/run/run_control.hpp"
+#include "pipeline/run/runner.hpp"
+#include "pipeline/spec/planner.hpp"
 
 namespace ferry {
 namespace detail {

@@ -1,4 +1,4 @@
-#include "pipeline/item_queue.hpp"
+#include "pipeline/run/item_queue.hpp"
 
 #include <iterator>
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "pipeline/loader_support.hpp"
+#include "pipeline/spec/yaml_reading.hpp"
 
 namespace ferry::pipeline::detail {
 

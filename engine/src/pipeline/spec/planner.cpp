@@ -1,4 +1,4 @@
-#include "pipeline/validator.hpp"
+#include "pipeline/spec/planner.hpp"
 
 #include <map>
 #include <thread>
@@ -6,7 +6,7 @@
 #include <ferry/errors.hpp>
 #include <ferry/value_text.hpp>
 
-#include "pipeline/loader_support.hpp"
+#include "pipeline/spec/yaml_reading.hpp"
 #include "values/type_expr.hpp"
 
 namespace ferry::pipeline {

@@ -10,8 +10,8 @@
 
 #include <ferry/engine.hpp>
 
-#include "pipeline/model.hpp"
-#include "pipeline/plan.hpp"
+#include "pipeline/spec/model.hpp"
+#include "pipeline/spec/plan.hpp"
 
 namespace ferry::pipeline {
 

@@ -1,4 +1,4 @@
-#include "pipeline/item_codec.hpp"
+#include "pipeline/run/item_codec.hpp"
 
 #include <cstring>
 

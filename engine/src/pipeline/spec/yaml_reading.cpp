@@ -6,7 +6,7 @@
 
 #include <ferry/errors.hpp>
 
-#include "pipeline/loader_support.hpp"
+#include "pipeline/spec/yaml_reading.hpp"
 #include "values/yaml_value.hpp"
 
 namespace ferry::pipeline {

@@ -1,4 +1,4 @@
-#include "pipeline/journal.hpp"
+#include "pipeline/run/journal.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

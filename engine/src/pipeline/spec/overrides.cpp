@@ -4,7 +4,7 @@
 // names the override rather than a line of the file.
 #include <algorithm>
 
-#include "pipeline/loader_support.hpp"
+#include "pipeline/spec/yaml_reading.hpp"
 #include "values/yaml_document.hpp"
 
 namespace ferry::pipeline::detail {

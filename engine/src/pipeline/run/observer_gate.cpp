@@ -1,6 +1,6 @@
-#include "pipeline/observer_gate.hpp"
+#include "pipeline/run/observer_gate.hpp"
 
-#include "pipeline/run_control.hpp"
+#include "pipeline/run/run_control.hpp"
 
 namespace ferry::pipeline {
 

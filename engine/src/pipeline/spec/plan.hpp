@@ -11,7 +11,7 @@
 
 #include <ferry/engine.hpp>
 
-#include "pipeline/model.hpp"
+#include "pipeline/spec/model.hpp"
 
 namespace ferry::pipeline {
 

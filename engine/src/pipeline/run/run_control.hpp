@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/item_queue.hpp"
-#include "pipeline/journal.hpp"
-#include "pipeline/observer_gate.hpp"
+#include "pipeline/run/item_queue.hpp"
+#include "pipeline/run/journal.hpp"
+#include "pipeline/run/observer_gate.hpp"
 
 namespace ferry::pipeline {
 

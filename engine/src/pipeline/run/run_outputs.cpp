@@ -1,8 +1,8 @@
-#include "pipeline/run_outputs.hpp"
+#include "pipeline/run/run_outputs.hpp"
 
 #include <ferry/errors.hpp>
 
-#include "pipeline/same_file.hpp"
+#include "pipeline/run/same_file.hpp"
 
 namespace ferry::pipeline {
 

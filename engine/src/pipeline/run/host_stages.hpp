@@ -9,9 +9,9 @@
 
 #include <ferry/shared.hpp>
 
-#include "pipeline/item_queue.hpp"
-#include "pipeline/plan.hpp"
-#include "pipeline/run_control.hpp"
+#include "pipeline/run/item_queue.hpp"
+#include "pipeline/spec/plan.hpp"
+#include "pipeline/run/run_control.hpp"
 
 namespace ferry::pipeline {
 

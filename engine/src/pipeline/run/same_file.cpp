@@ -1,4 +1,4 @@
-#include "pipeline/same_file.hpp"
+#include "pipeline/run/same_file.hpp"
 
 #include <sys/stat.h>
 

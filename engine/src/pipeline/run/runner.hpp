@@ -7,7 +7,7 @@
 
 #include <ferry/pipeline.hpp>
 
-#include "pipeline/plan.hpp"
+#include "pipeline/spec/plan.hpp"
 
 namespace ferry::pipeline {
 

@@ -13,9 +13,9 @@
 #include <ferry/manager_protocol.hpp>
 #include <ferry/value_text.hpp>
 
-#include "pipeline/host_stages.hpp"
-#include "pipeline/journal.hpp"
-#include "pipeline/stream_check.hpp"
+#include "pipeline/run/host_stages.hpp"
+#include "pipeline/run/journal.hpp"
+#include "pipeline/run/stream_check.hpp"
 #include "values/type_expr.hpp"
 #include "values/typed_value.hpp"
 

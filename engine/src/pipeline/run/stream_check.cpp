@@ -1,4 +1,4 @@
-#include "pipeline/stream_check.hpp"
+#include "pipeline/run/stream_check.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "pipeline/runner.hpp"
+#include "pipeline/run/runner.hpp"
 
 #include <condition_variable>
 #include <iostream>
@@ -10,11 +10,11 @@
 #include <ferry/manager_protocol.hpp>
 #include <ferry/value_text.hpp>
 
-#include "pipeline/host_stages.hpp"
-#include "pipeline/journal.hpp"
-#include "pipeline/run_outputs.hpp"
-#include "pipeline/stream_check.hpp"
-#include "pipeline/task_stage.hpp"
+#include "pipeline/run/host_stages.hpp"
+#include "pipeline/run/journal.hpp"
+#include "pipeline/run/run_outputs.hpp"
+#include "pipeline/run/stream_check.hpp"
+#include "pipeline/run/task_stage.hpp"
 #include "values/type_expr.hpp"
 #include "values/typed_value.hpp"
 

@@ -1,4 +1,4 @@
-#include "pipeline/task_stage.hpp"
+#include "pipeline/run/task_stage.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -9,7 +9,7 @@
 #include <ferry/errors.hpp>
 #include <ferry/value_text.hpp>
 
-#include "pipeline/item_codec.hpp"
+#include "pipeline/run/item_codec.hpp"
 
 namespace ferry::pipeline {
 namespace {

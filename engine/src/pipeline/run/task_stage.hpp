@@ -16,10 +16,10 @@
 #include <thread>
 #include <vector>
 
-#include "pipeline/item_codec.hpp"
-#include "pipeline/item_queue.hpp"
-#include "pipeline/plan.hpp"
-#include "pipeline/run_control.hpp"
+#include "pipeline/run/item_codec.hpp"
+#include "pipeline/run/item_queue.hpp"
+#include "pipeline/spec/plan.hpp"
+#include "pipeline/run/run_control.hpp"
 #include "pool/pool_core.hpp"
 
 namespace ferry::pipeline {

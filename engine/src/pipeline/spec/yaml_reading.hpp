@@ -11,7 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "pipeline/model.hpp"
+#include "pipeline/spec/model.hpp"
 
 namespace ferry::pipeline::detail {
 

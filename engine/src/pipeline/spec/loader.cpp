@@ -11,7 +11,7 @@
 #include <sstream>
 #include <tuple>
 
-#include "pipeline/loader_support.hpp"
+#include "pipeline/spec/yaml_reading.hpp"
 #include "values/yaml_document.hpp"
 
 namespace fs = std::filesystem;

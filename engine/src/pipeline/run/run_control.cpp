@@ -1,4 +1,4 @@
-#include "pipeline/run_control.hpp"
+#include "pipeline/run/run_control.hpp"
 
 namespace ferry::pipeline {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "pipeline/loader_support.hpp"
+#include "pipeline/spec/yaml_reading.hpp"
 
 namespace fs = std::filesystem;
 

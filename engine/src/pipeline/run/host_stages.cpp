@@ -1,4 +1,4 @@
-#include "pipeline/host_stages.hpp"
+#include "pipeline/run/host_stages.hpp"
 
 #include <fstream>
 #include <limits>
@@ -7,7 +7,7 @@
 #include <ferry/errors.hpp>
 #include <ferry/value_text.hpp>
 
-#include "pipeline/item_codec.hpp"
+#include "pipeline/run/item_codec.hpp"
 
 namespace ferry::pipeline {
 namespace {
