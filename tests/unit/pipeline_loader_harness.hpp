@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include <ferry/codec.hpp>
+
+#include "pipeline/connectors/connector.hpp"
 #include "pipeline/spec/model.hpp"
 
 namespace loader_test {
@@ -33,6 +36,23 @@ struct TempDir {
   }
   std::string str() const { return path.string(); }
 };
+
+// The source's connector key ("range") and the sink's.
+inline std::string source_key(const Stage& st) { return std::string(st.source->kind().key); }
+inline std::string sink_key(const Stage& st) { return std::string(st.sink->kind().key); }
+
+// Every item a host-read source produces, decoded.
+inline std::vector<ferry::Value> items_of(const Stage& st) {
+  struct Collect final : ItemEmitter {
+    std::vector<ferry::Value> items;
+    bool emit(std::string bytes) override {
+      items.push_back(ferry::codec::decode_value(bytes));
+      return true;
+    }
+  } collect;
+  st.source->read(collect, SourceIo{});
+  return collect.items;
+}
 
 struct Loaded {
   Pipeline p;

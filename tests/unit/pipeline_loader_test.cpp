@@ -93,13 +93,15 @@ stages:
   REQUIRE(p.stages.size() == 7);
   const auto& src = p.stages[0];
   CHECK(src.kind == Stage::Kind::source);
-  CHECK(src.source.kind == Source::Kind::task);
-  CHECK(src.source.task.plugin == "math");
-  CHECK(src.source.task.task == "gen");
-  REQUIRE(src.source.args.size() == 3);
-  CHECK(src.source.args[0] == ferry::Value(1));
-  CHECK(src.source.args[1] == ferry::Value("two"));
-  CHECK(src.source.args[2].is_list());
+  CHECK(source_key(src) == "task");
+  REQUIRE(src.source->task());
+  CHECK(src.source->task()->plugin == "math");
+  CHECK(src.source->task()->task == "gen");
+  const auto& args = *src.source->task_args();
+  REQUIRE(args.size() == 3);
+  CHECK(args[0] == ferry::Value(1));
+  CHECK(args[1] == ferry::Value("two"));
+  CHECK(args[2].is_list());
   CHECK(src.settings.workers == 1u);
   CHECK(src.runs_tasks());
   CHECK(src.where.line == 17);
@@ -141,8 +143,8 @@ stages:
   CHECK(p.stages[5].batch == 3u);
   CHECK_FALSE(p.stages[5].runs_tasks());
   CHECK(p.stages[6].kind == Stage::Kind::sink);
-  CHECK(p.stages[6].sink.kind == Sink::Kind::file);
-  CHECK(p.stages[6].sink.path == (tmp.path / "out/result.jsonl").string());
+  CHECK(sink_key(p.stages[6]) == "file");
+  CHECK(p.stages[6].sink->output_path() == (tmp.path / "out/result.jsonl").string());
   CHECK(std::string(kind_name(Stage::Kind::flat_map)) == "flat_map");
   CHECK(std::string(kind_name(Stage::Kind::source)) == "source");
 }
@@ -158,38 +160,54 @@ TEST_CASE("loader: each source and sink kind", "[pipeline]") {
     return l.p.stages;
   };
   auto st = one("{values: [1, two, [3, 4], {k: v}, null]}", "stdout");
-  CHECK(st[0].source.kind == Source::Kind::values);
-  REQUIRE(st[0].source.values.size() == 5);
-  CHECK(st[0].source.values[1] == ferry::Value("two"));
-  CHECK(st[0].source.values[2].as_list().size() == 2);  // a list value is one item
-  CHECK(st[0].source.values[4].is_null());
-  REQUIRE(st[0].source.value_where.size() == 5);
-  CHECK(st[0].source.value_where[1].line == 5);
-  CHECK(st[0].source.value_where[1].column == 26);
-  CHECK(st[1].sink.kind == Sink::Kind::stdout_lines);
+  CHECK(source_key(st[0]) == "values");
+  auto items = items_of(st[0]);
+  REQUIRE(items.size() == 5);
+  CHECK(items[1] == ferry::Value("two"));
+  CHECK(items[2].as_list().size() == 2);  // a list value is one item
+  CHECK(items[4].is_null());
+  const auto literals = st[0].source->items();
+  CHECK(literals.kind == SourceItems::Kind::literals);
+  REQUIRE(literals.literal_where->size() == 5);
+  CHECK((*literals.literal_where)[1].line == 5);
+  CHECK((*literals.literal_where)[1].column == 26);
+  CHECK(sink_key(st[1]) == "stdout");
 
   st = one("{range: [0, 10]}", "{dict: d}");
-  CHECK(st[0].source.kind == Source::Kind::range);
-  CHECK(st[0].source.start == 0);
-  CHECK(st[0].source.stop == 10);
-  CHECK(st[0].source.step == 1);
-  CHECK(st[1].sink.kind == Sink::Kind::dict);
-  CHECK(st[1].sink.dict == "d");
+  CHECK(source_key(st[0]) == "range");
+  items = items_of(st[0]);
+  REQUIRE(items.size() == 10);
+  CHECK(items.front() == ferry::Value(0));
+  CHECK(items.back() == ferry::Value(9));
+  CHECK(st[0].source->items().type == "i64");
+  CHECK(sink_key(st[1]) == "dict");
+  CHECK(st[1].sink->target() == "dict<str,i64>");
 
   st = one("{range: [10, -5, -3]}", "{file: " + tmp.str() + "/out/x.jsonl}");
-  CHECK(st[0].source.start == 10);
-  CHECK(st[0].source.stop == -5);
-  CHECK(st[0].source.step == -3);
-  CHECK(st[1].sink.path == tmp.str() + "/out/x.jsonl");  // absolute kept
+  CHECK(items_of(st[0]) == std::vector<ferry::Value>{10, 7, 4, 1, -2});
+  CHECK(st[1].sink->output_path() == tmp.str() + "/out/x.jsonl");  // absolute kept
 
   st = one("{lines: data/text.txt}", "{file: here.jsonl}");
-  CHECK(st[0].source.kind == Source::Kind::lines);
-  CHECK(st[0].source.path == (tmp.path / "data/text.txt").string());
-  CHECK(st[1].sink.path == (tmp.path / "here.jsonl").string());
+  CHECK(source_key(st[0]) == "lines");
+  CHECK(st[0].source->input_path() == (tmp.path / "data/text.txt").string());
+  CHECK(items_of(st[0]) == std::vector<ferry::Value>{"a b", "c"});
+  CHECK(st[1].sink->output_path() == (tmp.path / "here.jsonl").string());
 
   st = one("{json_lines: ./data/items.jsonl}", "stdout");
-  CHECK(st[0].source.kind == Source::Kind::json_lines);
-  CHECK(st[0].source.path == (tmp.path / "data/items.jsonl").string());
+  CHECK(source_key(st[0]) == "json_lines");
+  CHECK(st[0].source->input_path() == (tmp.path / "data/items.jsonl").string());
+  CHECK(items_of(st[0]) == std::vector<ferry::Value>{1, ferry::Value::List{2}});
+  CHECK(st[0].source->items().kind == SourceItems::Kind::any);
+
+  st = one("{lines: \"-\"}", "stderr");
+  CHECK(source_key(st[0]) == "lines");
+  CHECK(st[0].source->input_path().empty());  // standard input
+  CHECK_FALSE(st[0].source->not_resumable().empty());
+  CHECK(sink_key(st[1]) == "stderr");
+
+  st = one("{files: \"data/*.t*\"}", "stdout");
+  CHECK(source_key(st[0]) == "files");
+  CHECK(items_of(st[0]) == std::vector<ferry::Value>{(tmp.path / "data/text.txt").string()});
 }
 
 TEST_CASE("loader: durations and sizes", "[pipeline]") {
@@ -242,9 +260,10 @@ TEST_CASE("loader: overrides set, add and index before the checks", "[pipeline]"
   CHECK(p.stages[1].settings.timeout == std::chrono::seconds(5));
   CHECK(p.stages[1].settings.chunksize == 16u);
   CHECK(p.defaults.retries == 3u);
-  REQUIRE(p.stages[0].source.values.size() == 2);
-  CHECK(p.stages[0].source.values[0] == ferry::Value(7));
-  CHECK(p.stages[0].source.values[1].is_list());
+  const auto values = items_of(p.stages[0]);
+  REQUIRE(values.size() == 2);
+  CHECK(values[0] == ferry::Value(7));
+  CHECK(values[1].is_list());
   REQUIRE(p.shared.size() == 2);
   CHECK(p.shared[1].name == "extra");
   CHECK(p.shared[1].kind == SharedDecl::Kind::list);
@@ -330,7 +349,7 @@ TEST_CASE("loader: load_file reads the file and resolves against its folder", "[
   CHECK(to_string(problems[0].where) == file + ":5:5");
   CHECK(p.dir == tmp.str());
   CHECK(p.file == file);
-  CHECK(p.stages.at(0).source.path == (tmp.path / "data/text.txt").string());
+  CHECK(p.stages.at(0).source->input_path() == (tmp.path / "data/text.txt").string());
 
   problems.clear();
   load_file(file, {"stages.l.source.lines=data/none.txt"}, problems);

@@ -75,8 +75,12 @@ struct PipelineOutput {
 struct PipelineRunOptions {
   // Where a `sink: stdout` and `output:` write; null means std::cout.
   std::ostream* out = nullptr;
-  // Where error records reaching a dict sink go; null means std::cerr.
+  // Where `sink: stderr`, `errors: stderr` and error records reaching a dict
+  // sink write; null means std::cerr.
   std::ostream* errors = nullptr;
+  // What `lines: "-"` and `json_lines: "-"` read; null means the process's
+  // standard input.
+  std::istream* in = nullptr;
   // Called from a helper thread every progress_interval while the run goes on.
   std::function<void(const PipelineStats&)> on_progress{};
   std::chrono::milliseconds progress_interval{250};

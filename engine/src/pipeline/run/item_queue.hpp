@@ -40,6 +40,8 @@ struct Item {
   std::string bytes;
   bool error_record = false;
   bool tombstone = false;
+  // An error record's errors: output (StagePlan::dead_letter); 0: the sink.
+  std::uint16_t dead_letter = 0;
   Provenance from;
 
   bool passes_through() const { return error_record || tombstone; }

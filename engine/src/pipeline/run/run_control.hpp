@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/run/dead_letters.hpp"
 #include "pipeline/run/item_queue.hpp"
 #include "pipeline/run/journal.hpp"
 #include "pipeline/run/observer_gate.hpp"
@@ -66,6 +67,8 @@ class RunControl {
   // Source positions an earlier run finished (--journal): not read again.
   void skip_origins(const OriginSet* done) { done_ = done; }
   const OriginSet* skipped_origins() const { return done_; }
+  // The run's errors: outputs (opened by the runner before any stage starts).
+  DeadLetters& dead_letters() { return dead_letters_; }
 
  private:
   std::vector<StageCounters> counters_;
@@ -74,6 +77,7 @@ class RunControl {
   std::atomic<bool> draining_{false};
   const OriginSet* done_ = nullptr;
   ObserverGate observer_;
+  DeadLetters dead_letters_;
   mutable std::mutex mu_;
   std::string reason_;                        // guarded by mu_
   std::vector<ItemQueue*> queues_;            // guarded by mu_

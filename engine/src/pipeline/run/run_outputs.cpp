@@ -2,6 +2,7 @@
 
 #include <ferry/errors.hpp>
 
+#include "pipeline/connectors/connector.hpp"
 #include "pipeline/run/same_file.hpp"
 
 namespace ferry::pipeline {
@@ -9,8 +10,11 @@ namespace ferry::pipeline {
 std::vector<PipelineOutput> outputs_of(const Plan& plan, const PipelineRunOptions& options) {
   std::vector<PipelineOutput> out;
   const Stage& last = plan.model.stages.back();
-  if (last.kind == Stage::Kind::sink && last.sink.kind == Sink::Kind::file)
-    out.push_back({"the file sink '" + last.name + "' (" + last.sink.path + ")", last.sink.path});
+  if (last.kind == Stage::Kind::sink && !last.sink->output_path().empty())
+    out.push_back({"the file sink '" + last.name + "' (" + last.sink->output_path() + ")", last.sink->output_path()});
+  for (const auto& output : plan.dead_letters)
+    if (!output->output_path().empty())
+      out.push_back({"the errors: file " + output->output_path(), output->output_path()});
   if (!options.journal.empty()) out.push_back({"--journal " + options.journal, options.journal});
   out.insert(out.end(), options.other_outputs.begin(), options.other_outputs.end());
   return out;
@@ -26,12 +30,11 @@ void check_distinct(const std::vector<PipelineOutput>& outputs) {
 
 void check_inputs_apart(const Plan& plan, const std::vector<PipelineOutput>& outputs) {
   const Stage& first = plan.model.stages.front();
-  if (first.kind != Stage::Kind::source ||
-      (first.source.kind != Source::Kind::lines && first.source.kind != Source::Kind::json_lines))
-    return;
+  const std::string input = first.kind == Stage::Kind::source ? first.source->input_path() : "";
+  if (input.empty()) return;
   for (const auto& o : outputs)
-    if (same_file(first.source.path, o.path))
-      throw ConfigError("the source '" + first.name + "' reads " + first.source.path + ", which is also " + o.what +
+    if (same_file(input, o.path))
+      throw ConfigError("the source '" + first.name + "' reads " + input + ", which is also " + o.what +
                         ": writing it would destroy what the run reads");
 }
 

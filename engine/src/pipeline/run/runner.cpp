@@ -10,6 +10,7 @@
 #include <ferry/manager_protocol.hpp>
 #include <ferry/value_text.hpp>
 
+#include "pipeline/connectors/connector.hpp"
 #include "pipeline/run/host_stages.hpp"
 #include "pipeline/run/journal.hpp"
 #include "pipeline/run/run_outputs.hpp"
@@ -151,20 +152,28 @@ std::thread stage_thread(const Plan& plan, RunControl& control, std::size_t i, F
 }
 
 // The journal for options.journal, after checking the pipeline can keep
-// one: a file sink to cut back, an order that makes "written so far" a
-// prefix, and no shared state that would be lost with the process.
+// one: a sink whose output a restart can cut back, a source it can read
+// again, an order that makes "written so far" a prefix, and no shared
+// state or errors: file that would be lost or written twice.
 std::unique_ptr<Journal> open_journal(const Plan& plan, const std::string& path) {
   if (path.empty()) return nullptr;
   const Stage& last = plan.model.stages.back();
-  if (last.kind != Stage::Kind::sink || last.sink.kind != Sink::Kind::file)
+  if (last.kind != Stage::Kind::sink || !last.sink->kind().resumable)
     throw ConfigError("--journal needs a pipeline whose last stage is a file sink: stdout cannot be cut back "
                       "to what was recorded, and a shared dict dies with the process");
+  const Stage& first = plan.model.stages.front();
+  if (const auto why = first.source->not_resumable(); !why.empty())
+    throw ConfigError("--journal cannot be used with the source '" + first.name + "': " + why);
   if (plan.model.output_dict)
     throw ConfigError("--journal cannot be used with output: the shared dict it prints dies with the process");
   for (const auto& sp : plan.stages)
     if (sp.plugin && !sp.settings.ordered)
       throw ConfigError("--journal needs ordered stages; stage '" + sp.stage->name + "' has ordered: false");
-  return std::make_unique<Journal>(path, last.sink.path);
+  for (const auto& output : plan.dead_letters)
+    if (!output->output_path().empty())
+      throw ConfigError("--journal cannot be used with errors: {file: " + output->output_path() +
+                        "}: a restart cannot cut it back, so records would be written twice (use errors: stderr)");
+  return std::make_unique<Journal>(path, last.sink->output_path());
 }
 
 // Registers control with Pipeline::stop for as long as it lives.
@@ -206,6 +215,9 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
   if (journal) control.skip_origins(&journal->done());
   std::ostream& out = options.out ? *options.out : std::cout;
   std::ostream& errors = options.errors ? *options.errors : std::cerr;
+  const SinkIo sink_io{out, errors, manager, std::nullopt};
+  const SourceIo source_io{options.in};
+  control.dead_letters().open(plan.dead_letters, sink_io, [&control](const std::string& why) { control.fail(why); });
   create_shared(plan, *manager);
   StopRegistration registration(active, control);
   if (control.observer().active()) {
@@ -228,7 +240,6 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
   control.watch(seed);
   std::vector<std::unique_ptr<TaskStage>> task_stages(n);
   std::vector<std::thread> threads;
-  SinkTargets targets{out, errors, manager, journal.get()};
   {
     ProgressThread progress(plan, control, options);
     try {
@@ -241,7 +252,7 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
             // Its one call is origin 0: done already when a journal says so.
             const auto* done = control.skipped_origins();
             if (!(done && done->contains(0))) {
-              std::vector<Item> args{Item{codec::encode_value(Value(sp.stage->source.args)), false, false, {}}};
+              std::vector<Item> args{Item{codec::encode_value(Value(*sp.stage->source->task_args())), false, false, 0, {}}};
               seed.push(args);
             } else {
               ++control.counters(i).resumed;
@@ -251,13 +262,13 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
           task_stages[i] = std::make_unique<TaskStage>(sp, i, generator ? seed : in_of(i), out_of(i), control);
           threads.push_back(stage_thread(plan, control, i, [&, i] { task_stages[i]->run(); }));
         } else if (sp.stage->kind == Stage::Kind::source) {
-          threads.push_back(stage_thread(plan, control, i, [&, i, p] { run_source(*p, i, out_of(i), control); }));
+          threads.push_back(stage_thread(plan, control, i, [&, i, p] { run_source(*p, i, out_of(i), control, source_io); }));
         } else if (sp.stage->kind == Stage::Kind::batch) {
           threads.push_back(
               stage_thread(plan, control, i, [&, i, p] { run_batch(*p, i, in_of(i), out_of(i), control); }));
         } else {
           threads.push_back(
-              stage_thread(plan, control, i, [&, i, p] { run_sink(*p, i, in_of(i), control, targets); }));
+              stage_thread(plan, control, i, [&, i, p] { run_sink(*p, i, in_of(i), control, sink_io, journal.get()); }));
         }
       }
     } catch (const std::exception& e) {
@@ -266,6 +277,7 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
     for (auto& t : threads) t.join();
   }
   registration.release();
+  control.dead_letters().close();
   task_stages.clear();  // after the threads, and after stop() can no longer reach them
 
   auto stats = snapshot(plan, control);

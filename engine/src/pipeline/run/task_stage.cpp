@@ -207,15 +207,15 @@ void TaskStage::dispatch(std::unique_ptr<Chunk> chunk) {
 }
 
 void TaskStage::send(std::vector<Call> calls) {
-  std::vector<detail::Batch> batches;
+  std::vector<ferry::detail::Batch> batches;
   batches.reserve(calls.size());
   for (auto& call : calls) {
-    detail::Batch b;
+    ferry::detail::Batch b;
     b.request.task = plan_.task;
     b.request.flags = flags_;
     for (auto slot : call.slots) b.request.items.push_back(call.chunk->requests[slot]);
     b.timeout = plan_.settings.timeout;  // per item, whatever the chunk's size
-    b.done = [this, call](detail::ChunkOutcomes outcomes, std::chrono::nanoseconds busy) {
+    b.done = [this, call](ferry::detail::ChunkOutcomes outcomes, std::chrono::nanoseconds busy) {
       on_outcomes(call, outcomes.to_outcomes(), busy);
     };
     batches.push_back(std::move(b));
@@ -231,18 +231,18 @@ std::vector<Item> TaskStage::results_of(std::string bytes, Provenance from) cons
   std::vector<Item> out;
   const auto kind = plan_.stage->kind;
   if (kind != Stage::Kind::flat_map && kind != Stage::Kind::source) {
-    out.push_back(Item{std::move(bytes), false, false, std::move(from)});
+    out.push_back(Item{std::move(bytes), false, false, 0, std::move(from)});
     return out;
   }
   auto elements = split_value_list(bytes);
   if (elements.empty()) {
     // Nothing to pass on, but the origin is done: a tombstone says so.
-    out.push_back(Item{{}, false, true, std::move(from)});
+    out.push_back(Item{{}, false, true, 0, std::move(from)});
     return out;
   }
   for (std::size_t i = 0; i + 1 < elements.size(); ++i)
-    out.push_back(Item{std::move(elements[i]), false, false, from.opening()});
-  out.push_back(Item{std::move(elements.back()), false, false, std::move(from)});  // the last one closes
+    out.push_back(Item{std::move(elements[i]), false, false, 0, from.opening()});
+  out.push_back(Item{std::move(elements.back()), false, false, 0, std::move(from)});  // the last one closes
   return out;
 }
 
@@ -280,13 +280,13 @@ std::string TaskStage::finish_failed(Chunk& chunk, std::size_t slot, const std::
   switch (plan_.settings.on_error) {
     case OnError::skip:
       ++counters_.skipped;
-      finish_slot(chunk, slot, {Item{{}, false, true, std::move(chunk.from[slot])}});
+      finish_slot(chunk, slot, {Item{{}, false, true, 0, std::move(chunk.from[slot])}});
       return "";
     case OnError::collect:
       ++counters_.collected;
       finish_slot(chunk, slot,
                   {Item{error_record(stage_name_, plan_.task_label, item, failure, input ? &*input : nullptr), true,
-                        false, std::move(chunk.from[slot])}});
+                        false, plan_.dead_letter, std::move(chunk.from[slot])}});
       return "";
     case OnError::fail:
       break;
@@ -298,7 +298,7 @@ std::string TaskStage::finish_failed(Chunk& chunk, std::size_t slot, const std::
   return reason + ": " + failure.type + ": " + failure.message;
 }
 
-void TaskStage::on_outcomes(const Call& call, std::vector<detail::Outcome> outcomes, std::chrono::nanoseconds busy) {
+void TaskStage::on_outcomes(const Call& call, std::vector<ferry::detail::Outcome> outcomes, std::chrono::nanoseconds busy) {
   counters_.busy_ns += busy.count();
   std::vector<Call> resend;
   std::vector<FailedItem> told;
@@ -392,6 +392,9 @@ void TaskStage::emit_loop() {
     }
     counters_.items_out += done;
     if (!out_) {
+      // The last stage: results go nowhere, error records to their errors:
+      // output when they have one.
+      if (!control_.dead_letters().take(batch)) return;
       batch.clear();
     } else if (!batch.empty() && !out_->push(batch)) {
       return;

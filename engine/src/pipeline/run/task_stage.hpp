@@ -67,7 +67,7 @@ class TaskStage {
   void dispatch(std::unique_ptr<Chunk> chunk);
   void send(std::vector<Call> calls);
   // A call's outcomes arrived (from a pool thread).
-  void on_outcomes(const Call& call, std::vector<detail::Outcome> outcomes, std::chrono::nanoseconds busy);
+  void on_outcomes(const Call& call, std::vector<ferry::detail::Outcome> outcomes, std::chrono::nanoseconds busy);
   // Sets a slot's final result; caller holds mu_. Returns a reason to stop
   // the run (on_error: fail), or "". Adds an event to told when the run has
   // an observer.
@@ -87,7 +87,7 @@ class TaskStage {
   StageCounters& counters_;
   const std::string& stage_name_;
   std::uint32_t flags_ = 0;
-  detail::PoolCore pool_;
+  ferry::detail::PoolCore pool_;
   const std::size_t window_;
 
   std::mutex mu_;

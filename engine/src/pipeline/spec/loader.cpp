@@ -11,6 +11,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "pipeline/connectors/connector.hpp"
+#include "pipeline/connectors/parse.hpp"
 #include "pipeline/spec/yaml_reading.hpp"
 #include "values/yaml_document.hpp"
 
@@ -31,12 +33,19 @@ const char* kind_name(Stage::Kind kind) {
   return "?";
 }
 
+bool Stage::runs_tasks() const {
+  return kind == Kind::map || kind == Kind::starmap || kind == Kind::flat_map || kind == Kind::apply ||
+         (kind == Kind::source && source && source->task());
+}
+
+const TaskRef& Stage::task_ref() const { return kind == Kind::source && source && source->task() ? *source->task() : task; }
+
 namespace {
 
 using detail::Context;
 using detail::Entry;
 
-const std::vector<std::string> kTopKeys = {"pipeline", "plugins", "shared", "output", "defaults", "stages"};
+const std::vector<std::string> kTopKeys = {"pipeline", "plugins", "shared", "output", "defaults", "errors", "stages"};
 
 // text without leading and trailing spaces.
 std::string trim(const std::string& text) {
@@ -95,6 +104,7 @@ class TopLevel {
     if (const auto* e = find(items, "shared")) shared(*e);
     if (const auto* e = find(items, "output")) output(*e);
     if (const auto* e = find(items, "defaults")) defaults(*e);
+    if (const auto* e = find(items, "errors")) p_.errors = parse_errors_output(cx_, p_, e->value, "the pipeline");
     stages(root, find(items, "stages"));
   }
 
@@ -220,7 +230,7 @@ class TopLevel {
     const bool named = !st.name.empty();
     const std::string who = named ? "'" + st.name + "'" : number;  // "'check' is a map stage"
     if (i == 0 && st.kind != Stage::Kind::source)
-      cx_.problem(ps.key_where, "the first stage must be a source (values, range, lines, json_lines or task); " + who +
+      cx_.problem(ps.key_where, "the first stage must be a source (" + source_kind_list() + "); " + who +
                                     " is a " + kind_name(st.kind) + " stage");
     if (i > 0 && st.kind == Stage::Kind::source)
       cx_.problem(ps.key_where, "only the first stage can be a source; " + who + " is " + (named ? number : "one"));

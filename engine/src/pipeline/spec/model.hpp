@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +13,9 @@
 #include <ferry/value.hpp>
 
 namespace ferry::pipeline {
+
+class SourceConfig;  // connectors/connector.hpp
+class SinkConfig;
 
 // A place in a pipeline file (1-based line and column), or a command-line
 // override when origin is not empty (e.g. "--set stages.check.workers=-1").
@@ -70,40 +74,28 @@ struct StageSettings {
   std::optional<std::uint64_t> memory_limit;
 };
 
-struct Source {
-  enum class Kind { values, range, lines, json_lines, task } kind = Kind::values;
-  std::vector<Value> values;             // values
-  std::vector<Location> value_where;     // values: where each one is
-  std::int64_t start = 0, stop = 0, step = 1;  // range
-  std::string path;                      // lines, json_lines: resolved
-  TaskRef task;                          // task
-  std::vector<Value> args;               // task
-};
-
-struct Sink {
-  enum class Kind { stdout_lines, file, dict } kind = Kind::stdout_lines;
-  std::string path;  // file: resolved
-  std::string dict;  // dict: the shared dict's name
-};
-
 struct Stage {
   enum class Kind { source, map, starmap, flat_map, apply, batch, sink } kind = Kind::map;
   std::string name;
   Location name_where;  // of the name value
   Location where;       // of the stage's mapping
   Location kind_where;  // of the value of its kind key (source:, map:, sink:, ...)
-  Source source;        // kind == source
-  TaskRef task;         // map, starmap, flat_map, apply
-  std::size_t batch = 0;  // kind == batch
-  Sink sink;            // kind == sink
+  std::shared_ptr<const SourceConfig> source;  // kind == source: its connector's settings
+  TaskRef task;                                // map, starmap, flat_map, apply
+  std::size_t batch = 0;                       // kind == batch
+  std::shared_ptr<const SinkConfig> sink;      // kind == sink: its connector's settings
+  // errors: where this stage's error records go (on_error: collect), or null
+  // for the pipeline's errors: (or, without one, the sink).
+  std::shared_ptr<const SinkConfig> errors;
   StageSettings settings;
   // Where each setting was written, for errors found after loading.
   Location workers_where;
 
-  bool runs_tasks() const {
-    return kind == Kind::map || kind == Kind::starmap || kind == Kind::flat_map || kind == Kind::apply ||
-           (kind == Kind::source && source.kind == Source::Kind::task);
-  }
+  // True for a stage whose items come from a plugin task: the task stages
+  // and a task source.
+  bool runs_tasks() const;
+  // The task a stage that runs tasks names.
+  const TaskRef& task_ref() const;
 };
 
 const char* kind_name(Stage::Kind kind);
@@ -118,6 +110,9 @@ struct Pipeline {
   std::vector<Stage> stages;
   std::optional<std::string> output_dict;
   Location output_where;
+  // errors: where error records of stages without their own errors: go, or
+  // null (the sink writes them).
+  std::shared_ptr<const SinkConfig> errors;
 };
 
 // Reads and checks the shape of a pipeline file: YAML syntax, known keys,

@@ -1,6 +1,6 @@
 // A validated pipeline, ready to run: each stage with its plugin loaded,
 // its task resolved, its settings final and the encoding of both its edges
-// decided. The validator makes it; the runner only follows it.
+// decided. The planner makes it; the runner only follows it.
 #pragma once
 
 #include <chrono>
@@ -11,22 +11,10 @@
 
 #include <ferry/engine.hpp>
 
+#include "pipeline/spec/defaults.hpp"
 #include "pipeline/spec/model.hpp"
 
 namespace ferry::pipeline {
-
-// Settings with every default applied.
-struct FinalSettings {
-  std::size_t workers = 1;
-  std::size_t chunksize = 0;  // 0: adapt to the queue in front
-  bool ordered = true;
-  std::optional<std::chrono::milliseconds> timeout;
-  std::size_t retries = 0;
-  OnError on_error = OnError::fail;
-  std::size_t max_tasks_per_child = 0;
-  std::size_t queue_size = 1024;
-  std::uint64_t memory_limit = 0;
-};
 
 struct StagePlan {
   const Stage* stage = nullptr;  // points into Plan::model
@@ -40,13 +28,16 @@ struct StagePlan {
   // Results leave typed (the next stage takes them typed) instead of as
   // Value archives.
   bool typed_out = false;
-  // Dict sinks: the dict's key and value types.
-  std::string key_type, value_type;
+  // Where its error records go: 1 + an index into Plan::dead_letters, or 0
+  // for the sink (stages without errors: here or on the pipeline).
+  std::uint16_t dead_letter = 0;
 };
 
 struct Plan {
   Pipeline model;
   std::vector<StagePlan> stages;
+  // The errors: outputs the stages use, each once.
+  std::vector<std::shared_ptr<const SinkConfig>> dead_letters;
 };
 
 }  // namespace ferry::pipeline

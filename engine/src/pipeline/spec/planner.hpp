@@ -1,6 +1,6 @@
-// The checks that need the plugins: every plugin loads, every task exists,
-// and each stage's input type fits what the stage before it produces
-// (inline values checked one by one). Also settles each edge's encoding:
+// Turns a loaded pipeline into a Plan: loads every plugin, resolves every
+// task, applies the defaults, has the type checker check the flow of types
+// between stages (type_checker.hpp), and settles each edge's encoding:
 // typed bytes pass untouched between two tasks whose types match exactly;
 // everything else crosses as ferry::Value archives.
 #pragma once

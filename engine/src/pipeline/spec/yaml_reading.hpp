@@ -87,6 +87,23 @@ bool is_name(const std::string& s, bool dot);
 // path against dir unless absolute; normalised.
 std::string resolve_path(const std::string& dir, const std::string& path);
 
+// The one entry of items whose key is one of kinds; a problem when there
+// is none or several ("a stage needs exactly one of ...; found map and
+// starmap"), then the first one found or nullptr.
+const Entry* one_kind(Context& cx, const YAML::Node& map, const std::vector<Entry>& items,
+                      const std::vector<std::string>& kinds, const std::string& what);
+// "alias.task" whose alias is declared under plugins: (a problem if not);
+// key names the setting in messages.
+TaskRef parse_task_ref(Context& cx, const YAML::Node& node, const std::string& key, const Pipeline& pipeline);
+// " (looked in DIR)" for a relative path written in the file, else "".
+std::string looked_in(const Context& cx, const std::string& written);
+// A path to a file the run reads: resolved against the file's folder; a
+// problem (at node, naming what) when it does not exist or is a folder.
+std::string existing_file(Context& cx, const YAML::Node& node, const std::string& written, const std::string& what);
+// A path to a file the run writes: resolved; a problem when it is a folder
+// or its folder does not exist.
+std::string writable_file(Context& cx, const YAML::Node& node, const std::string& written, const std::string& what);
+
 // Settings of a task stage (and of defaults:) in the order of the docs.
 const std::vector<std::string>& setting_keys();
 // True for a key of setting_keys().

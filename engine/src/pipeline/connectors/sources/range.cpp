@@ -1,0 +1,56 @@
+// source: {range: [start, stop, step]}: Python's range() as i64 items.
+#include <limits>
+
+#include <ferry/codec.hpp>
+
+#include "pipeline/connectors/connector.hpp"
+#include "pipeline/spec/yaml_reading.hpp"
+
+namespace ferry::pipeline {
+namespace {
+
+class RangeSource final : public SourceConfig {
+ public:
+  using SourceConfig::SourceConfig;
+  SourceItems items() const override { return {SourceItems::Kind::typed, "i64", nullptr, nullptr}; }
+  // Without overflowing at the ends of i64.
+  void read(ItemEmitter& out, const SourceIo&) const override {
+    for (std::int64_t i = start; step > 0 ? i < stop : i > stop;) {
+      if (!out.emit(codec::encode_value(Value(i)))) return;
+      if (step > 0 ? i > std::numeric_limits<std::int64_t>::max() - step
+                   : i < std::numeric_limits<std::int64_t>::min() - step)
+        return;
+      i += step;
+    }
+  }
+  std::int64_t start = 0, stop = 0, step = 1;
+};
+
+// [start, stop] or [start, stop, step], integers, step not 0.
+std::unique_ptr<SourceConfig> parse(const SourceKind& kind, const ConnectorParse& p) {
+  const auto& node = p.value;
+  if (!node.IsSequence() || node.size() < 2 || node.size() > 3) {
+    const auto got = node.IsSequence() ? "a list of " + std::to_string(node.size()) : detail::describe(node);
+    p.cx.problem(node, "range must be [start, stop] or [start, stop, step] of integers, got " + got);
+    return nullptr;
+  }
+  auto source = std::make_unique<RangeSource>(kind);
+  static const char* const names[] = {"start", "stop", "step"};
+  std::int64_t* fields[] = {&source->start, &source->stop, &source->step};
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const auto n = detail::int_of(node[i]);
+    if (!n)
+      p.cx.problem(node[i], std::string("range ") + names[i] + " must be an integer, got " + detail::describe(node[i]));
+    else if (i == 2 && *n == 0)
+      p.cx.problem(node[i], "range step must not be 0");
+    else
+      *fields[i] = *n;
+  }
+  return source;
+}
+
+}  // namespace
+
+SourceKind range_source() { return {"range", "{range: [start, stop]}", {}, parse}; }
+
+}  // namespace ferry::pipeline

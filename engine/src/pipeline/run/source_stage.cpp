@@ -1,0 +1,73 @@
+// The source stage: runs the host side of a source connector (values,
+// range, files, ...) and numbers its items by position for a journal.
+#include "pipeline/run/host_stages.hpp"
+
+#include <algorithm>
+
+namespace ferry::pipeline {
+namespace {
+
+// Items a source hands over at a time: one lock per batch, and never more
+// than the queue holds, so backpressure still applies.
+std::size_t push_batch_size(const ItemQueue* q) { return std::min<std::size_t>(256, q ? q->capacity() : 256); }
+
+// Numbers items by their source position, leaves out those an earlier run
+// finished, and pushes them in batches; false once the run stops or drains.
+// Without a queue (the source is the last stage) the items are counted and
+// dropped, as a last stage's results are when no sink follows.
+class Pusher final : public ItemEmitter {
+ public:
+  Pusher(ItemQueue* out, StageCounters& counters, RunControl& control, const std::string& stage)
+      : out_(out), counters_(counters), control_(control), stage_(stage), done_(control.skipped_origins()),
+        limit_(push_batch_size(out)) {}
+  bool emit(std::string bytes) override {
+    if (control_.draining()) return false;
+    const std::uint64_t origin = next_origin_++;
+    if (done_ && done_->contains(origin)) {
+      ++counters_.resumed;
+      return true;
+    }
+    Item item;
+    item.bytes = std::move(bytes);
+    item.from.origin = origin;
+    pending_.push_back(std::move(item));
+    return pending_.size() < limit_ || flush();
+  }
+  bool flush() {
+    counters_.items_out += pending_.size();
+    control_.observer().items_done(stage_, pending_.size());
+    if (!out_) {
+      pending_.clear();
+      return true;
+    }
+    return pending_.empty() || out_->push(pending_);
+  }
+
+ private:
+  ItemQueue* out_;
+  StageCounters& counters_;
+  RunControl& control_;
+  const std::string& stage_;
+  const OriginSet* done_;
+  std::size_t limit_;
+  std::uint64_t next_origin_ = 0;
+  std::vector<Item> pending_;
+};
+
+}  // namespace
+
+void run_source(const StagePlan& plan, std::size_t index, ItemQueue* out, RunControl& control, const SourceIo& io) {
+  auto& counters = control.counters(index);
+  counters.started_ns = control.now_ns();
+  Pusher push(out, counters, control, plan.stage->name);
+  try {
+    plan.stage->source->read(push, io);
+  } catch (const std::exception& e) {
+    control.fail(e.what());
+  }
+  // Drained or exhausted: what was read goes on. Failed: nothing more.
+  if (!control.failed() && push.flush() && out) out->close();
+  counters.finished_ns = control.now_ns();
+}
+
+}  // namespace ferry::pipeline
