@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <ferry/plugin.hpp>
@@ -82,6 +84,19 @@ std::vector<std::string> split_words(std::string line) {
   std::vector<std::string> words;
   for (std::string w; in >> w;) words.push_back(w);
   return words;
+}
+
+// A file's name (without its folder) and its number of words, split as
+// split_words splits them: for a pipeline whose source lists files
+// (source: {files: "data/*.txt"}), Python's pool.map over glob.glob().
+std::tuple<std::string, std::int64_t> file_words(std::string path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::int64_t n = 0;
+  for (std::string w; in >> w;) ++n;
+  if (in.bad()) throw std::runtime_error("cannot read " + path);
+  const auto slash = path.find_last_of('/');
+  return {slash == std::string::npos ? path : path.substr(slash + 1), n};
 }
 
 // how-to: shared_dict[f"key{i}"] = i * 10, with the dict "shared_dict"
@@ -203,6 +218,7 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("die_holding", die_holding, "acquires lock and kills its own worker")
       .task("count_words", count_words, "counts a line's words into the dict word_counts")
       .task("split_words", split_words, "the words of line, split on whitespace like count_words")
+      .task("file_words", file_words, "the file's name and its number of words")
       .task("update_shared_dict", update_shared_dict, "sets shared_dict[\"key<i>\"] = i * 10 in the dict shared_dict")
       .task("drain_jobs", drain_jobs, "squares queue jobs into queue results until jobs is empty")
       .task("update_shared", update_shared, "adds 100 to number and doubles every element of arr")

@@ -296,6 +296,31 @@ case_word_count() {
   expect_stdout
 }
 
+case_words() {
+  validate words || return 1
+  # lines: "-" reads standard input.
+  status=0
+  printf 'a b\n\nc  d e\n' | (cd "$root" && timeout -k 5 "$limit" "$ferry" run configs/words.yaml) \
+    >"$tmp/out" 2>"$tmp/err" || status=$?
+  [[ $status -eq 0 ]] || { fail "ferry run configs/words.yaml <input: exit status $status, expected 0"; return 1; }
+  expected '"a"' '"b"' '"c"' '"d"' '"e"'
+  expect_stdout || return 1
+  # No input: no items, and a clean exit.
+  status=0
+  (cd "$root" && timeout -k 5 "$limit" "$ferry" run configs/words.yaml) </dev/null >"$tmp/out" 2>"$tmp/err" || status=$?
+  [[ $status -eq 0 && ! -s $tmp/out ]] || { fail "ferry run configs/words.yaml </dev/null: exit $status, stdout '$(<"$tmp/out")'"; return 1; }
+}
+
+case_file_words() {
+  validate file-words && run file-words || return 1
+  local f
+  for f in "$root"/configs/data/chapters/*.txt; do
+    printf '["%s",%d]\n' "$(basename "$f")" "$(wc -w <"$f")"
+  done >"$tmp/expected"
+  expect_stdout || return 1
+  [[ ! -s $tmp/err ]] || { fail "stderr is not empty: no file failed"; return 1; }
+}
+
 # --- main ---------------------------------------------------------------------
 
 if [[ $# -gt 0 ]]; then

@@ -13,8 +13,10 @@ if(TARGET ferry)
   foreach(subject type_expr typed_value)
     target_include_directories(${subject}_test PRIVATE ${PROJECT_SOURCE_DIR}/engine/src)
   endforeach()
-  ferry_add_test(pipeline_loader_test pipeline_loader_test.cpp pipeline_problems_test.cpp LIBS ferry::ferry)
+  ferry_add_test(pipeline_loader_test pipeline_loader_test.cpp pipeline_problems_test.cpp connector_table_test.cpp
+                 LIBS ferry::ferry)
   target_include_directories(pipeline_loader_test PRIVATE ${PROJECT_SOURCE_DIR}/engine/src)
+  target_compile_definitions(pipeline_loader_test PRIVATE FERRY_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   # The worker protocol's framing and messages (ferry_wire's headers are its include path).
   ferry_add_test(wire_test wire_test.cpp $<TARGET_OBJECTS:ferry_largest_allocation> LIBS ferry_wire)
 endif()

@@ -109,7 +109,7 @@ std::shared_ptr<const SinkConfig> parse_sink(detail::Context& cx, const Pipeline
 
 std::shared_ptr<const SinkConfig> parse_errors_output(detail::Context& cx, const Pipeline& pipeline,
                                                       const YAML::Node& node, const std::string& label) {
-  return parse_sink_like(cx, pipeline, node, "errors: of " + label, "errors", true);
+  return parse_sink_like(cx, pipeline, node, "errors: of " + label, "an errors: output", true);
 }
 
 }  // namespace ferry::pipeline

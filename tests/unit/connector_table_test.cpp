@@ -1,0 +1,60 @@
+// The connector table is the one list of source and sink kinds: every kind
+// in it is documented in docs/pipelines.md (a "### key" heading under
+// Sources or Sinks), and the loader's messages list exactly its kinds.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "pipeline/connectors/parse.hpp"
+#include "pipeline/connectors/table.hpp"
+#include "pipeline_loader_harness.hpp"
+
+namespace {
+
+// The "### name" headings of docs/pipelines.md between "## from" and the
+// next "## " heading.
+std::vector<std::string> doc_headings(const std::string& from) {
+  std::ifstream in(std::string(FERRY_SOURCE_DIR) + "/docs/pipelines.md");
+  REQUIRE(in);
+  std::vector<std::string> out;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("## ")) inside = line == "## " + from;
+    else if (inside && line.starts_with("### ")) out.push_back(line.substr(4));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("connectors: every kind in the table has its section in docs/pipelines.md", "[pipeline]") {
+  const auto sources = doc_headings("Sources");
+  for (const auto& kind : ferry::pipeline::source_kinds()) {
+    INFO("source kind " << kind.key);
+    CHECK(std::find(sources.begin(), sources.end(), std::string(kind.key)) != sources.end());
+  }
+  CHECK(sources.size() == ferry::pipeline::source_kinds().size());
+  const auto sinks = doc_headings("Sinks");
+  for (const auto& kind : ferry::pipeline::sink_kinds()) {
+    INFO("sink kind " << kind.key);
+    CHECK(std::find(sinks.begin(), sinks.end(), std::string(kind.key)) != sinks.end());
+  }
+  CHECK(sinks.size() == ferry::pipeline::sink_kinds().size());
+}
+
+TEST_CASE("connectors: the loader's messages list the table's kinds", "[pipeline]") {
+  using namespace loader_test;
+  auto l = load("pipeline: p\nstages:\n  - name: s\n    source: {}\n");
+  std::string keys;
+  for (const auto& kind : ferry::pipeline::source_kinds()) keys += (keys.empty() ? "" : ", ") + std::string(kind.key);
+  check_at(l, "a source needs exactly one of " + keys + "; found none", 4, 13);
+  l = load("pipeline: p\nstages:\n  - name: s\n    map: m.t\n");
+  check_at(l, "the first stage must be a source (" + ferry::pipeline::source_kind_list() + ")", 4, 5);
+  for (const auto& kind : ferry::pipeline::sink_kinds()) {
+    CHECK(ferry::pipeline::find_sink_kind(kind.key) == &kind);
+    CHECK(kind.parse != nullptr);
+  }
+  CHECK(ferry::pipeline::find_source_kind("nope") == nullptr);
+}
