@@ -10,37 +10,10 @@
 #include <ferry/value_text.hpp>
 
 #include "pipeline/run/item_codec.hpp"
+#include "pipeline/run/retry_policy.hpp"
 
 namespace ferry::pipeline {
 namespace {
-
-// The worker was lost (crash, kill, timeout): every item of its call failed
-// with it, not because of what the item holds.
-bool is_worker_loss(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const WorkerError&) {
-    return true;
-  } catch (const Timeout&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
-// Another attempt may succeed: not an argument that cannot decode (it never
-// will) and not a pool that is shutting down.
-bool is_retriable(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const TaskError& t) {
-    return t.type() != "ferry::ArgumentError";
-  } catch (const StateError&) {
-    return false;
-  } catch (...) {
-    return true;
-  }
-}
 
 constexpr std::size_t kMaxAutoChunk = 1024;
 

@@ -1,7 +1,8 @@
 // The pipeline file's loader: YAML text -> Pipeline, with every problem
 // found in one pass (a user fixing a file wants the whole list, not one
 // error per run). Top-level sections are here; one stage is read in
-// loader_stages.cpp, settings in loader_settings.cpp, --set in overrides.cpp.
+// stage_parser.cpp (sources and sinks through connectors/), settings in
+// settings_parser.cpp, --set in overrides.cpp.
 #include <algorithm>
 #include <cerrno>
 #include <cstring>

@@ -1,11 +1,11 @@
-// The pipeline file as data: what the YAML loader produces, the validator
-// checks and the runner executes. Every element keeps where it came from, so
+// The pipeline file as data: what the YAML loader produces, the planner
+// and the type checker turn into a Plan, and the runner executes. Every element keeps where it came from, so
 // any problem found later can still name file:line:column.
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
