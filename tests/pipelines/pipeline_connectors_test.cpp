@@ -11,18 +11,12 @@
 
 #include "pipeline_test_support.hpp"
 
+using ferry::test::read_file;
 using ferry::test::stage;
 using ferry::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Runs yaml with in as standard input; out and err receive the streams.
 ferry::PipelineStats run(ferry::Engine& engine, const TempDir& dir, const std::string& yaml, std::string& out,
@@ -146,7 +140,7 @@ TEST_CASE("errors: on the pipeline takes error records out of the sink's output"
   CHECK(stage(s, "work").collected == 2);
   CHECK(out.find("error") == std::string::npos);
   CHECK(records(out).size() == 18);
-  CHECK(failed_items(read(dir.path() / "errors.jsonl")) == std::vector<std::int64_t>{7, 17});
+  CHECK(failed_items(read_file(dir.path() / "errors.jsonl")) == std::vector<std::int64_t>{7, 17});
   CHECK(err.empty());
 
   // Without errors:, the sink writes them in their items' places.
@@ -167,7 +161,7 @@ TEST_CASE("errors: on a stage wins over the pipeline's; stderr goes to the host'
   auto s = run(engine, dir, collecting("errors: {file: errors.jsonl}\n", "    errors: stderr\n"), out, err);
   REQUIRE(s.ok);
   CHECK(failed_items(err) == std::vector<std::int64_t>{7, 17});
-  CHECK(read(dir.path() / "errors.jsonl").empty());  // opened (truncated) but not used
+  CHECK(read_file(dir.path() / "errors.jsonl").empty());  // opened (truncated) but not used
   CHECK(records(out).size() == 18);
 }
 
@@ -179,12 +173,12 @@ TEST_CASE("errors: works when no sink follows", "[pipeline]") {
   auto s = run(engine, dir, collecting("errors: {file: e.jsonl}\n", "", ""), out, err);
   REQUIRE(s.ok);
   CHECK(out.empty());
-  CHECK(failed_items(read(dir.path() / "e.jsonl")) == std::vector<std::int64_t>{7, 17});
+  CHECK(failed_items(read_file(dir.path() / "e.jsonl")) == std::vector<std::int64_t>{7, 17});
 
   // A batch stage last: the records pass it and are written too.
   s = run(engine, dir, collecting("errors: {file: e.jsonl}\n", "", "  - name: b\n    batch: 4\n"), out, err);
   REQUIRE(s.ok);
-  CHECK(failed_items(read(dir.path() / "e.jsonl")) == std::vector<std::int64_t>{7, 17});
+  CHECK(failed_items(read_file(dir.path() / "e.jsonl")) == std::vector<std::int64_t>{7, 17});
 
 }
 
@@ -203,7 +197,7 @@ TEST_CASE("errors: files join the outputs check and the journal refuses them", "
                "", (dir.path() / "journal").string());
   REQUIRE(s.ok);
   CHECK(failed_items(err) == std::vector<std::int64_t>{7, 17});
-  CHECK(records(read(dir.path() / "out.jsonl")).size() == 18);
+  CHECK(records(read_file(dir.path() / "out.jsonl")).size() == 18);
 }
 
 TEST_CASE("errors: and sink: stderr are checked where they are written", "[pipeline]") {

@@ -9,18 +9,12 @@
 
 #include "pipeline_test_support.hpp"
 
+using ferry::test::read_file;
 using ferry::test::stage;
 using ferry::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Runs yaml with options (out and errors captured unless set).
 ferry::PipelineStats run(ferry::Engine& engine, const TempDir& dir, const std::string& yaml,
@@ -75,7 +69,7 @@ TEST_CASE("two outputs of one run in one file are refused before anything is wri
       CHECK_THAT(std::string(e.what()),
                  Catch::Contains(first) && Catch::Contains(second) && Catch::Contains("are the same file"));
     }
-    CHECK(read(sink) == "an earlier run's output\n");  // untouched
+    CHECK(read_file(sink) == "an earlier run's output\n");  // untouched
   };
   ferry::PipelineRunOptions journal_in_sink;
   journal_in_sink.journal = (dir.path() / "." / "out.jsonl").string();  // another spelling of the same path
@@ -109,7 +103,7 @@ TEST_CASE("outputs in different files, or on one device, run", "[pipeline]") {
   options.other_outputs.push_back({"a log", "/dev/null"});
   options.other_outputs.push_back({"another log", "/dev/null"});  // writing a device twice loses nothing
   REQUIRE(run(engine, dir, kToFile, options).ok);
-  CHECK(read(dir.path() / "out.jsonl") == "0\n1\n2\n");
+  CHECK(read_file(dir.path() / "out.jsonl") == "0\n1\n2\n");
 }
 
 TEST_CASE("output: to a stream that cannot be written fails the run", "[pipeline]") {

@@ -74,4 +74,12 @@ inline const StageStats& stage(const PipelineStats& s, const std::string& name) 
   throw std::runtime_error("no stage " + name);
 }
 
+// The whole content of a file ("" when it cannot be read).
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 }  // namespace ferry::test

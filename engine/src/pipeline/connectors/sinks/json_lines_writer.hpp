@@ -31,4 +31,19 @@ class JsonLinesWriter : public SinkWriter {
   std::string text_;  // added since the last flush
 };
 
+// A sink writing JSON lines to one of the run's streams (stdout, stderr):
+// which one, and its name in messages, are all that set them apart.
+class StreamSink final : public SinkConfig {
+ public:
+  using Pick = std::ostream& (*)(const SinkIo&);
+  StreamSink(const SinkKind& kind, Pick pick) : SinkConfig(kind), pick_(pick) {}
+  std::unique_ptr<SinkWriter> open(const SinkIo& io) const override {
+    return std::make_unique<JsonLinesWriter>(pick_(io), target());
+  }
+  std::string target() const override { return std::string(kind().key); }
+
+ private:
+  Pick pick_;
+};
+
 }  // namespace ferry::pipeline
