@@ -24,6 +24,7 @@
 #include <ferry/export.hpp>
 #include <ferry/result_stream.hpp>
 #include <ferry/signature.hpp>
+#include <ferry/wire_format.hpp>
 
 namespace ferry {
 
@@ -196,7 +197,7 @@ class FERRY_API Pool {
   // Types whose cereal encoding is their raw bytes, sizeof(T) of them (bool
   // is left out: not every byte is a bool, and vector<bool> has no data()).
   template <class T>
-  static constexpr bool kRawItem = std::is_arithmetic_v<T> && !std::is_same_v<T, bool>;
+  static constexpr bool kRawItem = wire_format::kRawScalar<T> && !std::is_same_v<T, bool>;
 
   // Waits for every item; raises the first failed item's error once every
   // item has finished. Results are decoded chunk by chunk as they come.
