@@ -28,6 +28,8 @@ int main() {
     }
     bench::emit("ms", ms[1], "ms");
     bench::emit("first_ms", ms[0], "ms");
-    bench::emit("chunksize", static_cast<double>(pool.chunksize_for(kItems, {})), "items");
+    // MapOptions' default, ceil(len / (4 * workers)) (docs: Pool::map).
+    const std::size_t per = 4 * pool.workers();
+    bench::emit("chunksize", static_cast<double>((kItems + per - 1) / per), "items");
   });
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <atomic>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <ferry/codec.hpp>
 #include <ferry/errors.hpp>
 #include <ferry/manager_codec.hpp>
+#include <ferry/wire_format.hpp>
 
 #include "plugin/loader.hpp"
 #include "wire/call_progress.hpp"
@@ -160,9 +162,7 @@ constexpr std::size_t kReplyHead = 12, kReplyPerItem = 8;
   const std::string what = (status == FERRY_OK ? "its encoded result is " : "its error text is ") + std::to_string(size) +
                            " bytes, more than the " + std::to_string(wire::kDefaultMaxFrame) +
                            " bytes (1 GiB) a reply can carry";
-  out.append("ferry::ResultTooLarge");
-  out.push_back('\0');
-  out.append(what);
+  out.append(wire_format::task_error("ferry::ResultTooLarge", what));
   status = FERRY_TASK_ERROR;
 }
 
@@ -236,8 +236,8 @@ int exit_code_for(const wire::CallReply& reply, const char* task) {
     if (reply.status[i] == FERRY_OK) continue;
     std::string text(reply.items[i]);
     if (reply.status[i] == FERRY_TASK_ERROR) {
-      const auto nul = text.find('\0');
-      if (nul != std::string::npos) text = text.substr(0, nul) + ": " + text.substr(nul + 1);
+      const auto error = wire_format::parse_task_error(reply.items[i]);
+      if (error.typed) text = std::string(error.type) + ": " + std::string(error.message);
     }
     std::cout.flush();
     std::fprintf(stderr, "ferry-worker %d: task '%s' failed: %s\n", static_cast<int>(::getpid()), task, text.c_str());
@@ -256,8 +256,21 @@ int lost_host(const wire::Channel& channel) {
 
 }  // namespace
 
+// This worker's protocol version; FERRY_TEST_PROTOCOL stands for a worker
+// of another release in tests (tests/integration/loader_test.cpp).
+static std::uint32_t own_protocol() {
+  const char* v = std::getenv("FERRY_TEST_PROTOCOL");
+  return v ? static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10)) : wire::kProtocolVersion;
+}
+
 int serve(const Options& options) {
   wire::Channel channel(options.fd);
+  // A host of another release is refused before anything else is said.
+  const std::uint32_t protocol = own_protocol();
+  if (auto why = wire::protocol_mismatch(protocol, options.protocol); !why.empty()) {
+    channel.send(wire::FrameKind::load_failed, wire::encode(wire::LoadFailed{why}));
+    return 2;
+  }
   std::unique_ptr<plugin::LoadedPlugin> plugin;
   try {
     plugin = plugin::load(options.plugin_path);
@@ -271,10 +284,11 @@ int serve(const Options& options) {
   const auto& d = plugin->descriptor();
   // The progress page goes to the host with the hello, once.
   wire::ProgressWriter progress;
-  if (!channel.send(wire::FrameKind::hello,
-                    wire::encode(wire::Hello{FERRY_ABI_VERSION, static_cast<std::int32_t>(::getpid()), d.name,
-                                             d.version, plugin->tasks()}),
-                    progress.fd()))
+  wire::Hello hello{FERRY_ABI_VERSION, static_cast<std::int32_t>(::getpid()), d.name, d.version, plugin->tasks()};
+  // FERRY_TEST_HELLO_PROTOCOL: a hello of another release, for the host's side of the check (tests).
+  if (const char* v = std::getenv("FERRY_TEST_HELLO_PROTOCOL"))
+    hello.protocol = static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
+  if (!channel.send(wire::FrameKind::hello, wire::encode(hello), progress.fd()))
     return 0;
 
   // Lives as long as the worker: handles a task keeps stay valid.

@@ -13,6 +13,7 @@ struct Options {
   int manager_fd = -1;           // the manager socket, when the host runs one
   long parent_pid = 0;           // exit at once if the parent is already gone
   std::uint64_t memory_limit = 0;  // RLIMIT_AS in bytes; 0 = none
+  std::uint32_t protocol = 0;      // the host's worker protocol version; 0 = it announced none
 };
 
 // Parses argv; on error prints usage to stderr and returns false.

@@ -2,6 +2,8 @@
 // that misbehaves while loading never harms the host.
 #include <catch2/catch.hpp>
 
+#include <stdlib.h>
+
 #include <string>
 
 #include <ferry/ferry.hpp>
@@ -73,4 +75,20 @@ TEST_CASE("an unknown task is named with the tasks that exist", "[loader]") {
   ferry::Engine engine;
   ferry::Plugin math = engine.load("math");
   CHECK_THROWS_WITH(math.task("nope"), Catch::Contains("no task 'nope'") && Catch::Contains("is_prime"));
+}
+
+// A host and a worker of different ferry releases (worker protocol
+// versions) refuse each other, whichever side finds out first, and say why.
+// ferry-worker reads FERRY_TEST_PROTOCOL (its own version) and
+// FERRY_TEST_HELLO_PROTOCOL (the version its hello announces) for these.
+TEST_CASE("a worker refuses a host of another protocol version", "[loader][protocol]") {
+  ::setenv("FERRY_TEST_PROTOCOL", "99", 1);
+  expect_refused(test_plugin("math"), "ferry-worker speaks worker protocol 99 but libferry speaks");
+  ::unsetenv("FERRY_TEST_PROTOCOL");
+}
+
+TEST_CASE("a host refuses a worker of another protocol version", "[loader][protocol]") {
+  ::setenv("FERRY_TEST_HELLO_PROTOCOL", "1", 1);
+  expect_refused(test_plugin("math"), "ferry-worker speaks worker protocol 1 but libferry speaks");
+  ::unsetenv("FERRY_TEST_HELLO_PROTOCOL");
 }

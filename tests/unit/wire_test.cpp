@@ -84,6 +84,8 @@ TEST_CASE("wire: messages round-trip", "[wire]") {
   CHECK(h2.plugin_name == "math");
   CHECK(h2.plugin_version == "1.0");
   CHECK(h2.tasks == h.tasks);
+  CHECK(h2.protocol == kProtocolVersion);
+  CHECK(hello_protocol(encode(h)) == kProtocolVersion);  // first, whatever follows
 
   CallRequest c{7, 2, kExitAfterCall, 123, {}};
   for (const std::string& item : {std::string("ab"), std::string(), std::string(3, '\0')}) c.items.push_back(item);
@@ -151,7 +153,7 @@ TEST_CASE("wire: lengths and counts beyond the payload are refused before alloca
              Catch::Contains("items take 1000 bytes, but 1 are left"));
   CHECK_THAT(refusal<CallReply>(u64(7) + u32(2) + i32 + i32 + u32(2) + u32(1) + "xx"),
              Catch::Contains("item offsets out of order"));
-  CHECK_THAT(refusal<Hello>(ferry::codec::encode(std::uint32_t{1}, std::int32_t{1}) + u64(1) + "m" + u64(0) +
+  CHECK_THAT(refusal<Hello>(ferry::codec::encode(kProtocolVersion, std::uint32_t{1}, std::int32_t{1}) + u64(1) + "m" + u64(0) +
                             u64(std::uint64_t{1} << 40)),
              Catch::Contains("malformed hello"));
   // Each item of a reply takes at least 8 bytes (status, end): 3 claimed in 20 is too many.

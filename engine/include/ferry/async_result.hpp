@@ -2,14 +2,34 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 
 #include <ferry/codec.hpp>
-#include <ferry/detail/result_buffer.hpp>
+#include <ferry/detail/outcome.hpp>
 #include <ferry/errors.hpp>
+#include <ferry/export.hpp>
 
 namespace ferry {
 namespace detail {
+
+// Where a pool delivers a call's results (private to libferry). The
+// templates of the host API reach it only through these functions.
+class ResultBuffer;
+// A buffer of size empty slots.
+FERRY_API std::shared_ptr<ResultBuffer> make_result_buffer(std::size_t size);
+FERRY_API std::size_t result_count(const ResultBuffer& buffer);
+// Blocks until slot i is filled; the view lives as long as the buffer.
+FERRY_API OutcomeView result_wait(ResultBuffer& buffer, std::size_t i);
+// As result_wait, with a deadline; false when it passed first.
+FERRY_API bool result_wait_until(ResultBuffer& buffer, std::size_t i, std::chrono::steady_clock::time_point deadline);
+FERRY_API bool result_ready(const ResultBuffer& buffer, std::size_t i);
+// The slot filled (k+1)-th, once it is (completion order).
+FERRY_API std::size_t result_wait_completed(ResultBuffer& buffer, std::size_t k);
+// Blocks until every slot is filled.
+FERRY_API void result_wait_all(ResultBuffer& buffer);
+// The chunk that begins at slot first, once filled (map's streaming decode).
+FERRY_API const ChunkOutcomes& result_wait_chunk(ResultBuffer& buffer, std::size_t first);
 
 // Raises the item's error, or decodes its bytes as R.
 template <class R>
@@ -40,7 +60,7 @@ class AsyncResult {
 
   // Waits for the result and returns it; re-raises the task's error
   // (ferry::TaskError, ferry::WorkerError, ferry::Timeout).
-  R get() { return detail::take_result<R>(buffer_->wait(0)); }
+  R get() { return detail::take_result<R>(detail::result_wait(*buffer_, 0)); }
 
   // As get(), but throws ferry::Timeout if the result is not ready in time;
   // the task keeps running and a later get() may still succeed.
@@ -51,20 +71,20 @@ class AsyncResult {
   }
 
   // Blocks until the result is ready.
-  void wait() { buffer_->wait(0); }
+  void wait() { detail::result_wait(*buffer_, 0); }
   // Blocks until the result is ready or the timeout passes; true if ready.
   template <class Rep, class Period>
   bool wait(std::chrono::duration<Rep, Period> timeout) {
-    return buffer_->wait_until(0, std::chrono::steady_clock::now() +
-                                      std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
+    return detail::result_wait_until(
+        *buffer_, 0, std::chrono::steady_clock::now() + std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
   }
   // True once the task has finished, successfully or not.
-  bool ready() const { return buffer_->ready(0); }
+  bool ready() const { return detail::result_ready(*buffer_, 0); }
   // Whether the task finished without error; throws ferry::StateError if it
   // is not ready yet (Python raises ValueError).
   bool successful() const {
     if (!ready()) throw StateError("successful() called before the result is ready");
-    return !buffer_->wait(0).error;
+    return !detail::result_wait(*buffer_, 0).error;
   }
 
  private:

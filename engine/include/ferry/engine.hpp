@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include <ferry/export.hpp>
 #include <ferry/pipe.hpp>
 #include <ferry/shared.hpp>
 #include <ferry/shared_memory.hpp>
@@ -18,6 +19,7 @@ namespace ferry {
 namespace detail {
 struct EngineCore;
 struct PluginState;
+struct PluginAccess;  // how ferry's own Pool and Process reach a plugin's state
 }  // namespace detail
 
 // One log line written by a task through ferry::Context::log.
@@ -41,7 +43,7 @@ struct EngineOptions {
 
 // A loaded plugin: its file, name, version and task table. A cheap, copyable
 // handle; keeps the engine's services alive while any copy exists.
-class Plugin {
+class FERRY_API Plugin {
  public:
   // The name and version the plugin declares.
   const std::string& name() const;
@@ -59,17 +61,17 @@ class Plugin {
   // Index of task name in tasks(); throws like task().
   std::size_t task_index(std::string_view name) const;
 
-  // For ferry's own Pool and Process.
-  const std::shared_ptr<const detail::PluginState>& state() const { return state_; }
+  // Made by Engine::load.
   explicit Plugin(std::shared_ptr<const detail::PluginState> state) : state_(std::move(state)) {}
 
  private:
+  friend struct detail::PluginAccess;
   std::shared_ptr<const detail::PluginState> state_;
 };
 
 // The entry point of the embedding API. Thread-safe. Pools, processes and
 // plugins made from an engine stay valid after the Engine object is gone.
-class Engine {
+class FERRY_API Engine {
  public:
   // An engine with EngineOptions' defaults.
   Engine();

@@ -13,6 +13,7 @@
 
 #include <ferry/engine.hpp>
 #include <ferry/errors.hpp>
+#include <ferry/export.hpp>
 
 namespace ferry {
 
@@ -29,7 +30,7 @@ struct PipelineProblem {
 };
 
 // Thrown by Pipeline::load with every problem found in the file, in file order.
-class PipelineInvalid : public ConfigError {
+class FERRY_API PipelineInvalid : public ConfigError {
  public:
   explicit PipelineInvalid(std::vector<PipelineProblem> problems);
   const std::vector<PipelineProblem>& problems() const { return problems_; }
@@ -110,7 +111,7 @@ enum class StopMode {
 };
 
 // A loaded, validated pipeline. Movable; run it any number of times.
-class Pipeline {
+class FERRY_API Pipeline {
  public:
   // Reads file, applies overrides ("stages.check.workers=8"), checks the
   // schema, loads the plugins and checks every task and the types between

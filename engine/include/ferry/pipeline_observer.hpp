@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <ferry/export.hpp>
 #include <ferry/pipeline.hpp>
 #include <ferry/pool.hpp>
 
@@ -34,7 +35,7 @@ enum class ItemAction {
 // returns ok false with error "observer: <hook>: <what()>", and the
 // observer gets no further call. A hook may call Pipeline::stop; events
 // that stopping causes on the hook's own thread are then not reported.
-class PipelineObserver {
+class FERRY_API PipelineObserver {
  public:
   virtual ~PipelineObserver() = default;
 

@@ -21,14 +21,28 @@
 #include <ferry/codec.hpp>
 #include <ferry/detail/item_list.hpp>
 #include <ferry/engine.hpp>
+#include <ferry/export.hpp>
 #include <ferry/result_stream.hpp>
 #include <ferry/signature.hpp>
+#include <ferry/wire_format.hpp>
 
 namespace ferry {
 
+struct MapOptions;
 namespace detail {
 class PoolCore;
-}
+// The untyped core Pool's templates call (exported, not for direct use):
+// checks that task exists and takes params and returns result (signature
+// strings), returning its index.
+FERRY_API std::uint32_t pool_check_task(const PoolCore& pool, std::string_view task, const std::string& params,
+                                        const std::string& result);
+// Queues chunks of encoded items, one call each; item i (counting across
+// chunks, in order) fills buffer slot i.
+FERRY_API void pool_submit(PoolCore& pool, std::uint32_t task, std::vector<ItemList> chunks,
+                           std::shared_ptr<ResultBuffer> buffer);
+// The chunk size MapOptions resolves to for n items.
+FERRY_API std::size_t pool_chunksize(const PoolCore& pool, std::size_t n, const MapOptions& options);
+}  // namespace detail
 
 // Why a pool dropped a worker and started another in its place.
 enum class WorkerLoss {
@@ -77,7 +91,7 @@ struct MapOptions {
 // Thread-safe: any thread may submit work. Destroying a pool terminates it
 // (as leaving Python's `with Pool()` block does): call close() and join()
 // first to let submitted work finish.
-class Pool {
+class FERRY_API Pool {
  public:
   // Starts the workers, each on its own pool thread, without waiting for
   // them. A worker that cannot start fails the items sent to it (with the
@@ -107,12 +121,12 @@ class Pool {
   // Runs task(args...) on some worker; returns at once.
   template <class R, class... Args>
   AsyncResult<R> apply_async(std::string_view task, const Args&... args) {
-    const auto index = check_task(task, params_signature<Args...>(), type_name<R>());
-    auto buffer = std::make_shared<detail::ResultBuffer>(1);
+    const auto index = detail::pool_check_task(*core_, task, params_signature<Args...>(), type_name<R>());
+    auto buffer = detail::make_result_buffer(1);
     std::vector<detail::ItemList> chunks(1);
     codec::encode_into(chunks[0].buffer(), args...);
     chunks[0].seal();
-    submit(index, std::move(chunks), buffer);
+    detail::pool_submit(*core_, index, std::move(chunks), buffer);
     return AsyncResult<R>(std::move(buffer));
   }
 
@@ -148,16 +162,6 @@ class Pool {
   // The plugin whose tasks the pool runs.
   const Plugin& plugin() const;
 
-  // The untyped core the templates above use: checks that task exists and
-  // takes params and returns result (signature strings), returning its index.
-  std::uint32_t check_task(std::string_view task, const std::string& params, const std::string& result) const;
-  // Queues chunks of encoded items, one call each; item i (counting across
-  // chunks, in order) fills buffer slot i.
-  void submit(std::uint32_t task, std::vector<detail::ItemList> chunks, std::shared_ptr<detail::ResultBuffer> buffer,
-              std::uint32_t flags = 0);
-  // The chunk size MapOptions resolves to for n items.
-  std::size_t chunksize_for(std::size_t n, const MapOptions& options) const;
-
  private:
   // Encodes each item as one call's arguments (a tuple's cereal encoding is
   // its elements in order: exactly the argument list the task decodes),
@@ -166,8 +170,8 @@ class Pool {
   template <class R, class T>
   std::shared_ptr<detail::ResultBuffer> submit_items(std::string_view task, const std::string& params,
                                                      const std::vector<T>& items, const MapOptions& options) {
-    const auto index = check_task(task, params, type_name<R>());
-    const std::size_t chunksize = chunksize_for(items.size(), options);
+    const auto index = detail::pool_check_task(*core_, task, params, type_name<R>());
+    const std::size_t chunksize = detail::pool_chunksize(*core_, items.size(), options);
     std::vector<detail::ItemList> chunks;
     chunks.reserve((items.size() + chunksize - 1) / chunksize);
     if constexpr (kRawItem<T>) {
@@ -185,15 +189,15 @@ class Pool {
         chunks.back().seal();
       }
     }
-    auto buffer = std::make_shared<detail::ResultBuffer>(items.size());
-    submit(index, std::move(chunks), buffer);
+    auto buffer = detail::make_result_buffer(items.size());
+    detail::pool_submit(*core_, index, std::move(chunks), buffer);
     return buffer;
   }
 
   // Types whose cereal encoding is their raw bytes, sizeof(T) of them (bool
   // is left out: not every byte is a bool, and vector<bool> has no data()).
   template <class T>
-  static constexpr bool kRawItem = std::is_arithmetic_v<T> && !std::is_same_v<T, bool>;
+  static constexpr bool kRawItem = wire_format::kRawScalar<T> && !std::is_same_v<T, bool>;
 
   // Waits for every item; raises the first failed item's error once every
   // item has finished. Results are decoded chunk by chunk as they come.
@@ -204,7 +208,7 @@ class Pool {
           buffer, [](const detail::ChunkOutcomes&) { return false; }, [](const detail::ChunkOutcomes&, std::size_t) {});
     } else {
       std::vector<R> out;
-      out.reserve(buffer->size());
+      out.reserve(detail::result_count(*buffer));
       // A chunk of arithmetic results that all succeeded, each of the right
       // size, is one copy (what codec::decode would do item by item).
       const auto whole = [&](const detail::ChunkOutcomes& chunk) {
@@ -233,15 +237,18 @@ class Pool {
   template <class Whole, class Item>
   static void each_result(const std::shared_ptr<detail::ResultBuffer>& buffer, Whole&& whole, Item&& item) {
     try {
-      buffer->for_each_chunk([&](const detail::ChunkOutcomes& chunk) {
-        if (whole(chunk)) return;
+      // Chunk by chunk in slot order, each as soon as it is filled.
+      for (std::size_t first = 0, n = detail::result_count(*buffer); first < n;) {
+        const detail::ChunkOutcomes& chunk = detail::result_wait_chunk(*buffer, first);
+        first += chunk.size();
+        if (whole(chunk)) continue;
         for (std::size_t i = 0; i < chunk.size(); ++i) {
           if (!chunk.errors.empty() && chunk.errors[i]) std::rethrow_exception(chunk.errors[i]);
           item(chunk, i);
         }
-      });
+      }
     } catch (...) {
-      buffer->wait_all();  // as Python: the error comes when the whole map is done
+      detail::result_wait_all(*buffer);  // as Python: the error comes when the whole map is done
       throw;
     }
   }

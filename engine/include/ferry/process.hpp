@@ -11,6 +11,7 @@
 #include <ferry/async_result.hpp>
 #include <ferry/codec.hpp>
 #include <ferry/engine.hpp>
+#include <ferry/export.hpp>
 #include <ferry/signature.hpp>
 #include <ferry/value.hpp>
 
@@ -23,7 +24,7 @@ class ProcessCore;
 // Created with a task and its arguments; nothing runs until start(). The
 // destructor kills and reaps a process still running, so none is left behind.
 // Not thread-safe; movable.
-class Process {
+class FERRY_API Process {
  public:
   // Binds task(args...) of plugin; checks the task and its parameter types
   // now, throwing ferry::SignatureError on a mismatch.

@@ -29,8 +29,8 @@ class ResultStream {
 
     iterator() = default;
     R operator*() const {
-      const std::size_t slot = stream_->ordered_ ? index_ : stream_->buffer_->wait_completed(index_);
-      return detail::take_result<R>(stream_->buffer_->wait(slot));
+      const std::size_t slot = stream_->ordered_ ? index_ : detail::result_wait_completed(*stream_->buffer_, index_);
+      return detail::take_result<R>(detail::result_wait(*stream_->buffer_, slot));
     }
     iterator& operator++() {
       ++index_;
@@ -48,9 +48,9 @@ class ResultStream {
 
   // The first and past-the-last results; single pass.
   iterator begin() const { return iterator(this, 0); }
-  iterator end() const { return iterator(this, buffer_->size()); }
+  iterator end() const { return iterator(this, detail::result_count(*buffer_)); }
   // How many results the stream yields (the number of items submitted).
-  std::size_t size() const { return buffer_->size(); }
+  std::size_t size() const { return detail::result_count(*buffer_); }
 
  private:
   std::shared_ptr<detail::ResultBuffer> buffer_;

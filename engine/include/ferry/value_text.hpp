@@ -16,19 +16,20 @@
 #include <string>
 #include <string_view>
 
+#include <ferry/export.hpp>
 #include <ferry/value.hpp>
 
 namespace ferry {
 
 // v as JSON. indent < 0 gives one compact line; indent >= 0 pretty-prints
 // with that many spaces per level.
-std::string to_json(const Value& v, int indent = -1);
+FERRY_API std::string to_json(const Value& v, int indent = -1);
 
 // Parses one JSON document. Integers become ints, other numbers floats.
 // Throws ferry::ConfigError "line L, column C: ..." on malformed JSON, and
 // ferry::ConfigError for integers outside int64 or nesting deeper than
 // ferry::kMaxValueDepth.
-Value value_from_json(std::string_view text);
+FERRY_API Value value_from_json(std::string_view text);
 
 // Parses one YAML document (scalar, sequence or map) the way YAML 1.2's core
 // schema reads it: plain null / ~ / empty -> null, true / false -> bool,
@@ -38,6 +39,6 @@ Value value_from_json(std::string_view text);
 // Throws ferry::ConfigError "line L, column C: ..." on malformed YAML,
 // duplicate keys, non-scalar keys, integers outside int64 or nesting deeper
 // than ferry::kMaxValueDepth.
-Value value_from_yaml(std::string_view text);
+FERRY_API Value value_from_yaml(std::string_view text);
 
 }  // namespace ferry

@@ -52,4 +52,10 @@ struct PluginState {
   }
 };
 
+// The state behind a Plugin handle, for the pool and process layers (the
+// public class does not expose it).
+struct PluginAccess {
+  static const PluginState& state(const Plugin& plugin) { return *plugin.state_; }
+};
+
 }  // namespace ferry::detail

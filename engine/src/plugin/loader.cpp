@@ -64,8 +64,7 @@ std::unique_ptr<LoadedPlugin> load(const std::string& path) {
   if (auto reason = check_descriptor(*desc); !reason.empty()) throw PluginError(path, reason);
   result->desc_ = desc;
   for (std::uint64_t i = 0; i < desc->task_count; ++i) {
-    const ferry_task_v1& t = desc->tasks[i];
-    result->tasks_.push_back(TaskInfo{t.name, t.params, t.result, t.doc ? t.doc : ""});
+    result->tasks_.push_back(TaskInfo::of(desc->tasks[i]));
   }
   return result;
 }

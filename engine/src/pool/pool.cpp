@@ -17,8 +17,11 @@ void Pool::terminate() { core_->terminate(); }
 std::size_t Pool::workers() const { return core_->workers(); }
 const Plugin& Pool::plugin() const { return core_->plugin(); }
 
-std::uint32_t Pool::check_task(std::string_view task, const std::string& params, const std::string& result) const {
-  const auto& plugin = core_->plugin();
+namespace detail {
+
+std::uint32_t pool_check_task(const PoolCore& pool, std::string_view task, const std::string& params,
+                              const std::string& result) {
+  const auto& plugin = pool.plugin();
   const auto index = plugin.task_index(task);
   const TaskInfo& info = plugin.tasks()[index];
   if (info.params != params)
@@ -30,30 +33,29 @@ std::uint32_t Pool::check_task(std::string_view task, const std::string& params,
   return static_cast<std::uint32_t>(index);
 }
 
-std::size_t Pool::chunksize_for(std::size_t n, const MapOptions& options) const {
+std::size_t pool_chunksize(const PoolCore& pool, std::size_t n, const MapOptions& options) {
   if (options.chunksize) return options.chunksize;
-  const std::size_t per = workers() * 4;
+  const std::size_t per = pool.workers() * 4;
   return std::max<std::size_t>(1, (n + per - 1) / per);  // Python's divmod rule
 }
 
-void Pool::submit(std::uint32_t task, std::vector<detail::ItemList> chunks,
-                  std::shared_ptr<detail::ResultBuffer> buffer, std::uint32_t flags) {
-  std::vector<detail::Batch> batches;
+void pool_submit(PoolCore& pool, std::uint32_t task, std::vector<ItemList> chunks, std::shared_ptr<ResultBuffer> buffer) {
+  std::vector<Batch> batches;
   batches.reserve(chunks.size());
-  const std::uint64_t group = core_->new_group();  // this call's chunks, and no others, are alike
+  const std::uint64_t group = pool.new_group();  // this call's chunks, and no others, are alike
   std::size_t first = 0;
   for (auto& chunk : chunks) {
-    detail::Batch b;
+    Batch b;
     b.request.task = task;
-    b.request.flags = flags;
     b.group = group;
     const std::size_t n = chunk.size();
     b.request.items = std::move(chunk);
-    b.done = detail::fill_slots(buffer, first);
+    b.done = fill_slots(buffer, first);
     first += n;
     batches.push_back(std::move(b));
   }
-  core_->submit(std::move(batches));
+  pool.submit(std::move(batches));
 }
 
+}  // namespace detail
 }  // namespace ferry

@@ -61,7 +61,7 @@ BatchDone fill_slots(std::shared_ptr<ResultBuffer> buffer, std::size_t first) {
 }
 
 PoolCore::PoolCore(Plugin plugin, PoolOptions options)
-    : plugin_(std::move(plugin)), options_(std::move(options)), log_(plugin_.state()->engine->log_sink(plugin_.name())) {
+    : plugin_(std::move(plugin)), options_(std::move(options)), log_(PluginAccess::state(plugin_).engine->log_sink(plugin_.name())) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
   if (wake_fd_ < 0) throw Error(std::string("cannot create an eventfd: ") + std::strerror(errno));
   std::size_t n = options_.workers ? options_.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -136,8 +136,8 @@ void PoolCore::join() {
 }
 
 std::unique_ptr<process::Worker> PoolCore::start_worker() {
-  auto w = std::make_unique<process::Worker>(plugin_.state()->engine->launcher,
-                                             plugin_.state()->spawn_spec(options_.memory_limit));
+  auto w = std::make_unique<process::Worker>(PluginAccess::state(plugin_).engine->launcher,
+                                             PluginAccess::state(plugin_).spawn_spec(options_.memory_limit));
   const auto& hello = w->await_hello(process::Clock::now() + kHelloTimeout);
   if (hello.tasks != plugin_.tasks())
     throw PluginError(plugin_.path(), "the file changed on disk since it was loaded (its task table differs)");

@@ -16,10 +16,10 @@
 #include <thread>
 #include <vector>
 
-#include <ferry/detail/result_buffer.hpp>
 #include <ferry/pool.hpp>
 
 #include "engine/engine_core.hpp"
+#include "pool/result_buffer.hpp"
 #include "process/worker.hpp"
 
 namespace ferry::detail {

@@ -1,26 +1,10 @@
-#include <ferry/detail/result_buffer.hpp>
+#include "pool/result_buffer.hpp"
+
+#include <ferry/async_result.hpp>
 
 #include <algorithm>
 
 namespace ferry::detail {
-
-std::vector<Outcome> ChunkOutcomes::to_outcomes() const {
-  std::vector<Outcome> out(size());
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const auto view = (*this)[i];
-    if (view.error) out[i].error = view.error;
-    else out[i].bytes.assign(view.bytes);
-  }
-  return out;
-}
-
-ChunkOutcomes ChunkOutcomes::failed(std::size_t n, const std::exception_ptr& error) {
-  ChunkOutcomes c;
-  c.results.reserve(n, 0);
-  for (std::size_t i = 0; i < n; ++i) c.results.seal();
-  c.errors.assign(n, error);
-  return c;
-}
 
 void ResultBuffer::fill(std::size_t first, ChunkOutcomes outcomes) {
   {
@@ -105,5 +89,17 @@ void ResultBuffer::wait_all() {
   std::unique_lock lock(mu_);
   block(lock, [&] { return filled_ == size_; });
 }
+
+// What the public templates call (declared in <ferry/async_result.hpp>).
+std::shared_ptr<ResultBuffer> make_result_buffer(std::size_t size) { return std::make_shared<ResultBuffer>(size); }
+std::size_t result_count(const ResultBuffer& b) { return b.size(); }
+OutcomeView result_wait(ResultBuffer& b, std::size_t i) { return b.wait(i); }
+bool result_wait_until(ResultBuffer& b, std::size_t i, std::chrono::steady_clock::time_point deadline) {
+  return b.wait_until(i, deadline);
+}
+bool result_ready(const ResultBuffer& b, std::size_t i) { return b.ready(i); }
+std::size_t result_wait_completed(ResultBuffer& b, std::size_t k) { return b.wait_completed(k); }
+void result_wait_all(ResultBuffer& b) { b.wait_all(); }
+const ChunkOutcomes& result_wait_chunk(ResultBuffer& b, std::size_t first) { return b.wait_chunk(first); }
 
 }  // namespace ferry::detail

@@ -21,6 +21,7 @@
 #include <ferry/errors.hpp>
 
 #include "process/exit_status.hpp"
+#include "wire/messages.hpp"
 
 namespace bp = boost::process;
 
@@ -65,7 +66,7 @@ Spawned spawn_now(const SpawnSpec& spec) {
     throw Error(std::string("cannot create a socket for ferry-worker: ") + std::strerror(errno));
   const int child_end = fds[1];
   std::vector<std::string> args = {"--plugin", spec.plugin_path, "--fd", std::to_string(kWorkerFd), "--parent",
-                                   std::to_string(::getpid())};
+                                   std::to_string(::getpid()), "--protocol", std::to_string(wire::kProtocolVersion)};
   if (spec.manager_fd >= 0) {
     args.push_back("--manager-fd");
     args.push_back(std::to_string(kManagerFd));

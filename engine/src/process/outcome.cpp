@@ -2,6 +2,7 @@
 
 #include <ferry/abi.h>
 #include <ferry/errors.hpp>
+#include <ferry/wire_format.hpp>
 
 #include "wire/frame.hpp"
 #include "wire/messages.hpp"
@@ -13,12 +14,9 @@ detail::Outcome outcome_from(std::int32_t status, std::string_view bytes, const 
   if (status == FERRY_OK) {
     o.bytes.assign(bytes);
   } else if (status == FERRY_TASK_ERROR) {
-    // "<exception type>\0<message>", as the SDK reports it
-    const auto nul = bytes.find('\0');
-    o.error = std::make_exception_ptr(nul == std::string::npos
-                                          ? TaskError(task, "unknown exception", std::string(bytes))
-                                          : TaskError(task, std::string(bytes.substr(0, nul)),
-                                                      std::string(bytes.substr(nul + 1))));
+    const auto text = wire_format::parse_task_error(bytes);  // as the SDK reports it
+    o.error = std::make_exception_ptr(TaskError(task, !text.typed ? "unknown exception" : std::string(text.type),
+                                                std::string(text.message)));
   } else if (status == wire::kStatusReplyTooLarge) {
     // Not the item's fault: the worker stays, and each item alone fits.
     o.error = std::make_exception_ptr(WorkerError(

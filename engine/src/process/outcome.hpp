@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include <ferry/detail/result_buffer.hpp>
+#include <ferry/detail/outcome.hpp>
 
 
 namespace ferry::process {

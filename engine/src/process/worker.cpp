@@ -96,6 +96,11 @@ const wire::Hello& Worker::await_hello(Deadline deadline) {
     wire::Frame frame;
     const auto st = channel_.receive(frame, deadline, -1, pidfd_);
     if (st == wire::ReceiveStatus::frame && frame.kind == wire::FrameKind::hello) {
+      if (auto why = wire::protocol_mismatch(wire::hello_protocol(frame.payload), wire::kProtocolVersion);
+          !why.empty()) {
+        kill();
+        throw PluginError(plugin_path_, why);
+      }
       wire::Hello h;
       try {
         wire::decode(frame.payload, h);

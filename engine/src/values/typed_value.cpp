@@ -9,6 +9,7 @@
 #include <utility>
 
 #include <ferry/codec.hpp>
+#include <ferry/wire_format.hpp>
 
 namespace ferry::types {
 namespace {
@@ -37,7 +38,7 @@ std::size_t min_size(const TypeExpr& t) {
   switch (t.kind) {
     case Kind::boolean: case Kind::any: case Kind::optional: return 1;  // a flag or kind byte
     case Kind::integer: case Kind::floating: return static_cast<std::size_t>(t.bits / 8);
-    case Kind::str: case Kind::bytes: case Kind::list: case Kind::map: return sizeof(std::uint64_t);  // the count
+    case Kind::str: case Kind::bytes: case Kind::list: case Kind::map: return wire_format::kLengthSize;  // the count
     case Kind::array: return saturating_mul(t.array_size, min_size(t.args[0]));
     case Kind::tuple: {
       std::size_t n = 0;
@@ -62,13 +63,10 @@ class Reader {
     return s;
   }
 
-  // An arithmetic value in cereal binary's layout: its raw (native, here
-  // little-endian) bytes.
+  // An arithmetic value (wire_format: its own little-endian bytes).
   template <class T>
   T raw() {
-    T x{};
-    std::memcpy(&x, take(sizeof(T)).data(), sizeof(T));
-    return x;
+    return wire_format::read_scalar<T>(take(sizeof(T)).data());
   }
 
   // Refuses n elements of at least `each` bytes when fewer bytes are left.
@@ -80,7 +78,7 @@ class Reader {
 
   // A u64 count or length, checked against the bytes left.
   std::uint64_t count(std::size_t each) {
-    const auto n = raw<std::uint64_t>();
+    const auto n = raw<wire_format::Length>();
     check_count(n, each);
     return n;
   }
@@ -181,7 +179,7 @@ Value decode(Reader& r, const TypeExpr& t, int depth) {
 
 template <class T>
 void put_raw(std::string& out, T x) {
-  out.append(reinterpret_cast<const char*>(&x), sizeof(T));
+  wire_format::append_scalar(out, x);
 }
 
 void put_int(std::string& out, std::int64_t i, const TypeExpr& t) {  // i is range-checked already
@@ -193,10 +191,7 @@ void put_int(std::string& out, std::int64_t i, const TypeExpr& t) {  // i is ran
   }
 }
 
-void put_string(std::string& out, std::string_view s) {
-  put_raw(out, static_cast<std::uint64_t>(s.size()));
-  out.append(s);
-}
+void put_string(std::string& out, std::string_view s) { wire_format::append_string(out, s); }
 
 // Writes v, which value_fits has accepted for t.
 void encode(std::string& out, const TypeExpr& t, const Value& v) {
@@ -225,14 +220,14 @@ void encode(std::string& out, const TypeExpr& t, const Value& v) {
     }
     case Kind::any: out += codec::encode_value(v); return;
     case Kind::optional:
-      if (v.is_null()) return put_raw(out, std::uint8_t{1});
-      put_raw(out, std::uint8_t{0});
+      if (v.is_null()) return put_raw(out, wire_format::kOptionalEmpty);
+      put_raw(out, wire_format::kOptionalFull);
       return encode(out, t.args[0], v);
     case Kind::list:
     case Kind::array:
     case Kind::tuple: {
       const auto& l = v.as_list();
-      if (t.kind == Kind::list) put_raw(out, static_cast<std::uint64_t>(l.size()));
+      if (t.kind == Kind::list) wire_format::append_length(out, l.size());
       for (std::size_t i = 0; i < l.size(); ++i) encode(out, t.kind == Kind::tuple ? t.args[i] : t.args[0], l[i]);
       return;
     }
@@ -241,7 +236,7 @@ void encode(std::string& out, const TypeExpr& t, const Value& v) {
       // keys come out sorted (integer keys numerically).
       const auto& key = t.args[0];
       auto put_all = [&](const auto& sorted, auto&& put_key) {
-        put_raw(out, static_cast<std::uint64_t>(sorted.size()));
+        wire_format::append_length(out, sorted.size());
         for (const auto& [k, e] : sorted) {
           put_key(k);
           encode(out, t.args[1], *e);

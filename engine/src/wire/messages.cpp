@@ -7,6 +7,7 @@
 
 #include <ferry/codec.hpp>
 #include <ferry/manager_codec.hpp>
+#include <ferry/wire_format.hpp>
 
 namespace ferry {
 
@@ -19,7 +20,7 @@ namespace wire {
 
 template <class Archive>
 void serialize(Archive& ar, Hello& m) {
-  ar(m.abi_version, m.pid, m.plugin_name, m.plugin_version, m.tasks);
+  ar(m.protocol, m.abi_version, m.pid, m.plugin_name, m.plugin_version, m.tasks);
 }
 template <class Archive>
 void serialize(Archive& ar, LoadFailed& m) {
@@ -82,7 +83,7 @@ class Loader {
   const codec::SpanBuf& in_;
 };
 
-void load(Loader& in, Hello& m) { in(m.abi_version, m.pid, m.plugin_name, m.plugin_version, m.tasks); }
+void load(Loader& in, Hello& m) { in(m.protocol, m.abi_version, m.pid, m.plugin_name, m.plugin_version, m.tasks); }
 void load(Loader& in, LoadFailed& m) { in(m.reason); }
 void load(Loader& in, LogLine& m) { in(m.level, m.task, m.message); }
 
@@ -224,6 +225,18 @@ std::string encode(const CallReply& m) {
 }
 std::string encode(const LogLine& m) { return codec::encode(m); }
 void decode(std::string_view b, Hello& m) { decode_message(b, m, "hello"); }
+
+std::uint32_t hello_protocol(std::string_view payload) {
+  if (payload.size() < sizeof(std::uint32_t)) return 0;
+  return wire_format::read_scalar<std::uint32_t>(payload.data());
+}
+
+std::string protocol_mismatch(std::uint32_t worker, std::uint32_t host) {
+  if (worker == host) return "";
+  return "ferry-worker speaks worker protocol " + std::to_string(worker) + " but libferry speaks " +
+         std::to_string(host) + ": they come from different ferry releases; use the ferry-worker installed with "
+         "this libferry (or point FERRY_WORKER at it)";
+}
 void decode(std::string_view b, LoadFailed& m) { decode_message(b, m, "load-failed"); }
 void decode(std::string&& payload, CallRequest& m) {
   try {

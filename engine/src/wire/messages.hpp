@@ -30,12 +30,24 @@ inline constexpr std::int32_t kStatusReplyTooLarge = 100;
 // items are always the last ones of a reply.
 inline constexpr std::int32_t kStatusNotRun = 101;
 
+// The worker protocol's version (frames and messages): a host and a worker
+// of different versions refuse each other. 1 was the unversioned protocol,
+// whose hello began with the plugin ABI version (1). Bump on any change.
+inline constexpr std::uint32_t kProtocolVersion = 2;
+
+// Encoded with protocol first, so that any version can read it.
 struct Hello {
   std::uint32_t abi_version = 0;
   std::int32_t pid = 0;
   std::string plugin_name, plugin_version;
   std::vector<TaskInfo> tasks;
+  std::uint32_t protocol = kProtocolVersion;
 };
+// The protocol version a hello's payload announces (its first four bytes),
+// read before the rest so a hello of another version is named, not garbled.
+std::uint32_t hello_protocol(std::string_view payload);
+// Why a host and a worker of these versions cannot talk; "" when they can.
+std::string protocol_mismatch(std::uint32_t worker, std::uint32_t host);
 
 struct LoadFailed {
   std::string reason;

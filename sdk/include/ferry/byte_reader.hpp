@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <ferry/errors.hpp>
+#include <ferry/wire_format.hpp>
 
 namespace ferry::detail {
 
@@ -22,9 +23,7 @@ class ByteReader {
   // A trivially copyable value, as its raw bytes.
   template <class T>
   T raw() {
-    T x;
-    std::memcpy(&x, bytes(sizeof x).data(), sizeof x);
-    return x;
+    return wire_format::read_scalar<T>(bytes(sizeof(T)).data());
   }
   // The next n bytes, in place.
   std::string_view bytes(std::size_t n) {
@@ -36,7 +35,7 @@ class ByteReader {
   // A u64 length or count, checked against the bytes left, each element
   // taking at least each bytes.
   std::size_t count(std::size_t each) {
-    const auto n = raw<std::uint64_t>();
+    const auto n = raw<wire_format::Length>();
     if (n > left() / each)
       throw ValueError("a length of " + std::to_string(n) + " is more than the " + std::to_string(left()) +
                        " bytes left hold");
@@ -46,7 +45,7 @@ class ByteReader {
   std::string_view view() { return bytes(count(1)); }
   void string(std::string& s) { s.assign(view()); }
   void strings(std::vector<std::string>& v) {
-    v.resize(count(sizeof(std::uint64_t)));  // each string takes at least its length
+    v.resize(count(wire_format::kLengthSize));  // each string takes at least its length
     for (auto& s : v) string(s);
   }
 

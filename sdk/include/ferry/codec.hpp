@@ -29,6 +29,7 @@
 
 #include <ferry/bounded_archive.hpp>
 #include <ferry/value.hpp>
+#include <ferry/wire_format.hpp>
 
 namespace ferry::codec {
 
@@ -97,7 +98,7 @@ namespace detail {
 // argument lists made only of those, skip the archive machinery (which costs
 // more than the value) and write the same bytes directly.
 template <class... Args>
-inline constexpr bool all_arithmetic_v = sizeof...(Args) > 0 && (std::is_arithmetic_v<Args> && ...);
+inline constexpr bool all_arithmetic_v = sizeof...(Args) > 0 && (wire_format::kRawScalar<Args> && ...);
 
 // Raw arguments of total bytes given got bytes: the same errors the archive
 // would raise. Out of line, so the decoding it guards stays small enough to
@@ -114,7 +115,7 @@ inline constexpr bool all_arithmetic_v = sizeof...(Args) > 0 && (std::is_arithme
 template <class... Args>
 void encode_into(std::string& out, const Args&... args) {
   if constexpr (detail::all_arithmetic_v<Args...>) {
-    (out.append(reinterpret_cast<const char*>(&args), sizeof(Args)), ...);
+    (wire_format::append_scalar(out, args), ...);
     return;
   }
   StringBuf buf(out);
@@ -141,7 +142,7 @@ void decode(std::string_view bytes, Args&... args) {
     if (bytes.size() != total) [[unlikely]]
       detail::raw_size_mismatch(total, bytes.size());
     const char* p = bytes.data();
-    ((std::memcpy(&args, p, sizeof(Args)), p += sizeof(Args)), ...);
+    ((args = wire_format::read_scalar<Args>(p), p += sizeof(Args)), ...);
     return;
   }
   SpanBuf buf(bytes.data(), bytes.size());

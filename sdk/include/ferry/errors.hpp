@@ -7,6 +7,9 @@
 #include <stdexcept>
 #include <string>
 
+// Default visibility even in a library built with hidden visibility
+// (libferry): the host catches what libferry throws by these types.
+#pragma GCC visibility push(default)
 namespace ferry {
 
 // Base of every error ferry throws.
@@ -95,3 +98,4 @@ class ConfigError : public Error {
 };
 
 }  // namespace ferry
+#pragma GCC visibility pop

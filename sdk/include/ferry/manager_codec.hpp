@@ -1,6 +1,6 @@
 // The manager protocol's bytes (manager_protocol.hpp), written and read
-// directly: exactly the layout cereal's binary archive gives Request and
-// Reply (raw little-endian integers, u64 lengths), so either side may use
+// directly with <ferry/wire_format.hpp>'s primitives: exactly the layout
+// cereal's binary archive gives Request and Reply, so either side may use
 // cereal or these. Requests come in floods (a queue put per item), and going
 // through a std::ostream and an archive cost more than the rest of a put.
 #pragma once
@@ -15,39 +15,21 @@
 #include <ferry/byte_reader.hpp>
 #include <ferry/errors.hpp>
 #include <ferry/manager_protocol.hpp>
+#include <ferry/wire_format.hpp>
 
 namespace ferry::manager {
 
-namespace codec_detail {
-
-template <class T>
-void append_raw(std::string& out, T x) {
-  static_assert(std::is_trivially_copyable_v<T>);
-  out.append(reinterpret_cast<const char*>(&x), sizeof x);
-}
-
-inline void append_string(std::string& out, std::string_view s) {
-  append_raw(out, static_cast<std::uint64_t>(s.size()));
-  out.append(s);
-}
-
-inline void append_strings(std::string& out, const std::vector<std::string>& v) {
-  append_raw(out, static_cast<std::uint64_t>(v.size()));
-  for (const auto& s : v) append_string(out, s);
-}
-
-}  // namespace codec_detail
 
 // Appends r's encoding to out (what cereal writes for Request::serialize).
 inline void encode_into(std::string& out, const Request& r) {
-  using namespace codec_detail;
+  using namespace wire_format;
   out.reserve(out.size() + 41 + r.name.size() + r.type.size() + (r.args.empty() ? 0 : r.args.front().size() + 8));
-  append_raw(out, static_cast<std::underlying_type_t<Op>>(r.op));
+  append_scalar(out, static_cast<std::underlying_type_t<Op>>(r.op));
   append_string(out, r.name);
   append_string(out, r.type);
   append_strings(out, r.args);
-  append_raw(out, r.timeout_ms);
-  append_raw(out, r.capacity);
+  append_scalar(out, r.timeout_ms);
+  append_scalar(out, r.capacity);
 }
 
 // Appends the encoding of the request {op, name, type, {argument},
@@ -57,24 +39,22 @@ inline void encode_into(std::string& out, const Request& r) {
 template <class WriteArg>
 void encode_with_arg_into(std::string& out, Op op, std::string_view name, std::string_view type,
                           std::int64_t timeout_ms, std::uint64_t capacity, WriteArg&& write_arg) {
-  using namespace codec_detail;
-  append_raw(out, static_cast<std::underlying_type_t<Op>>(op));
+  using namespace wire_format;
+  append_scalar(out, static_cast<std::underlying_type_t<Op>>(op));
   append_string(out, name);
   append_string(out, type);
-  append_raw(out, std::uint64_t{1});  // one argument
-  const std::size_t length_at = out.size();
-  append_raw(out, std::uint64_t{0});  // its length, known once it is written
+  append_length(out, 1);                          // one argument
+  const std::size_t length_at = reserve_length(out);  // its length, known once it is written
   write_arg(out);
-  const auto length = static_cast<std::uint64_t>(out.size() - length_at - sizeof(std::uint64_t));
-  std::memcpy(out.data() + length_at, &length, sizeof length);
-  append_raw(out, timeout_ms);
-  append_raw(out, capacity);
+  patch_length(out, length_at);
+  append_scalar(out, timeout_ms);
+  append_scalar(out, capacity);
 }
 
 // Appends r's encoding to out (what cereal writes for Reply::serialize).
 inline void encode_into(std::string& out, const Reply& r) {
-  using namespace codec_detail;
-  append_raw(out, static_cast<std::underlying_type_t<Status>>(r.status));
+  using namespace wire_format;
+  append_scalar(out, static_cast<std::underlying_type_t<Status>>(r.status));
   append_strings(out, r.values);
   append_string(out, r.error);
 }
@@ -118,7 +98,7 @@ inline void decode(std::string&& bytes, Request& r) {
   if (bytes.size() < kAdoptFrom) return decode(std::string_view(bytes), r);
   std::string_view only;  // the argument when there is one: left in place until the rest checked out
   codec_detail::read_request(bytes, r, [&](ferry::detail::ByteReader& in) {
-    r.args.resize(in.count(sizeof(std::uint64_t)));
+    r.args.resize(in.count(wire_format::kLengthSize));
     if (r.args.size() == 1) only = in.view();
     else
       for (auto& a : r.args) in.string(a);

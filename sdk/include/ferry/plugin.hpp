@@ -36,6 +36,7 @@
 #include <ferry/convert.hpp>
 #include <ferry/signature.hpp>
 #include <ferry/value.hpp>
+#include <ferry/wire_format.hpp>
 
 namespace ferry {
 namespace detail {
@@ -67,7 +68,7 @@ inline std::int32_t report_current_exception(const ferry_call_v1* call) {
   } catch (...) {
     if (const std::type_info* t = abi::__cxa_current_exception_type()) type = demangle(t->name());
   }
-  write_output(call, type + std::string(1, '\0') + message);
+  write_output(call, wire_format::task_error(type, message));
   return FERRY_TASK_ERROR;
 }
 

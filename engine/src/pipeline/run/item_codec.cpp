@@ -1,18 +1,16 @@
 #include "pipeline/run/item_codec.hpp"
 
-#include <cstring>
-
 #include <ferry/codec.hpp>
 #include <ferry/errors.hpp>
+#include <ferry/wire_format.hpp>
 
 namespace ferry::pipeline {
 
 std::string value_list_header(std::uint64_t n) {
-  // Mirrors detail::save_value: the kind as one byte, then a u64 count in
-  // the archive's native byte order.
-  std::string header(1 + sizeof n, '\0');
-  header[0] = static_cast<char>(Value::Kind::list);
-  std::memcpy(header.data() + 1, &n, sizeof n);
+  // Mirrors detail::save_value: the kind as one byte, then the count.
+  std::string header;
+  wire_format::append_scalar(header, static_cast<std::uint8_t>(Value::Kind::list));
+  wire_format::append_length(header, n);
   return header;
 }
 

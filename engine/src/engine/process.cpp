@@ -32,7 +32,8 @@ class ProcessCore {
     if (finished) return true;
     if (!worker) return false;
     if (!reply && failure.empty()) {
-      auto out = worker->wait_reply(deadline, -1, plugin.state()->engine->log_sink(plugin.name()), process::OnTimeout::keep);
+      const auto& engine = *detail::PluginAccess::state(plugin).engine;
+      auto out = worker->wait_reply(deadline, -1, engine.log_sink(plugin.name()), process::OnTimeout::keep);
       switch (out.kind) {
         case process::CallOutcome::replied:
           if (out.reply.items.size() == 1) reply = Reply{out.reply.status[0], std::string(out.reply.items[0])};
@@ -78,8 +79,8 @@ Process& Process::operator=(Process&&) noexcept = default;
 
 void Process::start() {
   if (core_->worker) throw StateError("a process can be started only once");
-  core_->worker = std::make_unique<process::Worker>(core_->plugin.state()->engine->launcher,
-                                                    core_->plugin.state()->spawn_spec());
+  core_->worker = std::make_unique<process::Worker>(detail::PluginAccess::state(core_->plugin).engine->launcher,
+                                                    detail::PluginAccess::state(core_->plugin).spawn_spec());
   // The call waits in the socket while the worker loads the plugin.
   core_->worker->send(core_->request);
 }

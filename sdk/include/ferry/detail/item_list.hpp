@@ -1,6 +1,7 @@
 // Internal: the encoded items of one call, back to back in one buffer, with
 // the end offset of each. Used by Pool's templates to encode items straight
-// into the frame they travel in. Not part of the stable API.
+// into the frame they travel in, by the wire messages that carry them and by
+// the worker. Here, below them all, so no layer owns it. Not a stable API.
 #pragma once
 
 #include <cstdint>

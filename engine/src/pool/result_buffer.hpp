@@ -1,5 +1,6 @@
-// Internal: where a pool's threads deliver the outcomes of each call and
-// where map / imap / AsyncResult wait for them. Not part of the stable API.
+// Where a pool's threads deliver the outcomes of each call and where map /
+// imap / AsyncResult wait for them. Private to the pool layer: the public
+// templates reach it through the exported functions in <ferry/async_result.hpp>.
 #pragma once
 
 #include <chrono>
@@ -15,36 +16,9 @@
 #include <utility>
 #include <vector>
 
-#include <ferry/detail/item_list.hpp>
+#include <ferry/detail/outcome.hpp>
 
 namespace ferry::detail {
-
-// One item's result, owned: its encoded bytes, or the exception to raise.
-struct Outcome {
-  std::string bytes;
-  std::exception_ptr error;
-};
-
-// One item's result as a waiter reads it, from memory the buffer owns.
-struct OutcomeView {
-  std::string_view bytes;
-  std::exception_ptr error;
-};
-
-// The outcomes of one call, kept as the reply brought them: every item's
-// bytes back to back, so a chunk of 10,000 results is two allocations, not
-// 10,000 strings.
-struct ChunkOutcomes {
-  ItemList results;                        // item i's result bytes (for a failed item: unused)
-  std::vector<std::exception_ptr> errors;  // empty when every item succeeded; else one per item, null if it did
-
-  std::size_t size() const { return results.size(); }
-  OutcomeView operator[](std::size_t i) const { return {results[i], errors.empty() ? nullptr : errors[i]}; }
-  // Each outcome on its own, for callers that keep items apart (pipelines).
-  std::vector<Outcome> to_outcomes() const;
-  // n items that all failed with error.
-  static ChunkOutcomes failed(std::size_t n, const std::exception_ptr& error);
-};
 
 // A fixed number of slots, filled a chunk at a time from any thread.
 class ResultBuffer {
@@ -80,6 +54,9 @@ class ResultBuffer {
     }
   }
   static constexpr std::size_t kStreamChunk = 256;
+  // Blocks until the chunk that begins at slot first is filled (see
+  // for_each_chunk); it stays where it is as long as the buffer.
+  const ChunkOutcomes& wait_chunk(std::size_t first);
 
   // Once wait_all() returned: calls f(OutcomeView) for every slot in order.
   template <class F>
@@ -89,9 +66,6 @@ class ResultBuffer {
   }
 
  private:
-  // Blocks until the chunk that begins at slot first is filled (see
-  // for_each_chunk); it stays where it is as long as the buffer.
-  const ChunkOutcomes& wait_chunk(std::size_t first);
   // The chunk holding slot i, or null while it is not filled; mu_ held.
   const ChunkOutcomes* find(std::size_t i, std::size_t& offset) const;
 
