@@ -1,0 +1,28 @@
+// Private to the pool: what PoolCore keeps per worker, shared by its files
+// (pool_core.cpp feeds slots, pool_replies.cpp takes their replies).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <optional>
+
+#include "pool/pool_core.hpp"
+
+namespace ferry::detail {
+
+struct PoolCore::Slot {
+  std::unique_ptr<process::Worker> worker;
+  std::exception_ptr start_error;  // why worker is null
+  std::size_t calls_done = 0;      // by this worker, for max_tasks_per_child
+  std::deque<Batch> in_flight;     // sent to the worker, oldest first
+  // When the oldest batch in flight began to run: when it was sent, or when
+  // the reply before it came (the worker runs calls in order).
+  process::Clock::time_point oldest_started{};
+  std::optional<std::chrono::nanoseconds> last_busy;  // how long the last batch took
+  std::uint64_t last_group = 0;                        // and its group
+};
+
+}  // namespace ferry::detail
