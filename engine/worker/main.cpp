@@ -77,9 +77,15 @@ void keep_from_exec(int fd) {
 #ifdef FERRY_SANITIZED
 // A worker whose plugin crashes must die of that signal, as it does in a
 // normal build, so the host reports the same cause; ASan would otherwise
-// catch SIGSEGV and exit with code 1.
-extern "C" const char* __asan_default_options() { return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0"; }
-extern "C" const char* __tsan_default_options() { return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0"; }
+// catch SIGSEGV and exit with code 1. The sanitizer runtime (a shared
+// library) finds these by dynamic lookup, so they must stay visible in a
+// build whose default visibility is hidden.
+extern "C" [[gnu::visibility("default")]] const char* __asan_default_options() {
+  return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0";
+}
+extern "C" [[gnu::visibility("default")]] const char* __tsan_default_options() {
+  return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0";
+}
 #endif
 
 int main(int argc, char** argv) {
