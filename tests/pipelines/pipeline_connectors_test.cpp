@@ -52,6 +52,16 @@ std::vector<ferry::Value> records(const std::string& text) {
   return out;
 }
 
+// The problems Pipeline::load reports for file (none when it loads).
+std::vector<ferry::PipelineProblem> problems_of(ferry::Engine& engine, const std::string& file) {
+  try {
+    ferry::Pipeline::load(engine, file);
+  } catch (const ferry::PipelineInvalid& e) {
+    return e.problems();
+  }
+  return {};
+}
+
 // Item positions of error records, in order.
 std::vector<std::int64_t> failed_items(const std::string& text) {
   std::vector<std::int64_t> items;
@@ -121,14 +131,10 @@ TEST_CASE("files: a pattern that matches nothing is a problem at its place", "[p
   ferry::Engine engine;
   TempDir dir;
   const auto file = dir.write("p.yaml", "pipeline: p\nstages:\n  - name: f\n    source: {files: 'none/*.txt'}\n");
-  try {
-    ferry::Pipeline::load(engine, file);
-    FAIL("no problem reported");
-  } catch (const ferry::PipelineInvalid& e) {
-    REQUIRE(e.problems().size() == 1);
-    CHECK(e.problems()[0].where == file + ":4:21");
-    CHECK_THAT(e.problems()[0].message, Catch::StartsWith("files: no file matches none/*.txt (looked in "));
-  }
+  const auto problems = problems_of(engine, file);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].where == file + ":4:21");
+  CHECK_THAT(problems[0].message, Catch::StartsWith("files: no file matches none/*.txt (looked in "));
 }
 
 TEST_CASE("errors: on the pipeline takes error records out of the sink's output", "[pipeline]") {
@@ -206,16 +212,12 @@ TEST_CASE("errors: and sink: stderr are checked where they are written", "[pipel
   const auto file = dir.write("p.yaml",
                               "pipeline: p\nerrors: {dict: d}\nstages:\n  - name: n\n    source: {range: [0, 3]}\n"
                               "    errors: stderr\n  - name: out\n    sink: stderr\n");
-  try {
-    ferry::Pipeline::load(engine, file);
-    FAIL("no problem reported");
-  } catch (const ferry::PipelineInvalid& e) {
-    REQUIRE(e.problems().size() == 3);
-    CHECK(e.problems()[0].where == file + ":2:9");
-    CHECK(e.problems()[0].message == "an errors: output needs exactly one of file; found none");
-    CHECK(e.problems()[1].where == file + ":2:10");
-    CHECK(e.problems()[1].message == "unknown key 'dict' in errors: of the pipeline (allowed: file)");
-    CHECK(e.problems()[2].where == file + ":6:5");
-    CHECK_THAT(e.problems()[2].message, Catch::StartsWith("setting 'errors' does not apply to stage 'n'"));
-  }
+  const auto problems = problems_of(engine, file);
+  REQUIRE(problems.size() == 3);
+  CHECK(problems[0].where == file + ":2:9");
+  CHECK(problems[0].message == "an errors: output needs exactly one of file; found none");
+  CHECK(problems[1].where == file + ":2:10");
+  CHECK(problems[1].message == "unknown key 'dict' in errors: of the pipeline (allowed: file)");
+  CHECK(problems[2].where == file + ":6:5");
+  CHECK_THAT(problems[2].message, Catch::StartsWith("setting 'errors' does not apply to stage 'n'"));
 }
