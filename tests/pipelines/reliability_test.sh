@@ -40,6 +40,23 @@ YAML
 start() { (cd "$tmp" && exec "$ferry" run "$@") 2>"$tmp/err" & pid=$!; }
 
 case $case in
+  stdin_trickle_and_sigint)
+    # lines: "-" on a pipe that stays open and idle: what came through is
+    # written at once (not held for a full batch), and SIGINT ends the run
+    # although the source waits for input that never comes.
+    printf 'pipeline: stdin\nstages:\n  - name: lines\n    source: {lines: "-"}\n  - name: out\n    sink: {file: out.jsonl}\n' \
+      >"$tmp/stdin.yaml"
+    mkfifo "$tmp/in"
+    exec 3<>"$tmp/in"  # held open: the reader never sees the end of input
+    printf 'a\nb\n' >&3
+    (cd "$tmp" && exec "$ferry" run stdin.yaml) <"$tmp/in" 2>"$tmp/err" & pid=$!
+    wait_for 60 lines_at_least "$tmp/out.jsonl" 2 || fail "the two lines were not written: $(cat "$tmp/err")"
+    kill -INT "$pid"
+    wait_for 30 gone "$pid" || fail "SIGINT did not end a run waiting on stdin"
+    wait "$pid"; code=$?; pid=""
+    exec 3>&-
+    [[ $code -eq 130 ]] || fail "exit $code, expected 130; $(cat "$tmp/err")"
+    [[ $(cat "$tmp/out.jsonl") == $'"a"\n"b"' ]] || fail "output: $(cat "$tmp/out.jsonl")" ;;
   sigint_drains)
     start slow.yaml
     wait_for 60 lines_at_least "$tmp/out.jsonl" 3 || fail "no output"

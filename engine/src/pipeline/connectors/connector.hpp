@@ -50,6 +50,13 @@ class ItemEmitter {
   // One item as a ferry::Value archive. False once the run takes no more
   // items (stopped or draining): the source returns then.
   virtual bool emit(std::string bytes) = 0;
+  // True once the run takes no more items: a source waiting for input that
+  // may never come (standard input) checks it while it waits.
+  virtual bool stopping() const { return false; }
+  // The source is about to wait for input: what it emitted so far goes on
+  // now, so a trickle of input (a pipe, a terminal) flows through at once
+  // instead of waiting for a full batch.
+  virtual void idle() {}
 };
 
 // What a running source may read besides its own files.

@@ -33,6 +33,10 @@ class Pusher final : public ItemEmitter {
     pending_.push_back(std::move(item));
     return pending_.size() < limit_ || flush();
   }
+  bool stopping() const override { return control_.draining() || control_.failed(); }
+  void idle() override {
+    if (!pending_.empty()) flush();
+  }
   bool flush() {
     counters_.items_out += pending_.size();
     control_.observer().items_done(stage_, pending_.size());
