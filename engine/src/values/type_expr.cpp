@@ -336,4 +336,12 @@ Fit value_fits(const ferry::Value& v, const TypeExpr& t, std::string* why) {
   return wrong();
 }
 
+TypeExpr type_or_named(std::string_view text) {
+  if (auto t = parse_type(text)) return *t;
+  TypeExpr t;
+  t.kind = TypeExpr::Kind::named;
+  t.name = std::string(text);
+  return t;
+}
+
 }  // namespace ferry::types

@@ -38,6 +38,9 @@ struct TypeExpr {
 
 // Parses one signature type; nullopt when the text is malformed.
 std::optional<TypeExpr> parse_type(std::string_view text);
+// parse_type's result, or for text it does not know an opaque named type
+// that only matches itself (a struct name in a signature).
+TypeExpr type_or_named(std::string_view text);
 
 // Parses a parameter list "(T1,T2,...)" or "()"; nullopt when malformed.
 std::optional<std::vector<TypeExpr>> parse_params(std::string_view text);

@@ -61,6 +61,14 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
   } catch (const std::exception& e) {
     return control.fail("sink '" + name + "': " + e.what());
   }
+  // An item goes to the sink; an error record to its errors: output, else
+  // into the sink when it takes records, else to stderr as a JSON line.
+  const auto write_one = [&](const Item& item) {
+    if (item.error_record && item.dead_letter) return control.dead_letters().write(item);
+    if (!item.error_record || inline_records) return writer->add(codec::decode_value(item.bytes));
+    if (!write_all(io.err, to_json(codec::decode_value(item.bytes)) + '\n'))
+      throw std::runtime_error("cannot write an error record to stderr: " + write_failure());
+  };
   CommitTracker tracker;
   std::vector<Item> items;
   std::uint64_t position = 0;
@@ -68,14 +76,7 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
     if (counters.items_in.fetch_add(count_items(items)) == 0) counters.started_ns = control.now_ns();
     try {
       for (auto& item : items) {
-        if (item.tombstone) {
-        } else if (!item.error_record || (inline_records && !item.dead_letter)) {
-          writer->add(codec::decode_value(item.bytes));
-        } else if (item.dead_letter) {
-          control.dead_letters().write(item);
-        } else if (!write_all(io.err, to_json(codec::decode_value(item.bytes)) + '\n')) {
-          throw std::runtime_error("cannot write an error record to stderr: " + write_failure());
-        }
+        if (!item.tombstone) write_one(item);
         if (journal) tracker.after(item.from, writer->length());
         ++position;
       }

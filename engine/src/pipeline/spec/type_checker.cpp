@@ -17,16 +17,6 @@ TypeExpr any_type() {
   return t;
 }
 
-// A signature string as a type; text the parser does not know stays an
-// opaque name that only matches itself.
-TypeExpr type_of(const std::string& text) {
-  if (auto t = types::parse_type(text)) return *t;
-  TypeExpr t;
-  t.kind = TypeExpr::Kind::named;
-  t.name = text;
-  return t;
-}
-
 // What reaches a stage: items of a known type, the source's inline values
 // (checked one by one), or anything (JSON lines).
 struct Flow {
@@ -47,7 +37,7 @@ std::optional<TypeExpr> element_of(const TypeExpr& t) {
 Flow typed(const std::string& type, const std::string& from) {
   Flow f;
   f.kind = Flow::Kind::typed;
-  f.type = type_of(type);
+  f.type = types::type_or_named(type);
   f.from = from;
   return f;
 }
@@ -122,7 +112,7 @@ class TypeChecker {
 
   std::vector<TypeExpr> params_of(const StagePlan& sp) const {
     if (auto p = types::parse_params(task_info(sp).params)) return *p;
-    return {type_of(task_info(sp).params)};
+    return {types::type_or_named(task_info(sp).params)};
   }
 
   std::string signature(const StagePlan& sp) const {
@@ -135,7 +125,7 @@ class TypeChecker {
   }
 
   Flow elements_of_result(const Stage& stage, const StagePlan& sp) {
-    const TypeExpr result = type_of(task_info(sp).result);
+    const TypeExpr result = types::type_or_named(task_info(sp).result);
     if (auto e = element_of(result)) {
       Flow f;
       f.kind = e->kind == TypeExpr::Kind::any ? Flow::Kind::any : Flow::Kind::typed;

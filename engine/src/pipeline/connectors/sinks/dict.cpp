@@ -13,21 +13,11 @@
 namespace ferry::pipeline {
 namespace {
 
-// A signature string as a type; text the parser does not know stays an
-// opaque name that only matches itself.
-types::TypeExpr type_of(const std::string& text) {
-  if (auto t = types::parse_type(text)) return *t;
-  types::TypeExpr t;
-  t.kind = types::TypeExpr::Kind::named;
-  t.name = text;
-  return t;
-}
-
 class DictWriter final : public SinkWriter {
  public:
   DictWriter(const std::string& name, const std::string& key_type, const std::string& value_type,
              std::shared_ptr<ManagerLink> link)
-      : link_(std::move(link)), key_(type_of(key_type)), value_(type_of(value_type)) {
+      : link_(std::move(link)), key_(types::type_or_named(key_type)), value_(types::type_or_named(value_type)) {
     request_.op = manager::Op::dict_update;
     request_.name = name;
     request_.type = "dict<" + key_type + "," + value_type + ">";
@@ -67,8 +57,8 @@ class DictSink final : public SinkConfig {
     using Kind = types::TypeExpr::Kind;
     std::string why;
     if (t.kind == Kind::tuple && t.args.size() == 2) {
-      if (types::fits(t.args[0], type_of(key_type_), &why) == types::Fit::no) return "key: " + why;
-      if (types::fits(t.args[1], type_of(value_type_), &why) == types::Fit::no) return "value: " + why;
+      if (types::fits(t.args[0], types::type_or_named(key_type_), &why) == types::Fit::no) return "key: " + why;
+      if (types::fits(t.args[1], types::type_or_named(value_type_), &why) == types::Fit::no) return "value: " + why;
       return {};
     }
     if (t.kind != Kind::list && t.kind != Kind::map && t.kind != Kind::any)
