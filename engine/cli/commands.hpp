@@ -59,5 +59,13 @@ void add_call(CLI::App& app, Action& action);
 void add_run(CLI::App& app, Action& action);
 // `ferry validate FILE [--set PATH=VALUE]...`.
 void add_validate(CLI::App& app, Action& action);
+// `ferry worker --broker URL [--workers N] [--plugin-path DIR] [--name NAME]`.
+void add_worker(CLI::App& app, Action& action);
+// `ferry workers --broker URL [--json]`.
+void add_workers(CLI::App& app, Action& action);
+
+// Overwrites the password of every redis:// URL in arg with '*', in place,
+// so that process listings (/proc/PID/cmdline, ps) never show it.
+void scrub_password(char* arg);
 
 }  // namespace ferry::cli

@@ -4,6 +4,9 @@
 //   ferry call PLUGIN TASK [ARG...] [--timeout SECONDS]
 //   ferry run FILE [--set PATH=VALUE]... [--quiet] [--json-stats[=FILE]]
 //   ferry validate FILE [--set PATH=VALUE]...
+//   ferry worker --broker URL [--workers N] [--plugin-path DIR] [--name NAME]
+//   ferry workers --broker URL [--json]
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -23,6 +26,19 @@ std::vector<std::string> guard_brackets(int argc, char** argv) {
   for (auto& a : args)
     if (a.size() >= 2 && a.front() == '[' && a.back() == ']') a += ' ';
   return args;
+}
+
+void scrub_password(char* arg) {
+  for (char* url = std::strstr(arg, "redis://"); url; url = std::strstr(url + 1, "redis://")) {
+    char* start = url + 8;
+    char* end = start + std::strcspn(start, "/ \t");
+    char* at = nullptr;
+    for (char* p = start; p < end; ++p)
+      if (*p == '@') at = p;
+    if (!at) continue;
+    char* colon = static_cast<char*>(std::memchr(start, ':', static_cast<std::size_t>(at - start)));
+    for (char* p = colon ? colon + 1 : start; p < at; ++p) *p = '*';
+  }
 }
 
 std::string unguard_brackets(std::string arg) {
@@ -58,12 +74,15 @@ int main(int argc, char** argv) {
   add_call(app, action);
   add_run(app, action);
   add_validate(app, action);
+  add_worker(app, action);
+  add_workers(app, action);
   // A command without a footer of its own would repeat the top level's,
   // pointer to the commands' help included.
   for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; }))
     if (command->get_footer() == app.get_footer()) command->footer(exit_status);
 
   std::vector<std::string> args = guard_brackets(argc, argv);
+  for (int i = 1; i < argc; ++i) scrub_password(argv[i]);  // copied above; ps shows the scrubbed ones
   std::vector<char*> guarded;
   for (auto& a : args) guarded.push_back(a.data());
   try {

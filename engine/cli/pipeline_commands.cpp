@@ -34,6 +34,8 @@ struct PipelineOptions {
   std::string json_stats;  // "" none, "-" stderr, else a file
   std::string journal;
   double grace_seconds = 10;
+  std::string broker;
+  double heartbeat_seconds = 1;
 };
 
 void add_common(CLI::App& cmd, PipelineOptions& o) {
@@ -127,6 +129,10 @@ int run_pipeline(const PipelineOptions& o) {
   check_stats_target(o.json_stats);
   PipelineRunOptions options;
   options.journal = o.journal;
+  options.broker = o.broker;
+  if (!(o.heartbeat_seconds >= 0.01 && o.heartbeat_seconds <= 3600))
+    throw UsageError("--heartbeat must be from 0.01 to 3600 seconds");
+  options.broker_heartbeat = std::chrono::milliseconds(static_cast<long>(o.heartbeat_seconds * 1000));
   // Outputs of the run besides the engine's own, for its same-file check.
   if (!o.json_stats.empty() && o.json_stats != "-")
     options.other_outputs.push_back({"--json-stats=" + o.json_stats, o.json_stats});
@@ -196,6 +202,15 @@ void add_run(CLI::App& app, Action& action) {
                   "on SIGINT or SIGTERM, seconds the items in progress may take to finish before they are killed "
                   "(a second signal kills at once)")
       ->default_val(10)
+      ->type_name("SECONDS");
+  cmd->add_option("--broker", o->broker,
+                  "run the task stages on the workers (`ferry worker`) of this Redis broker: "
+                  "redis://[user:password@]HOST:PORT[/DB] (wins over the file's broker:)")
+      ->type_name("URL");
+  cmd->add_option("--heartbeat", o->heartbeat_seconds,
+                  "with a broker: how often the run renews its keys and workers their items; an item whose "
+                  "worker is silent for 3 heartbeats goes to another")
+      ->default_val(1)
       ->type_name("SECONDS");
   cmd->callback([&action, o] { action = [o] { return run_pipeline(*o); }; });
 }

@@ -102,6 +102,15 @@ struct PipelineRunOptions {
   // sink's output (same path once normalised, or the same existing file
   // through a hard or symbolic link).
   std::vector<PipelineOutput> other_outputs{};
+  // A Redis broker (redis://[user:password@]host:port[/db]) whose workers
+  // (`ferry worker`, BrokerWorker) run the task stages; the host runs the
+  // source and the sink, and the output is the same as a local run's. Wins
+  // over the file's `broker:`. Empty: the file's, else a local run. See
+  // docs/distributed.md.
+  std::string broker{};
+  // How often the run's keys and the workers' holds are renewed; an item
+  // whose worker is silent for 3 heartbeats is taken over by another.
+  std::chrono::milliseconds broker_heartbeat{1000};
 };
 
 // How Pipeline::stop ends a run.

@@ -10,6 +10,9 @@
 #include <ferry/manager_protocol.hpp>
 #include <ferry/value_text.hpp>
 
+#include "broker/redis_url.hpp"
+#include "pipeline/broker/broker_session.hpp"
+#include "pipeline/broker/remote_segment.hpp"
 #include "pipeline/connectors/connector.hpp"
 #include "pipeline/run/host_stages.hpp"
 #include "pipeline/run/journal.hpp"
@@ -200,6 +203,18 @@ class StopRegistration {
   ActiveRun& active_;
 };
 
+// The session of a run whose task stages go to a broker, or null for a local
+// run. The host's own option wins over the file's `broker:`.
+std::unique_ptr<BrokerSession> open_broker(const Plan& plan, const PipelineRunOptions& options) {
+  const std::string url = !options.broker.empty() ? options.broker : plan.model.broker.value_or("");
+  if (url.empty()) return nullptr;
+  if (!plan.model.shared.empty())
+    throw ConfigError("shared: objects (" + plan.model.shared.front().name +
+                      ", ...) live in one host's memory and cannot be used with a broker yet; run this pipeline "
+                      "without --broker");
+  return std::make_unique<BrokerSession>(broker::RedisUrl::parse(url), plan, options.broker_heartbeat, std::cerr);
+}
+
 }  // namespace
 
 PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& manager,
@@ -211,6 +226,7 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
     check_inputs_apart(plan, outputs);
   }
   auto journal = open_journal(plan, options.journal);
+  auto broker = open_broker(plan, options);
   RunControl control(n, options.observer);
   if (journal) control.skip_origins(&journal->done());
   std::ostream& out = options.out ? *options.out : std::cout;
@@ -239,6 +255,11 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
   ItemQueue seed(1);
   control.watch(seed);
   std::vector<std::unique_ptr<TaskStage>> task_stages(n);
+  std::vector<std::unique_ptr<RemoteSegment>> remote(n);  // by the segment's first stage
+  std::vector<bool> remote_stage(n, false);
+  if (broker)
+    for (const auto& seg : broker->segments())
+      for (std::size_t i = seg.first; i <= seg.last; ++i) remote_stage[i] = true;
   std::vector<std::thread> threads;
   {
     ProgressThread progress(plan, control, options);
@@ -258,6 +279,15 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
               ++control.counters(i).resumed;
             }
             seed.close();
+          }
+          if (remote_stage[i]) {
+            for (const auto& seg : broker->segments()) {
+              if (seg.first != i) continue;
+              remote[i] = std::make_unique<RemoteSegment>(plan, seg, *broker, generator ? seed : in_of(i),
+                                                          out_of(seg.last), control);
+              threads.push_back(stage_thread(plan, control, i, [&, i] { remote[i]->run(); }));
+            }
+            continue;  // a stage inside a segment runs on the workers only
           }
           task_stages[i] = std::make_unique<TaskStage>(sp, i, generator ? seed : in_of(i), out_of(i), control);
           threads.push_back(stage_thread(plan, control, i, [&, i] { task_stages[i]->run(); }));
@@ -279,6 +309,8 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
   registration.release();
   control.dead_letters().close();
   task_stages.clear();  // after the threads, and after stop() can no longer reach them
+  remote.clear();
+  broker.reset();  // the run's keys go with it
 
   auto stats = snapshot(plan, control);
   stats.ok = !control.failed();

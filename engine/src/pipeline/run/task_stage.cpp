@@ -72,7 +72,7 @@ void TaskStage::end_emitter() {
 TaskStage::~TaskStage() { end_emitter(); }
 
 void TaskStage::run() {
-  const bool gather = plan_.stage->kind == Stage::Kind::apply;
+  const bool gather = plan_.stage->kind == Stage::Kind::apply && !plan_.gathered;
   std::vector<Item> items, gathered;
   while (!control_.failed()) {
     if (!in_.pop(items, gather ? 4096 : next_chunk_size())) break;
@@ -83,7 +83,10 @@ void TaskStage::run() {
     }
     dispatch(make_chunk(items));
   }
-  if (gather && !control_.failed() && !control_.draining()) dispatch(make_apply_chunk(gathered));
+  if (gather && !control_.failed() && !control_.draining()) {
+    auto call = gather_for_apply(gathered);
+    dispatch(make_chunk(call));
+  }
   {
     std::lock_guard lock(mu_);
     input_done_ = true;
@@ -140,26 +143,25 @@ std::unique_ptr<TaskStage::Chunk> TaskStage::make_chunk(std::vector<Item>& items
   return c;
 }
 
-std::unique_ptr<TaskStage::Chunk> TaskStage::make_apply_chunk(std::vector<Item>& items) {
+std::vector<Item> gather_for_apply(std::vector<Item>& items) {
   // Error records pass first; the rest become one list: the call's only argument.
-  std::vector<Item> records;
+  std::vector<Item> out;
   std::string list;
   std::uint64_t count = 0;
   Item call;
   call.from.role = Provenance::Role::merged;  // touches every gathered item's origins
   for (auto& item : items) {
     if (item.passes_through()) {
-      records.push_back(std::move(item));
+      out.push_back(std::move(item));
       continue;
     }
     list += item.bytes;
     ++count;
     call.from.merge(item.from);
   }
-  std::vector<Item> chunk_items = std::move(records);
   call.bytes = value_list_header(count) + list;
-  chunk_items.push_back(std::move(call));
-  return make_chunk(chunk_items);
+  out.push_back(std::move(call));
+  return out;
 }
 
 void TaskStage::dispatch(std::unique_ptr<Chunk> chunk) {

@@ -24,6 +24,10 @@
 
 namespace ferry::pipeline {
 
+// apply's one call: the error records among items (passed on first), then
+// one item holding the rest as a list, the call's only argument.
+std::vector<Item> gather_for_apply(std::vector<Item>& items);
+
 class TaskStage {
  public:
   // out may be null: the results of a last stage without a sink are dropped.
@@ -62,7 +66,6 @@ class TaskStage {
   std::size_t next_chunk_size() const;
   std::string request_for(Item& item) const;
   std::unique_ptr<Chunk> make_chunk(std::vector<Item>& items);
-  std::unique_ptr<Chunk> make_apply_chunk(std::vector<Item>& items);
   // Registers a chunk (waiting for room in the window) and sends its calls.
   void dispatch(std::unique_ptr<Chunk> chunk);
   void send(std::vector<Call> calls);

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "broker/redis_url.hpp"
 #include "pipeline/connectors/connector.hpp"
 #include "pipeline/connectors/parse.hpp"
 #include "pipeline/spec/yaml_reading.hpp"
@@ -46,7 +47,8 @@ namespace {
 using detail::Context;
 using detail::Entry;
 
-const std::vector<std::string> kTopKeys = {"pipeline", "plugins", "shared", "output", "defaults", "errors", "stages"};
+const std::vector<std::string> kTopKeys = {"pipeline", "plugins", "shared",  "output",
+                                           "defaults", "errors",  "broker", "stages"};
 
 // text without leading and trailing spaces.
 std::string trim(const std::string& text) {
@@ -106,6 +108,7 @@ class TopLevel {
     if (const auto* e = find(items, "output")) output(*e);
     if (const auto* e = find(items, "defaults")) defaults(*e);
     if (const auto* e = find(items, "errors")) p_.errors = parse_errors_output(cx_, p_, e->value, "the pipeline");
+    if (const auto* e = find(items, "broker")) broker(*e);
     stages(root, find(items, "stages"));
   }
 
@@ -191,6 +194,18 @@ class TopLevel {
     p_.output_dict = *text;
     p_.output_where = cx_.locator.at(dict->value);
     detail::check_dict_ref(cx_, dict->value, *text, p_, "output dict");
+  }
+
+  // broker: redis://[user:password@]host:port[/db]
+  void broker(const Entry& e) {
+    const auto text = detail::text_of(e.value);
+    if (!text) return cx_.problem(e.value, "broker must be a URL redis://HOST:PORT, got " + detail::describe(e.value));
+    try {
+      broker::RedisUrl::parse(*text);
+      p_.broker = *text;
+    } catch (const std::exception& bad) {
+      cx_.problem(e.value, bad.what());
+    }
   }
 
   // defaults: settings applied to every task stage.

@@ -110,6 +110,8 @@ struct Pipeline {
   std::vector<Stage> stages;
   std::optional<std::string> output_dict;
   Location output_where;
+  // broker: the Redis URL whose workers run the task stages, or none.
+  std::optional<std::string> broker;
   // errors: where error records of stages without their own errors: go, or
   // null (the sink writes them).
   std::shared_ptr<const SinkConfig> errors;

@@ -31,6 +31,9 @@ struct StagePlan {
   // Where its error records go: 1 + an index into Plan::dead_letters, or 0
   // for the sink (stages without errors: here or on the pipeline).
   std::uint16_t dead_letter = 0;
+  // apply: the input arrives already gathered into one call (a distributed
+  // run's host gathers, and a worker only runs the call).
+  bool gathered = false;
 };
 
 struct Plan {

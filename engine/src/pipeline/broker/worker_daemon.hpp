@@ -1,0 +1,71 @@
+// `ferry worker`: watches the broker's runs, serves the stages it can with
+// a StageWorker each, refuses the others once with the reason, renews what
+// it holds every heartbeat of the run and takes over the entries of workers
+// presumed dead (idle for 3 heartbeats), splitting a chunk so that an item
+// that kills whoever runs it costs no other item, and failing an item its
+// stage's way (on_error) once it has been delivered max_deliveries times.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <ferry/broker.hpp>
+#include <ferry/engine.hpp>
+
+#include "broker/redis_client.hpp"
+#include "pipeline/broker/remote_plan.hpp"
+#include "pipeline/broker/stage_worker.hpp"
+
+namespace ferry::detail {
+
+class WorkerDaemon {
+ public:
+  explicit WorkerDaemon(BrokerWorkerOptions options);
+  ~WorkerDaemon();
+  void run();
+  void stop(StopMode mode);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Served {
+    pipeline::RemotePlan plan;
+    std::vector<Plugin> plugins;  // kept loaded while the run is served
+    std::vector<std::unique_ptr<pipeline::StageWorker>> stages;
+    Clock::time_point next_beat{};
+  };
+
+  void say(const std::string& line);
+  void scan_runs();
+  void start_run(const std::string& run);
+  // Why this worker cannot serve stage, or "".
+  std::string refusal(const pipeline::RemoteStage& stage, std::optional<Plugin>& plugin);
+  void beat(Served& served);
+  void reclaim(Served& served, pipeline::StageWorker& stage);
+  void fail_poisoned(const Served& served, const pipeline::RemoteStage& stage, const std::string& id,
+                     const std::string& payload, long long deliveries);
+  void publish_self();
+
+  BrokerWorkerOptions options_;
+  broker::RedisUrl url_;
+  std::string consumer_;
+  std::size_t workers_;
+  Engine engine_;
+  std::shared_ptr<broker::BrokerHealth> health_;
+  std::unique_ptr<broker::RedisClient> client_;
+  std::map<std::string, Served> served_;
+  std::set<std::string> passed_;  // runs with nothing this worker can serve
+  Clock::time_point next_scan_{}, next_publish_{};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;   // guarded by mu_
+  bool now_ = false;        // guarded by mu_
+};
+
+}  // namespace ferry::detail
