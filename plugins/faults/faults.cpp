@@ -122,6 +122,12 @@ i64 pid_after_ms(i64 ms) {
   return ::getpid();
 }
 
+// Returns x after 200 microseconds: an item slow enough to interrupt a run.
+i64 echo_after_us(i64 x) {
+  std::this_thread::sleep_for(std::chrono::microseconds(200));
+  return x;
+}
+
 i64 sleep_ms(i64 ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   return ms;
@@ -142,6 +148,7 @@ FERRY_PLUGIN(faults, "1.0") {
       .task("garbage_to_host", garbage_to_host, "writes 64 0xFF bytes to the protocol socket (fd 3), returns x")
       .task("close_pipe", close_pipe, "closes the protocol socket (fd 3), returns x")
       .task("sleep_ms", sleep_ms, "sleeps ms milliseconds, returns ms")
+      .task("echo_after_us", echo_after_us, "returns x after sleeping 200 microseconds")
       .task("worker_pid", worker_pid, "the pid of the worker running the call")
       .task("pid_after_ms", pid_after_ms, "sleeps ms milliseconds, returns its worker's pid")
       .task("segfault_on_3", segfault_on_3, "dies of SIGSEGV when x % 10 == 3, else returns x")

@@ -148,6 +148,13 @@ std::string big_result(i64 x) {
 
 i64 length_of(std::string s) { return static_cast<i64>(s.size()); }
 
+// Kills the process that started its worker (a host, or a `ferry worker`)
+// on x == 3: what a distributed run's delivery cap is for.
+i64 kill_parent(i64 x) {
+  if (x == 3) ::kill(::getppid(), SIGKILL);
+  return x;
+}
+
 // Hangs (sleeping, not spinning) on the trigger item.
 i64 hang(i64 x) {
   if (x == kTrigger)
@@ -159,6 +166,7 @@ i64 hang(i64 x) {
 
 FERRY_PLUGIN(hostile, "1.0") {
   plugin.task("junk_to_host", junk_to_host, "writes junk to the protocol socket (fd 3) on x == 3")
+      .task("kill_parent", kill_parent, "kills its worker's parent (SIGKILL) on x == 3, else returns x")
       .task("close_host", close_host, "closes the protocol socket (fd 3) on x == 3")
       .task("junk_to_manager", junk_to_manager, "writes junk to the manager socket (fd 4) on x == 3, then uses a dict")
       .task("close_manager", close_manager, "closes the manager socket (fd 4) on x == 3, then uses a dict")

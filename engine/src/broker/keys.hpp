@@ -21,6 +21,12 @@ inline std::string alive(const std::string& run) { return run_prefix(run) + "ali
 inline std::string stage_stream(const std::string& run, std::size_t stage) {
   return run_prefix(run) + "stage:" + std::to_string(stage);
 }
+// Items of task stage `stage` taken over from a lost worker: each is run
+// alone (a worker holds nothing else meanwhile), so that losing a worker
+// again counts against that item only.
+inline std::string suspect_stream(const std::string& run, std::size_t stage) {
+  return run_prefix(run) + "stage:" + std::to_string(stage) + ":suspects";
+}
 // Where the results of the segment ending at stage `last` go (the host reads).
 inline std::string out_stream(const std::string& run, std::size_t last) {
   return run_prefix(run) + "out:" + std::to_string(last);

@@ -81,10 +81,14 @@ BrokerHealth::BrokerHealth(std::string who, std::function<void(const std::string
   if (!say_) say_ = [](const std::string& line) { std::cerr << line << std::endl; };
 }
 
-void BrokerHealth::down(const std::string& url, const std::string& why) {
+void BrokerHealth::down(const std::string& url, const std::string& why, std::optional<std::uint64_t> made_at) {
   std::lock_guard lock(mu_);
   if (down_) return;
+  // A connection older than the last outage told broke in that outage: the
+  // broker is back (someone reconnected since), this one only found out late.
+  if (made_at && *made_at < epoch_.load()) return;
   down_ = true;
+  epoch_.fetch_add(1);
   say_(who_ + ": broker " + url + " unreachable (" + why + "); retrying with backoff");
 }
 
@@ -130,13 +134,16 @@ void RedisClient::connect() {
       else checked({"AUTH", url_.user, url_.password});
     }
     if (url_.db != 0) checked({"SELECT", std::to_string(url_.db)});
-    const Reply info = checked({"INFO", "server"});
+    const Reply info = checked({"INFO", "server", "persistence"});
+    // Still reading its append-only file after a restart: not back yet.
+    if (info.str.find("loading:1") != std::string::npos) throw ConnectionLost("the broker is loading its data");
     std::string run_id;
     if (const auto at = info.str.find("run_id:"); at != std::string::npos) {
       const auto end = info.str.find_first_of("\r\n", at);
       run_id = info.str.substr(at + 7, end - at - 7);
     }
     health_->up(url_.redacted(), run_id);
+    epoch_ = health_->epoch();
   } catch (const ConnectionLost& e) {
     disconnect();
     throw std::runtime_error(e.what());
@@ -182,12 +189,13 @@ auto RedisClient::with_retries(Body body) {
       throw;  // refused credentials or database: waiting does not help
     } catch (const ConnectionLost& e) {
       disconnect();
-      health_->down(url_.redacted(), e.what());
+      health_->down(url_.redacted(), e.what(), epoch_);
+      if (epoch_ < health_->epoch()) continue;  // a stale connection: reconnect at once
     } catch (const RedisError&) {
       throw;
     } catch (const std::runtime_error& e) {  // could not connect
       disconnect();
-      health_->down(url_.redacted(), e.what());
+      health_->down(url_.redacted(), e.what(), std::nullopt);
     }
     wait_before_retry(backoff);
   }
@@ -202,7 +210,7 @@ Reply RedisClient::command(const std::vector<std::string>& args) {
     // A server still loading its append-only file after a restart answers
     // LOADING: an outage by another name.
     if (r.str.starts_with("LOADING")) {
-      health_->down(url_.redacted(), r.str);
+      health_->down(url_.redacted(), r.str, std::nullopt);
       std::chrono::milliseconds backoff{100};
       wait_before_retry(backoff);
       return command(args);

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,13 @@ class BrokerStopped : public std::runtime_error {
 class BrokerHealth {
  public:
   explicit BrokerHealth(std::string who, std::function<void(const std::string&)> say = {});
-  void down(const std::string& url, const std::string& why);
+  // A connection made at epoch() broke (or none could be made: made_at
+  // empty). Told unless the outage is known: one already told, or one that
+  // began after that connection was made and has been told and ended.
+  void down(const std::string& url, const std::string& why, std::optional<std::uint64_t> made_at);
   void up(const std::string& url, const std::string& run_id);
+  // Counts outages told; a connection remembers it when made.
+  std::uint64_t epoch() const { return epoch_.load(); }
   // Bumped each time the server is found with another run_id than before.
   std::uint64_t restarts() const { return restarts_.load(); }
 
@@ -64,6 +70,7 @@ class BrokerHealth {
   bool down_ = false;    // guarded by mu_
   std::string run_id_;   // guarded by mu_
   std::atomic<std::uint64_t> restarts_{0};
+  std::atomic<std::uint64_t> epoch_{0};
 };
 
 class RedisClient {
@@ -106,6 +113,7 @@ class RedisClient {
   RedisUrl url_;
   std::shared_ptr<BrokerHealth> health_;
   redisContext* context_ = nullptr;
+  std::uint64_t epoch_ = 0;  // health_->epoch() when context_ was made
   std::chrono::milliseconds timeout_{10000};
   std::atomic<bool> stopped_{false};
   std::mutex stop_mu_;

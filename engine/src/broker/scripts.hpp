@@ -21,16 +21,17 @@ redis.call('XADD', KEYS[2], '*', 'd', ARGV[3])
 return 1
 )lua";
 
-// Splitting a reclaimed chunk into one entry per item, so that an item that
-// kills whoever runs it costs no other item. Fenced like finish.
-// KEYS: the stream, the run's alive key. ARGV: group, entry id, deliveries
-// so far, then one payload per new entry. Returns the entries added, 0 when
-// the entry was finished before, -1 when the run is gone.
-inline const std::string split = R"lua(
+// Putting the items of a reclaimed entry back as suspects, one entry each:
+// which item took its worker down is unknown, so each is run again alone.
+// Fenced like finish. KEYS: the stream it was in, the run's alive key, the
+// suspects stream. ARGV: group, entry id, the times its items were lost
+// running alone so far, then one payload per new entry. Returns the entries
+// added, 0 when the entry was finished before, -1 when the run is gone.
+inline const std::string requeue = R"lua(
 if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
 if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('XDEL', KEYS[1], ARGV[2])
-for i = 4, #ARGV do redis.call('XADD', KEYS[1], '*', 'd', ARGV[i], 'n', ARGV[3]) end
+for i = 4, #ARGV do redis.call('XADD', KEYS[3], '*', 'd', ARGV[i], 'n', ARGV[3]) end
 return #ARGV - 3
 )lua";
 

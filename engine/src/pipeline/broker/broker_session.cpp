@@ -22,6 +22,7 @@ std::vector<std::string> streams_of(const RemotePlan& plan) {
   std::vector<std::string> out;
   for (const auto& s : plan.stages) {
     out.push_back(s.in_stream);
+    out.push_back(s.suspect_stream);
     if (s.out_stream.find(":out:") != std::string::npos) out.push_back(s.out_stream);
   }
   return out;

@@ -112,6 +112,7 @@ RemotePlan describe_remote(const Plan& plan, const std::vector<Segment>& segment
       r.in_stream = broker::keys::stage_stream(run, i);
       r.out_stream = i == seg.last ? broker::keys::out_stream(run, seg.last) : broker::keys::stage_stream(run, i + 1);
       r.report_stream = broker::keys::out_stream(run, seg.last);
+      r.suspect_stream = broker::keys::suspect_stream(run, i);
       rp.stages.push_back(std::move(r));
     }
   }
@@ -135,7 +136,8 @@ std::string to_json(const RemotePlan& plan) {
                       {"settings", settings_json(s.settings)},
                       {"in", s.in_stream},
                       {"out", s.out_stream},
-                      {"report", s.report_stream}});
+                      {"report", s.report_stream},
+                      {"suspects", s.suspect_stream}});
   return json{{"version", RemotePlan::kVersion},
               {"run", plan.run},
               {"pipeline", plan.pipeline},
@@ -174,6 +176,7 @@ RemotePlan remote_plan_from_json(const std::string& text) {
       r.in_stream = s.at("in").get<std::string>();
       r.out_stream = s.at("out").get<std::string>();
       r.report_stream = s.at("report").get<std::string>();
+      r.suspect_stream = s.at("suspects").get<std::string>();
       rp.stages.push_back(std::move(r));
     }
     return rp;

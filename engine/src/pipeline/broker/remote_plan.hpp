@@ -35,6 +35,7 @@ struct RemoteStage {
   std::uint16_t dead_letter = 0;
   FinalSettings settings;
   std::string in_stream, out_stream;
+  std::string suspect_stream;  // its items taken over from lost workers, run one at a time
   std::string report_stream;  // the segment's end, which the host reads: where a failure goes
 };
 
@@ -46,7 +47,8 @@ struct RemotePlan {
   // belongs to a worker presumed dead and is taken over.
   std::chrono::milliseconds heartbeat{1000};
   // Deliveries after which an item whose workers keep dying becomes a
-  // failure of its stage (handled by on_error).
+  // failure of its stage (handled by on_error). Only losses while the item
+  // ran alone (as a suspect) count after the first.
   std::uint32_t max_deliveries = 3;
   std::vector<RemoteStage> stages;
 

@@ -12,7 +12,7 @@
 namespace ferry::pipeline {
 namespace {
 
-constexpr std::size_t kDefaultChunk = 128;
+constexpr std::size_t kMaxAutoChunk = 128;
 constexpr std::chrono::milliseconds kReadBlock{100};
 
 bool all_ordered(const Plan& plan, Segment s) {
@@ -46,8 +46,7 @@ RemoteSegment::RemoteSegment(const Plan& plan, Segment segment, BrokerSession& s
       in_stream_(broker::keys::stage_stream(session.remote().run, segment.first)),
       out_stream_(broker::keys::out_stream(session.remote().run, segment.last)),
       window_(std::max<std::size_t>(4 * plan.stages[segment.first].settings.queue_size, 1024)),
-      chunk_max_(plan.stages[segment.first].settings.chunksize ? plan.stages[segment.first].settings.chunksize
-                                                                : kDefaultChunk),
+      chunksize_(plan.stages[segment.first].settings.chunksize),
       sender_(session.connect()),
       reader_client_(session.connect()),
       assembler_(all_ordered(plan, segment)),
@@ -73,7 +72,10 @@ void RemoteSegment::run() {
   std::vector<Item> items, gathered;
   try {
     while (!control_.failed()) {
-      if (!in_.pop(items, gather ? 4096 : chunk_max_)) break;
+      // Without a chunksize: what is queued over 16 entries, so that
+      // several workers share even a short input, up to kMaxAutoChunk.
+      const std::size_t chunk = chunksize_ ? chunksize_ : std::clamp<std::size_t>(in_.size() / 16, 1, kMaxAutoChunk);
+      if (!in_.pop(items, gather ? 4096 : chunk)) break;
       if (counters.items_in.fetch_add(count_items(items)) == 0) counters.started_ns = control_.now_ns();
       if (gather) {
         std::move(items.begin(), items.end(), std::back_inserter(gathered));

@@ -61,7 +61,7 @@ class RemoteSegment {
   RunControl& control_;
   const std::string in_stream_, out_stream_;
   const std::size_t window_;
-  const std::size_t chunk_max_;
+  const std::size_t chunksize_;  // the first stage's; 0: adapt to the queue
   std::unique_ptr<broker::RedisClient> sender_, reader_client_;
 
   std::mutex mu_;

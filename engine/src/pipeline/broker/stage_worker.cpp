@@ -72,14 +72,14 @@ std::size_t StageWorker::held() {
   return held_.size();
 }
 
-std::vector<std::string> StageWorker::held_ids() {
+std::map<std::string, std::vector<std::string>> StageWorker::held_ids() {
   std::lock_guard lock(mu_);
-  std::vector<std::string> ids;
-  for (const auto& [n, h] : held_) ids.push_back(h.id);
+  std::map<std::string, std::vector<std::string>> ids;
+  for (const auto& [n, h] : held_) ids[h.stream].push_back(h.id);
   return ids;
 }
 
-void StageWorker::accept(const std::string& id, const std::string& payload) {
+void StageWorker::accept(const std::string& stream, const std::string& id, const std::string& payload) {
   broker::Entry entry;
   try {
     entry = broker::decode_entry(payload);
@@ -93,7 +93,9 @@ void StageWorker::accept(const std::string& id, const std::string& payload) {
     if (!reading_) return;  // left pending: another worker reclaims it
     const std::uint64_t n = next_entry_++;
     Held& h = held_[n];
+    h.stream = stream;
     h.id = id;
+    if (stream == stage_.suspect_stream) suspect_held_ = true;
     h.remaining = entry.items.size();
     for (auto& e : entry.items) {
       const std::uint64_t local = next_local_++;
@@ -109,6 +111,7 @@ void StageWorker::accept(const std::string& id, const std::string& payload) {
       items.push_back(std::move(item));
     }
     if (items.empty()) {  // nothing to run: finished as it is
+      if (stream == stage_.suspect_stream) suspect_held_ = false;
       held_.erase(n);
       return;
     }
@@ -116,27 +119,47 @@ void StageWorker::accept(const std::string& id, const std::string& payload) {
   in_.push(items);
 }
 
+bool StageWorker::read(const std::string& stream, int count, int block) {
+  std::vector<std::string> cmd{"XREADGROUP", "GROUP", broker::keys::group, consumer_, "COUNT", std::to_string(count)};
+  if (block > 0) {
+    cmd.push_back("BLOCK");
+    cmd.push_back(std::to_string(block));
+  }
+  cmd.insert(cmd.end(), {"STREAMS", stream, ">"});
+  broker::Reply r;
+  try {
+    r = reader_client_->command(cmd);
+  } catch (const broker::RedisError&) {
+    return false;  // NOGROUP: the run's keys are gone (it ended, or its host died)
+  } catch (const broker::BrokerStopped&) {
+    return false;
+  }
+  if (r.is_nil() || r.elements.empty()) return true;
+  for (const auto& entry : r.elements[0].elements.at(1).elements)
+    for (auto& [field, value] : broker::field_pairs(entry.elements.at(1)))
+      if (field == "d") accept(stream, entry.elements.at(0).str, value);
+  return true;
+}
+
 void StageWorker::read_loop() {
   while (reading_) {
+    bool idle;
     {
       std::unique_lock lock(mu_);
-      room_.wait_for(lock, kReadBlock, [this] { return !reading_ || held_.size() < max_held_; });
+      // A suspect runs alone: nothing else is taken until it is finished.
+      room_.wait_for(lock, kReadBlock,
+                     [this] { return !reading_ || (!suspect_held_ && held_.size() < max_held_); });
       if (!reading_) break;
-      if (held_.size() >= max_held_) continue;
+      if (suspect_held_ || held_.size() >= max_held_) continue;
+      idle = held_.empty();
     }
-    broker::Reply r;
-    try {
-      r = reader_client_->command({"XREADGROUP", "GROUP", broker::keys::group, consumer_, "COUNT", "2", "BLOCK",
-                                   std::to_string(kReadBlock.count()), "STREAMS", stage_.in_stream, ">"});
-    } catch (const broker::RedisError&) {
-      break;  // NOGROUP: the run's keys are gone (it ended, or its host died)
-    } catch (const broker::BrokerStopped&) {
-      break;
+    if (idle) {
+      // Suspects first, and only with nothing else in hand.
+      const std::size_t before = held();
+      if (!read(stage_.suspect_stream, 1, 0)) break;
+      if (held() > before) continue;
     }
-    if (r.is_nil() || r.elements.empty()) continue;
-    for (const auto& entry : r.elements[0].elements.at(1).elements)
-      for (auto& [field, value] : broker::field_pairs(entry.elements.at(1)))
-        if (field == "d") accept(entry.elements.at(0).str, value);
+    if (!read(stage_.in_stream, 2, static_cast<int>(kReadBlock.count()))) break;
   }
   reading_ = false;
   in_.close();
@@ -171,6 +194,7 @@ void StageWorker::collect_loop() {
         if (!last) continue;
         locals_.erase(local);
         if (--held->second.remaining == 0) {
+          if (held->second.stream == stage_.suspect_stream) suspect_held_ = false;
           done.push_back(std::move(held->second));
           held_.erase(held);
         }
@@ -182,7 +206,7 @@ void StageWorker::collect_loop() {
     for (auto& h : done) {
       broker::Entry out;
       out.items = std::move(h.results);
-      commands.push_back({"EVAL", broker::scripts::finish, "3", stage_.in_stream, stage_.out_stream, alive_key_,
+      commands.push_back({"EVAL", broker::scripts::finish, "3", h.stream, stage_.out_stream, alive_key_,
                           broker::keys::group, h.id, broker::encode_entry(out)});
     }
     try {

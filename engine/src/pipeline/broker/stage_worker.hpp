@@ -34,10 +34,8 @@ class StageWorker {
   StageWorker(const StageWorker&) = delete;
   StageWorker& operator=(const StageWorker&) = delete;
 
-  // Takes an entry this worker claimed (reclaimed from a dead peer).
-  void accept(const std::string& id, const std::string& payload);
-  // Ids of the entries held now, to keep fresh.
-  std::vector<std::string> held_ids();
+  // Entries held now, by stream, to keep fresh.
+  std::map<std::string, std::vector<std::string>> held_ids();
   // Stops reading; what is held is finished, then the stage ends.
   void drain();
   // Stops now: running tasks are killed and what is held is left to be
@@ -51,6 +49,7 @@ class StageWorker {
 
  private:
   struct Held {
+    std::string stream;  // the stage's stream, or its suspects stream
     std::string id;
     std::size_t remaining = 0;
     std::vector<broker::EntryItem> results;
@@ -61,6 +60,11 @@ class StageWorker {
     std::uint32_t produced = 0;
   };
 
+  // Registers an entry read from stream and queues its items.
+  void accept(const std::string& stream, const std::string& id, const std::string& payload);
+  // Reads up to count entries of stream (waiting up to block ms, 0: not at
+  // all) and accepts them; false when the run's keys are gone.
+  bool read(const std::string& stream, int count, int block);
   void read_loop();
   void collect_loop();
   void wait_all();
@@ -80,6 +84,7 @@ class StageWorker {
   std::map<std::uint64_t, Held> held_;              // guarded by mu_
   std::unordered_map<std::uint64_t, Local> locals_;  // guarded by mu_
   std::uint64_t next_entry_ = 0, next_local_ = 0;    // guarded by mu_
+  bool suspect_held_ = false;  // a suspect is held: nothing else is taken; guarded by mu_
   std::atomic<bool> reading_{true};
   std::atomic<bool> terminating_{false};
   std::atomic<bool> finished_{false};

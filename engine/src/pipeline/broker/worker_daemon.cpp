@@ -119,14 +119,7 @@ void WorkerDaemon::run() {
       const auto t = Clock::now();
       for (auto& [run, served] : served_)
         if (t >= served.next_beat) {
-          for (auto& stage : served.stages) {
-            auto ids = stage->held_ids();
-            if (ids.empty()) continue;
-            std::vector<std::string> cmd{"EVAL", broker::scripts::touch, "1", stage->stage().in_stream,
-                                         broker::keys::group, consumer_};
-            cmd.insert(cmd.end(), ids.begin(), ids.end());
-            client_->command(cmd);
-          }
+          for (auto& stage : served.stages) touch(*stage);
           served.next_beat = t + served.plan.heartbeat;
         }
     } catch (const std::exception&) {
@@ -232,22 +225,24 @@ void WorkerDaemon::start_run(const std::string& run) {
   served_.emplace(run, std::move(served));
 }
 
-void WorkerDaemon::beat(Served& served) {
-  for (auto& stage : served.stages) {
-    if (stage->finished()) continue;
-    auto ids = stage->held_ids();
-    if (!ids.empty()) {
-      std::vector<std::string> cmd{"EVAL", broker::scripts::touch, "1", stage->stage().in_stream, broker::keys::group,
-                                   consumer_};
-      cmd.insert(cmd.end(), ids.begin(), ids.end());
-      client_->command(cmd);
-    }
-    reclaim(served, *stage);
+void WorkerDaemon::touch(pipeline::StageWorker& stage) {
+  for (auto& [stream, ids] : stage.held_ids()) {
+    std::vector<std::string> cmd{"EVAL", broker::scripts::touch, "1", stream, broker::keys::group, consumer_};
+    cmd.insert(cmd.end(), ids.begin(), ids.end());
+    client_->command(cmd);
   }
 }
 
-void WorkerDaemon::reclaim(Served& served, pipeline::StageWorker& stage) {
-  const std::string& stream = stage.stage().in_stream;
+void WorkerDaemon::beat(Served& served) {
+  for (auto& stage : served.stages) {
+    if (stage->finished()) continue;
+    touch(*stage);
+    reclaim(served, stage->stage(), stage->stage().in_stream);
+    reclaim(served, stage->stage(), stage->stage().suspect_stream);
+  }
+}
+
+void WorkerDaemon::reclaim(Served& served, const RemoteStage& stage, const std::string& stream) {
   const auto min_idle = 3 * served.plan.heartbeat;
   broker::Reply r;
   try {
@@ -257,50 +252,46 @@ void WorkerDaemon::reclaim(Served& served, pipeline::StageWorker& stage) {
     return;  // NOGROUP: the run is ending
   }
   if (r.elements.size() < 2) return;
+  const bool suspects = stream == stage.suspect_stream;
   for (const auto& entry : r.elements[1].elements) {
     if (!entry.is_array() || entry.elements.size() < 2) continue;
     const std::string& id = entry.elements[0].str;
     std::string payload;
-    long long earlier = 0;  // deliveries before a split
+    long long alone = 0;  // losses while running alone so far
     for (auto& [field, value] : broker::field_pairs(entry.elements[1])) {
       if (field == "d") payload = value;
-      if (field == "n") earlier = std::atoll(value.c_str());
+      if (field == "n") alone = std::atoll(value.c_str());
     }
-    const broker::Reply pending = client_->command({"XPENDING", stream, broker::keys::group, id, id, "1"});
-    long long deliveries = earlier + 1;
-    if (!pending.elements.empty() && pending.elements[0].elements.size() >= 4)
-      deliveries = earlier + pending.elements[0].elements[3].integer;
-    say("takes over entry " + id + " of stage '" + stage.stage().name + "' (delivery " + std::to_string(deliveries) +
-        ")");
-    if (deliveries > static_cast<long long>(served.plan.max_deliveries)) {
-      fail_poisoned(served, stage.stage(), id, payload, deliveries);
+    // Lost in the stage's stream: any item of what that worker held may be
+    // the culprit, so none is charged. Lost as a suspect: it ran alone.
+    if (suspects) ++alone;
+    const long long deliveries = 1 + alone;
+    say("takes over entry " + id + " of stage '" + stage.name + "' from a lost worker (delivery " +
+        std::to_string(deliveries) + ")");
+    if (deliveries >= static_cast<long long>(served.plan.max_deliveries)) {
+      fail_poisoned(served, stage, stream, id, payload, deliveries);
       continue;
     }
     broker::Entry e;
     try {
       e = broker::decode_entry(payload);
     } catch (const std::exception&) {
-      client_->command({"XACK", stream, broker::keys::group, id});
+      client_->command({"XACK", stream, broker::keys::group, id});  // not ours to run
       continue;
     }
-    if (e.items.size() > 1) {
-      // Which item took its worker down is unknown: each goes on alone.
-      std::vector<std::string> cmd{"EVAL", broker::scripts::split, "2", stream, broker::keys::alive(served.plan.run),
-                                   broker::keys::group, id, std::to_string(deliveries - 1)};
-      for (auto& item : e.items) {
-        broker::Entry one;
-        one.items.push_back(std::move(item));
-        cmd.push_back(broker::encode_entry(one));
-      }
-      client_->command(cmd);
-      continue;
+    std::vector<std::string> cmd{"EVAL",  broker::scripts::requeue, "3", stream, broker::keys::alive(served.plan.run),
+                                 stage.suspect_stream, broker::keys::group, id, std::to_string(alone)};
+    for (auto& item : e.items) {
+      broker::Entry one;
+      one.items.push_back(std::move(item));
+      cmd.push_back(broker::encode_entry(one));
     }
-    stage.accept(id, payload);
+    client_->command(cmd);
   }
 }
 
-void WorkerDaemon::fail_poisoned(const Served& served, const RemoteStage& stage, const std::string& id,
-                                 const std::string& payload, long long deliveries) {
+void WorkerDaemon::fail_poisoned(const Served& served, const RemoteStage& stage, const std::string& stream,
+                                 const std::string& id, const std::string& payload, long long deliveries) {
   broker::Entry in;
   try {
     in = broker::decode_entry(payload);
@@ -341,7 +332,7 @@ void WorkerDaemon::fail_poisoned(const Served& served, const RemoteStage& stage,
                       broker::encode_entry(out)});
     return;
   }
-  client_->command({"EVAL", broker::scripts::finish, "3", stage.in_stream, stage.out_stream,
+  client_->command({"EVAL", broker::scripts::finish, "3", stream, stage.out_stream,
                     broker::keys::alive(served.plan.run), broker::keys::group, id, broker::encode_entry(out)});
 }
 

@@ -1,9 +1,10 @@
 // `ferry worker`: watches the broker's runs, serves the stages it can with
 // a StageWorker each, refuses the others once with the reason, renews what
 // it holds every heartbeat of the run and takes over the entries of workers
-// presumed dead (idle for 3 heartbeats), splitting a chunk so that an item
-// that kills whoever runs it costs no other item, and failing an item its
-// stage's way (on_error) once it has been delivered max_deliveries times.
+// presumed dead (idle for 3 heartbeats): their items go back one by one as
+// suspects, each run alone, so that an item that kills whoever runs it
+// costs no other item; one delivered max_deliveries times fails its stage's
+// way (on_error).
 #pragma once
 
 #include <chrono>
@@ -45,10 +46,14 @@ class WorkerDaemon {
   void start_run(const std::string& run);
   // Why this worker cannot serve stage, or "".
   std::string refusal(const pipeline::RemoteStage& stage, std::optional<Plugin>& plugin);
+  // Renews the entries stage holds.
+  void touch(pipeline::StageWorker& stage);
   void beat(Served& served);
-  void reclaim(Served& served, pipeline::StageWorker& stage);
-  void fail_poisoned(const Served& served, const pipeline::RemoteStage& stage, const std::string& id,
-                     const std::string& payload, long long deliveries);
+  // Takes over stream's entries idle for 3 heartbeats: each item goes back
+  // as a suspect, or fails its stage's way once delivered max_deliveries times.
+  void reclaim(Served& served, const pipeline::RemoteStage& stage, const std::string& stream);
+  void fail_poisoned(const Served& served, const pipeline::RemoteStage& stage, const std::string& stream,
+                     const std::string& id, const std::string& payload, long long deliveries);
   void publish_self();
 
   BrokerWorkerOptions options_;
