@@ -81,6 +81,12 @@ PROGRAMS = {p.key: p for p in [
             slow=True, timeout_s=300),
     python("pipeline", "{items}", "{tmp}/python-pipeline.jsonl", key="python/pipeline", slow=True, timeout_s=300),
     ferry("memory_idle"), python("memory_idle"),
+    # Distributed runs (docs/distributed.md): a redis-server and `ferry worker`s of their own.
+    Program("ferry/broker_pipeline", ("{python}", "{bench}/ferry/broker.py", "{build}", "pipeline", "200000"),
+            slow=True, timeout_s=300),
+    Program("ferry/broker_local", ("{python}", "{bench}/ferry/broker.py", "{build}", "local", "200000"), slow=True),
+    *[Program("ferry/broker_scaling_%d" % w, ("{python}", "{bench}/ferry/broker.py", "{build}", "scaling", str(w)),
+              slow=True) for w in (1, 2, 4, 8)],
 ]}
 
 PINGPONG_UNPINNED = ("limit/pingpong_unpinned", "us")
@@ -139,6 +145,14 @@ ROWS = [
         ("ferry/crash_detect", "ms"), ("python/crash_detect", "ms"), Goal("< 100 ms", "below", 100)),
     Row("pipeline", "main", "pipeline, 3 stages, {items} items, end to end", "s", False,
         ("ferry/pipeline", "wall_s"), ("python/pipeline", "wall_s"), Goal("faster than Python", "ratio", 1)),
+    Row("broker_pipeline", "broker", "pipeline over Redis, 1 host + 2 workers, 200k trivial items, one stage",
+        "items/s", True, ("ferry/broker_pipeline", "items_per_s"), None,
+        Goal(">= 100,000 items/s", "at_least", 100000)),
+    Row("broker_local", "broker", "the same pipeline run locally (for comparison)", "items/s", True,
+        ("ferry/broker_local", "items_per_s")),
+    *[Row("broker_scaling_%d" % w, "broker", "over Redis, %d worker%s, tasks sleeping 10 ms, chunksize 1 (ideal %d/s)"
+          % (w, "" if w == 1 else "s", 100 * w), "items/s", True, ("ferry/broker_scaling_%d" % w, "items_per_s"),
+          None, Goal(">= 90%% of linear (%d/s)" % (90 * w), "at_least", 90 * w)) for w in (1, 2, 4, 8)],
 
     Row("memory_worker_rss", "memory", "idle worker, Rss", "KiB", False,
         ("ferry/memory_idle", "worker_rss"), ("python/memory_idle", "worker_rss")),
@@ -152,7 +166,7 @@ ROWS = [
         ("ferry/pipeline", "peak_rss_mib"), ("python/pipeline", "peak_rss_mib")),
 ]
 
-SECTIONS = ("limits", "main", "memory")
+SECTIONS = ("limits", "main", "broker", "memory")
 
 
 def argv_for(program, build, bench, tmp, items):

@@ -13,6 +13,8 @@ if(TARGET ferry)
   ferry_add_test(pipeline_loader_test pipeline_loader_test.cpp pipeline_problems_test.cpp connector_table_test.cpp
                  LIBS ferry_pipeline)
   target_compile_definitions(pipeline_loader_test PRIVATE FERRY_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  # Distributed runs: URLs, entries, the host's assembler.
+  ferry_add_test(broker_units_test broker_units_test.cpp LIBS ferry_pipeline)
   # The worker protocol's framing and messages.
   ferry_add_test(wire_test wire_test.cpp $<TARGET_OBJECTS:ferry_largest_allocation> LIBS ferry_wire)
   # The pool's result buffer, private to the pool layer.

@@ -20,7 +20,9 @@ StageWorker::StageWorker(const broker::RedisUrl& url, std::shared_ptr<broker::Br
     : stage_(stage),
       alive_key_(broker::keys::alive(plan.run)),
       consumer_(std::move(consumer)),
-      max_held_(2 * std::max<std::size_t>(1, workers) + 2),
+      // One entry more than processes: enough to keep them busy, not so many
+      // that a worker hoards what idle peers could run.
+      max_held_(std::max<std::size_t>(1, workers) + 1),
       stage_plan_(stage_plan_for(stage, plugin, stage_holder_)),
       control_(1, nullptr),
       in_(1 << 16),

@@ -20,7 +20,7 @@ namespace {
 
 using pipeline::RemoteStage;
 constexpr std::chrono::milliseconds kTick{50};
-constexpr std::chrono::milliseconds kScanEvery{250};
+constexpr std::chrono::milliseconds kScanEvery{100};  // a new run waits at most this long
 constexpr std::chrono::milliseconds kPublishEvery{1000};
 
 std::string host_name() {
