@@ -107,6 +107,32 @@ void update_shared_dict(ferry::Context& ctx, std::int64_t i) {
   ctx.dict<std::string, std::int64_t>("shared_dict").set("key" + std::to_string(i), value);
 }
 
+// Every kind of shared object a pipeline task reaches by name: counts x
+// under the lock "tally_lock" (get + set, so a lock that does not exclude
+// loses counts), appends x to the list "seen" and puts x * x on the queue
+// "squares". Returns x.
+std::int64_t tally(ferry::Context& ctx, std::int64_t x) {
+  auto counts = ctx.dict<std::string, std::int64_t>("tally");
+  const std::string key = "k" + std::to_string(x % 4);
+  {
+    auto lock = ctx.lock("tally_lock");
+    std::lock_guard guard(lock);
+    counts.set(key, counts.get(key).value_or(0) + 1);
+  }
+  ctx.list<std::int64_t>("seen").append(x);
+  ctx.queue<std::int64_t>("squares").put(x * x);
+  return x;
+}
+
+// After tally: how many items came ([xs] gathered by apply), how many the
+// list "seen" holds, and the sum of what the queue "squares" held (drained).
+std::vector<std::int64_t> tally_summary(ferry::Context& ctx, std::vector<std::int64_t> xs) {
+  auto squares = ctx.queue<std::int64_t>("squares");
+  std::int64_t sum = 0;
+  while (auto v = squares.get_nowait()) sum += *v;
+  return {static_cast<std::int64_t>(xs.size()), static_cast<std::int64_t>(ctx.list<std::int64_t>("seen").size()), sum};
+}
+
 // Takes items from the queue "jobs" until it is empty, squares them into the
 // queue "results", and marks each done (JoinableQueue).
 std::int64_t drain_jobs(ferry::Context& ctx) {
@@ -221,6 +247,8 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("file_words", file_words, "the file's name and its number of words")
       .task("update_shared_dict", update_shared_dict, "sets shared_dict[\"key<i>\"] = i * 10 in the dict shared_dict")
       .task("drain_jobs", drain_jobs, "squares queue jobs into queue results until jobs is empty")
+      .task("tally", tally, "counts x in tally under tally_lock, appends it to seen, puts x * x on squares")
+      .task("tally_summary", tally_summary, "[items, size of seen, sum drained from squares]")
       .task("update_shared", update_shared, "adds 100 to number and doubles every element of arr")
       .task("increment_counter", increment_counter, "adds 1 to counter, iterations times, under its lock")
       .task("bump", bump, "adds 1 to counter a thousand times under a shared Lock")

@@ -171,6 +171,34 @@ stages:
   - {name: sq, map: math.square, ordered: false, chunksize: 7}
   - {name: out, sink: stdout}
 YAML
+    cat >"$tmp/objects.yaml" <<'YAML'
+pipeline: objects
+plugins: {shared: shared}
+shared:
+  tally: dict<str,i64>
+  seen: list<i64>
+  squares: queue<i64>
+output: {dict: tally}
+stages:
+  - {name: n, source: {range: [0, 200]}}
+  - {name: count, map: shared.tally, chunksize: 5}
+  - {name: sum, apply: shared.tally_summary}
+  - {name: out, sink: stdout}
+YAML
+    same_output "$tmp/objects.yaml"
+    [[ $(cat "$tmp/broker.out") == $'[200,200,2646700]\n{"k0":50,"k1":50,"k2":50,"k3":50}' ]] ||
+      fail "objects: $(cat "$tmp/broker.out")"
+    cat >"$tmp/dict_sink.yaml" <<'YAML'
+pipeline: dict_sink
+plugins: {math: math}
+shared: {squares: 'dict<str,i64>'}
+output: {dict: squares}
+stages:
+  - {name: pairs, source: {values: [[one, 1], [two, 4], [three, 9]]}}
+  - {name: store, sink: {dict: squares}}
+YAML
+    same_output "$tmp/dict_sink.yaml"
+    [[ $(cat "$tmp/broker.out") == '{"one":1,"three":9,"two":4}' ]] || fail "dict sink: $(cat "$tmp/broker.out")"
     (cd "$tmp" && "$ferry" run -q unordered.yaml | sort) >"$tmp/a" || fail "unordered: local run failed"
     (cd "$tmp" && "$ferry" run -q unordered.yaml --broker "$redis_url" | sort) >"$tmp/b" || fail "unordered failed"
     cmp -s "$tmp/a" "$tmp/b" || fail "unordered: different items" ;;

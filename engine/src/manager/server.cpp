@@ -21,6 +21,7 @@ namespace ferry::manager {
 // so shutdown() through a guard never touches a reused descriptor.
 struct Server::Session {
   ClientId client = 0;
+  std::shared_ptr<ObjectBackend> objects;  // null: the store
   std::unique_ptr<wire::Channel> channel;
   std::thread thread;
   std::atomic<bool> finished{false};
@@ -39,6 +40,11 @@ Server::~Server() {
     ::shutdown(s->channel->fd(), SHUT_RDWR);  // wakes a thread blocked reading
     if (s->thread.joinable()) s->thread.join();
   }
+}
+
+void Server::route_objects(std::shared_ptr<ObjectBackend> objects) {
+  std::lock_guard lock(mu_);
+  objects_ = std::move(objects);
 }
 
 void Server::reap_finished() {
@@ -62,6 +68,7 @@ Connection Server::connect() {
     std::lock_guard lock(mu_);
     reap_finished();
     session->client = next_client_++;
+    session->objects = objects_;
     sessions_.push_back(session);
   }
   try {
@@ -81,6 +88,7 @@ Connection Server::connect() {
     if (auto st = store.lock()) {
       if (auto s = weak.lock()) {
         st->release_client(s->client);
+        if (s->objects) s->objects->release_client(s->client);
         ::shutdown(s->channel->fd(), SHUT_RDWR);
       }
     }
@@ -99,7 +107,7 @@ void Server::serve(Session& s) {
       try {
         Request request;
         wire::decode(std::move(frame.payload), request);
-        r = store_->handle(std::move(request), s.client);
+        r = s.objects ? s.objects->handle(std::move(request), s.client) : store_->handle(std::move(request), s.client);
       } catch (const std::exception& e) {
         r = Reply{Status::error, {}, e.what()};
       }
@@ -119,6 +127,8 @@ void Server::serve(Session& s) {
         codec::decode(request.args.at(0), id);
         attach = store_->descriptor_fd(id);
         reply.status = attach >= 0 ? Status::ok : Status::missing;
+      } else if (s.objects) {
+        reply = s.objects->handle(std::move(request), s.client);
       } else {
         reply = store_->handle(std::move(request), s.client);
       }
@@ -131,6 +141,7 @@ void Server::serve(Session& s) {
   // end the connection, so a worker still waiting for a reply (a task wrote
   // junk to its socket) sees it closed instead of waiting forever.
   store_->release_client(s.client);
+  if (s.objects) s.objects->release_client(s.client);
   ::shutdown(channel.fd(), SHUT_RDWR);
   s.finished = true;
 }

@@ -34,6 +34,11 @@ class Server {
   // The store, for the host's own handles (client 0).
   std::weak_ptr<Store> store_ptr() const { return store_; }
 
+  // Named-object requests of the connections made from now on go to
+  // objects instead of the store (a distributed run's objects live on the
+  // broker); shared memory and pipes stay the store's.
+  void route_objects(std::shared_ptr<ObjectBackend> objects);
+
  private:
   struct Session;
   void serve(Session& session);
@@ -43,6 +48,7 @@ class Server {
   std::mutex mu_;
   std::list<std::shared_ptr<Session>> sessions_;  // guarded by mu_
   ClientId next_client_ = 1;                      // guarded by mu_
+  std::shared_ptr<ObjectBackend> objects_;        // guarded by mu_; null: the store
 };
 
 }  // namespace ferry::manager

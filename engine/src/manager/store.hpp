@@ -19,11 +19,9 @@
 
 #include <ferry/manager_protocol.hpp>
 
-namespace ferry::manager {
+#include "manager/replies.hpp"
 
-// Who performs an operation: 0 is the host itself, others are worker
-// connections, so that what a dead worker held can be given back.
-using ClientId = std::uint64_t;
+namespace ferry::manager {
 
 class Store {
  public:

@@ -47,7 +47,9 @@ BrokerSession::BrokerSession(const broker::RedisUrl& url, const Plan& plan, std:
       messages_(messages),
       health_(std::make_shared<broker::BrokerHealth>("ferry", [&messages](const std::string& line) {
         messages << line << std::endl;
-      })) {
+      })),
+      objects_(std::make_shared<RedisObjects>(url, health_, remote_.run, run_key_ttl(heartbeat), "host")),
+      objects_link_(link_to(objects_)) {
   client_ = connect();
   client_->connect_or_throw();
   register_run();
@@ -61,6 +63,7 @@ BrokerSession::~BrokerSession() {
   }
   cv_.notify_all();
   if (keeper_.joinable()) keeper_.join();
+  objects_->stop();
   // Best effort and bounded: a broker that is down now keeps nothing of ours
   // for longer than the keys' expiry.
   try {
@@ -70,6 +73,9 @@ BrokerSession::~BrokerSession() {
     std::vector<std::string> del{"DEL", broker::keys::plan(run), broker::keys::alive(run), broker::keys::refusals(run),
                                  broker::keys::counters(run)};
     for (auto& s : streams_of(remote_)) del.push_back(s);
+    const std::string shared = RedisObjects::keys_set(run);
+    for (auto& k : last.command({"SMEMBERS", shared}).elements) del.push_back(k.str);
+    del.push_back(shared);
     last.pipeline({del, {"ZREM", broker::keys::runs, run}});
   } catch (const std::exception&) {
   }
@@ -123,6 +129,10 @@ void BrokerSession::keep_alive() {
           {"PEXPIRE", broker::keys::refusals(run), ttl},
           {"PEXPIRE", broker::keys::counters(run), ttl}};
       for (const auto& s : streams_of(remote_)) commands.push_back({"PEXPIRE", s, ttl});
+      // The shared objects' keys, which tasks may have made.
+      const std::string shared = RedisObjects::keys_set(run);
+      commands.push_back({"PEXPIRE", shared, ttl});
+      for (auto& k : client_->command({"SMEMBERS", shared}).elements) commands.push_back({"PEXPIRE", k.str, ttl});
       client_->pipeline(commands);
     } catch (const std::exception&) {
       // Stopped, or an outage the client has told of already.

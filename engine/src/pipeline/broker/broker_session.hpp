@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "broker/redis_client.hpp"
+#include "pipeline/broker/redis_objects.hpp"
 #include "pipeline/broker/remote_plan.hpp"
 
 namespace ferry::pipeline {
@@ -36,6 +37,8 @@ class BrokerSession {
   // A connection of its own for a thread of this run.
   std::unique_ptr<broker::RedisClient> connect() const;
   std::shared_ptr<broker::BrokerHealth> health() const { return health_; }
+  // The host's way to the run's shared objects, which live on the broker.
+  std::shared_ptr<ferry::ManagerLink> objects_link() const { return objects_link_; }
   // Puts the run back on a broker that restarted and lost recent writes
   // (its plan, streams and groups); safe to call from any thread, any time.
   void register_run();
@@ -53,6 +56,8 @@ class BrokerSession {
   std::chrono::milliseconds heartbeat_;
   std::ostream& messages_;
   std::shared_ptr<broker::BrokerHealth> health_;
+  std::shared_ptr<RedisObjects> objects_;
+  std::shared_ptr<ferry::ManagerLink> objects_link_;
   std::mutex register_mu_;
   std::unique_ptr<broker::RedisClient> client_;  // guarded by register_mu_
   std::set<std::string> told_;                   // refusals told; keeper thread only

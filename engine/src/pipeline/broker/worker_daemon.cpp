@@ -13,6 +13,8 @@
 #include "broker/entry.hpp"
 #include "broker/keys.hpp"
 #include "broker/scripts.hpp"
+#include "engine/engine_core.hpp"
+#include "pipeline/broker/broker_session.hpp"
 #include "pipeline/run/item_codec.hpp"
 
 namespace ferry::detail {
@@ -161,7 +163,7 @@ void WorkerDaemon::scan_runs() {
       ++it;
       continue;
     }
-    for (auto& stage : it->second.stages) stage->terminate();
+    abandon(it->second);
     it = served_.erase(it);
   }
   for (auto it = passed_.begin(); it != passed_.end();) it = listed.contains(*it) ? std::next(it) : passed_.erase(it);
@@ -188,6 +190,11 @@ std::string WorkerDaemon::refusal(const RemoteStage& stage, std::optional<Plugin
   return "";
 }
 
+void WorkerDaemon::abandon(Served& served) {
+  if (served.objects) served.objects->stop();
+  for (auto& stage : served.stages) stage->terminate();
+}
+
 void WorkerDaemon::start_run(const std::string& run) {
   const broker::Reply text = client_->command({"GET", broker::keys::plan(run)});
   if (text.is_nil()) return;
@@ -199,14 +206,21 @@ void WorkerDaemon::start_run(const std::string& run) {
     passed_.insert(run);
     return;
   }
+  served.objects = std::make_shared<pipeline::RedisObjects>(
+      url_, health_, run, pipeline::run_key_ttl(served.plan.heartbeat), consumer_);
+  served.engine = std::make_unique<Engine>(EngineOptions{.plugin_path = options_.plugin_path});
   for (const auto& stage : served.plan.stages) {
     std::optional<Plugin> plugin;
     std::string why = refusal(stage, plugin);
     if (why.empty()) {
       try {
-        served.stages.push_back(std::make_unique<pipeline::StageWorker>(url_, health_, served.plan, stage, *plugin,
+        // Loaded again by the run's engine, whose manager serves the run's
+        // objects from the broker to the workers it starts.
+        Plugin own = served.engine->load(plugin->path());
+        detail::PluginAccess::state(own).engine->manager.route_objects(served.objects);
+        served.stages.push_back(std::make_unique<pipeline::StageWorker>(url_, health_, served.plan, stage, own,
                                                                         workers_, consumer_));
-        served.plugins.push_back(*plugin);
+        served.plugins.push_back(own);
         continue;
       } catch (const std::exception& e) {
         why = std::string("cannot start its workers: ") + e.what();

@@ -20,6 +20,7 @@
 #include <ferry/engine.hpp>
 
 #include "broker/redis_client.hpp"
+#include "pipeline/broker/redis_objects.hpp"
 #include "pipeline/broker/remote_plan.hpp"
 #include "pipeline/broker/stage_worker.hpp"
 
@@ -36,6 +37,10 @@ class WorkerDaemon {
   using Clock = std::chrono::steady_clock;
   struct Served {
     pipeline::RemotePlan plan;
+    // The run's shared objects, on the broker, and an engine of the run's
+    // own whose workers reach them (its manager routes to them).
+    std::shared_ptr<pipeline::RedisObjects> objects;
+    std::unique_ptr<Engine> engine;
     std::vector<Plugin> plugins;  // kept loaded while the run is served
     std::vector<std::unique_ptr<pipeline::StageWorker>> stages;
     Clock::time_point next_beat{};
@@ -55,6 +60,8 @@ class WorkerDaemon {
   void fail_poisoned(const Served& served, const pipeline::RemoteStage& stage, const std::string& stream,
                      const std::string& id, const std::string& payload, long long deliveries);
   void publish_self();
+  // Stops serving a run: what waits on its objects returns, its stages stop now.
+  static void abandon(Served& served);
 
   BrokerWorkerOptions options_;
   broker::RedisUrl url_;

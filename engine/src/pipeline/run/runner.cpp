@@ -208,10 +208,6 @@ class StopRegistration {
 std::unique_ptr<BrokerSession> open_broker(const Plan& plan, const PipelineRunOptions& options) {
   const std::string url = !options.broker.empty() ? options.broker : plan.model.broker.value_or("");
   if (url.empty()) return nullptr;
-  if (!plan.model.shared.empty())
-    throw ConfigError("shared: objects (" + plan.model.shared.front().name +
-                      ", ...) live in one host's memory and cannot be used with a broker yet; run this pipeline "
-                      "without --broker");
   return std::make_unique<BrokerSession>(broker::RedisUrl::parse(url), plan, options.broker_heartbeat, std::cerr);
 }
 
@@ -227,14 +223,16 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
   }
   auto journal = open_journal(plan, options.journal);
   auto broker = open_broker(plan, options);
+  // A distributed run's shared objects live on the broker.
+  const std::shared_ptr<ManagerLink> objects = broker ? broker->objects_link() : manager;
   RunControl control(n, options.observer);
   if (journal) control.skip_origins(&journal->done());
   std::ostream& out = options.out ? *options.out : std::cout;
   std::ostream& errors = options.errors ? *options.errors : std::cerr;
-  const SinkIo sink_io{out, errors, manager, std::nullopt};
+  const SinkIo sink_io{out, errors, objects, std::nullopt};
   const SourceIo source_io{options.in};
   control.dead_letters().open(plan.dead_letters, sink_io, [&control](const std::string& why) { control.fail(why); });
-  create_shared(plan, *manager);
+  create_shared(plan, *objects);
   StopRegistration registration(active, control);
   if (control.observer().active()) {
     std::vector<std::string> names;
@@ -310,7 +308,6 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
   control.dead_letters().close();
   task_stages.clear();  // after the threads, and after stop() can no longer reach them
   remote.clear();
-  broker.reset();  // the run's keys go with it
 
   auto stats = snapshot(plan, control);
   stats.ok = !control.failed();
@@ -319,13 +316,14 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
   if (stats.ok && plan.model.output_dict) {
     try {
       const std::string target = &out == &std::cout ? "stdout" : "the output stream";
-      if (!write_all(out, dict_json(plan, *manager, *plan.model.output_dict) + '\n'))
+      if (!write_all(out, dict_json(plan, *objects, *plan.model.output_dict) + '\n'))
         throw std::runtime_error("cannot write to " + target + ": " + write_failure());
     } catch (const std::exception& e) {
       stats.ok = false;
       stats.error = std::string("output: ") + e.what();
     }
   }
+  broker.reset();  // the run's keys go with it
   if (auto error = control.observer().run_finished(stats); !error.empty() && stats.ok) {
     stats.ok = false;
     stats.error = std::move(error);
