@@ -350,6 +350,35 @@ YAML
       fail "a wrong password was accepted"
     grep -q "WRONGPASS\|invalid" "$tmp/err.wrong" || fail "no clear error for a wrong password: $(cat "$tmp/err.wrong")"
     ! grep -q badpass123 "$tmp/err.wrong" || fail "the wrong password was echoed" ;;
+  stream_service)
+    # source and sink redis_stream: a pipeline as a service between two
+    # streams, its task on the workers; entries acknowledged once written;
+    # stopped by SIGINT, started again, it takes up where the group is.
+    three_workers
+    for i in $(seq 0 99); do echo "XADD jobs * value $i"; done | rcli >/dev/null
+    cat >"$tmp/svc.yaml" <<YAML
+pipeline: svc
+plugins: {math: math}
+stages:
+  - {name: jobs, source: {redis_stream: {stream: jobs, group: squarers, url: "$redis_url"}}}
+  - {name: sq, map: math.square}
+  - {name: out, sink: {redis_stream: {stream: results, url: "$redis_url"}}}
+YAML
+    results() { rcli XRANGE results - + | awk 'prev == "value" { print } { prev = $0 }'; }
+    result_count_is() { [[ $(rcli XLEN results) -eq $1 ]]; }
+    none_pending() { [[ $(rcli XPENDING jobs squarers | head -1) -eq 0 ]]; }
+    start_host svc.yaml
+    wait_for 120 result_count_is 100 || fail "results: $(rcli XLEN results)"
+    wait_for 30 none_pending || fail "entries left unacknowledged: $(rcli XPENDING jobs squarers | head -1)"
+    [[ $(results | tr '\n' ' ') == "$(seq 0 99 | awk '{ printf "%d ", $1 * $1 }')" ]] || fail "results: $(results | head)"
+    kill -INT "$host_pid"; wait "$host_pid"; code=$?; host_pid=""
+    [[ $code -eq 130 ]] || fail "SIGINT: exit $code, expected 130; $(cat "$tmp/err.host")"
+    for i in 100 101 102; do rcli XADD jobs '*' value $i >/dev/null; done
+    start_host svc.yaml
+    wait_for 120 result_count_is 103 || fail "after a restart, results: $(rcli XLEN results)"
+    [[ $(results | tail -3 | tr '\n' ' ') == "10000 10201 10404 " ]] || fail "after a restart: $(results | tail -3)"
+    kill -TERM "$host_pid"; wait "$host_pid"; code=$?; host_pid=""
+    [[ $code -eq 143 ]] || fail "SIGTERM: exit $code, expected 143" ;;
   *) fail "unknown case" ;;
 esac
 echo "ok [$case]"

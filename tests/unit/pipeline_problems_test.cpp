@@ -24,7 +24,7 @@ stages:
               "sink, workers, chunksize, ordered, timeout, retries, on_error, max_tasks_per_child, queue_size, "
               "memory_limit, errors)",
            10, 5);
-  check_at(l, "a source needs exactly one of values, range, lines, json_lines, files, task; found none", 6, 13);
+  check_at(l, "a source needs exactly one of values, range, lines, json_lines, files, task, redis_stream; found none", 6, 13);
 }
 
 TEST_CASE("loader: bad setting values say what was expected and what was found", "[pipeline]") {
@@ -85,7 +85,7 @@ stages:
   - name: t
     apply: is_prime
 )");
-  check_at(l, "the first stage must be a source (values, range, lines, json_lines, files or task); 'check' is a map stage", 5,
+  check_at(l, "the first stage must be a source (values, range, lines, json_lines, files, task or redis_stream); 'check' is a map stage", 5,
            5);
   check_at(l, "stage 'out' is a sink, so it must be the last stage", 7, 5);
   check_at(l, "only the first stage can be a source; 'nums' is stage #3", 9, 5);
@@ -263,11 +263,11 @@ stages:
   check_at(l, "range stop must be an integer, got 'x'", 10, 25);
   check_at(l, "lines file not found: data/x.txt (looked in " + tmp.str() + ")", 12, 21);
   check_at(l, "json_lines file is a folder, not a file: data (looked in " + tmp.str() + ")", 14, 26);
-  check_at(l, "a source needs exactly one of values, range, lines, json_lines, files, task; found values and range", 16, 27);
+  check_at(l, "a source needs exactly one of values, range, lines, json_lines, files, task, redis_stream; found values and range", 16, 27);
   check_at(l, "args is only for a task source", 18, 27);
   check_at(l, "duplicate key 'a'", 20, 33);
   check_at(l, "a source must be a mapping: {values: [...]}, {range: [start, stop]}, {lines: FILE}, {json_lines: FILE}, "
-              "{files: PATTERN} or {task: plugin.task}; got 'stdin'",
+              "{files: PATTERN}, {task: plugin.task} or {redis_stream: {stream: NAME, group: GROUP}}; got 'stdin'",
            22, 13);
   CHECK(l.with("only the first stage can be a source").size() == 9);
   CHECK(l.problems.size() == 19);
@@ -309,7 +309,7 @@ stages:
   check_at(l, "output dict 'seen' is declared under shared: as a list, not a dict", 9, 16);
   check_at(l, "sink dict 'nope' is not declared under shared: (no dict is declared)", 14, 18);
   check_at(l, "sink file folder not found: missing (for missing/x.jsonl, looked in " + tmp.str() + ")", 16, 18);
-  check_at(l, "a sink must be stdout, stderr, {file: PATH} or {dict: NAME}, got 'stdin'", 18, 11);
+  check_at(l, "a sink must be stdout, stderr, {file: PATH}, {dict: NAME} or {redis_stream: NAME}, got 'stdin'", 18, 11);
   check_at(l, "sink file is a folder, not a file: out", 22, 18);
   CHECK(l.with("is a sink, so it must be the last stage").size() == 4);
   CHECK(l.with("'bad'").size() == 1);  // a use of a badly typed shared name is not a second problem

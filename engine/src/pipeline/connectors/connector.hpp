@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -57,6 +58,12 @@ class ItemEmitter {
   // now, so a trickle of input (a pipe, a terminal) flows through at once
   // instead of waiting for a full batch.
   virtual void idle() {}
+  // Asks to be told, from the sink's thread, the positions (0: the first
+  // item emitted) of items whose results have all been written (or
+  // skipped, or sent to an errors: output): a source that acknowledges its
+  // input (a Redis stream) acknowledges them then. Without a sink nothing
+  // is told. The hook may be called after read() has returned.
+  virtual void when_written(std::function<void(const std::vector<std::uint64_t>&)> /*hook*/) {}
 };
 
 // What a running source may read besides its own files.

@@ -60,4 +60,20 @@ std::string RunControl::reason() const {
   return reason_;
 }
 
+void RunControl::on_written(std::function<void(const std::vector<std::uint64_t>&)> hook) {
+  std::lock_guard lock(mu_);
+  written_hook_ = std::move(hook);
+  wants_written_ = static_cast<bool>(written_hook_);
+}
+
+void RunControl::written(const std::vector<std::uint64_t>& origins) {
+  if (origins.empty()) return;
+  std::function<void(const std::vector<std::uint64_t>&)> hook;
+  {
+    std::lock_guard lock(mu_);
+    hook = written_hook_;
+  }
+  if (hook) hook(origins);
+}
+
 }  // namespace ferry::pipeline

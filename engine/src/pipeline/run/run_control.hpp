@@ -64,6 +64,12 @@ class RunControl {
   void drain();
   bool draining() const { return draining_.load(); }
 
+  // The source's wish to hear which of its items are written (see
+  // ItemEmitter::when_written); the sink stage tells it.
+  void on_written(std::function<void(const std::vector<std::uint64_t>&)> hook);
+  bool wants_written() const { return wants_written_.load(); }
+  void written(const std::vector<std::uint64_t>& origins);
+
   // Source positions an earlier run finished (--journal): not read again.
   void skip_origins(const OriginSet* done) { done_ = done; }
   const OriginSet* skipped_origins() const { return done_; }
@@ -75,6 +81,7 @@ class RunControl {
   const Clock::time_point started_;
   std::atomic<bool> failed_{false};
   std::atomic<bool> draining_{false};
+  std::atomic<bool> wants_written_{false};
   const OriginSet* done_ = nullptr;
   ObserverGate observer_;
   DeadLetters dead_letters_;
@@ -84,6 +91,7 @@ class RunControl {
   std::vector<ItemQueue*> drained_queues_;    // guarded by mu_
   std::vector<std::function<void()>> hooks_;  // guarded by mu_
   std::vector<std::function<void()>> drain_hooks_;  // guarded by mu_
+  std::function<void(const std::vector<std::uint64_t>&)> written_hook_;  // guarded by mu_
 };
 
 }  // namespace ferry::pipeline

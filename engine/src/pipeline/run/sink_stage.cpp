@@ -71,6 +71,7 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
   };
   CommitTracker tracker;
   std::vector<Item> items;
+  std::vector<std::uint64_t> closed;  // origins whose last item is in this batch
   std::uint64_t position = 0;
   while (in.pop(items, 4096)) {
     if (counters.items_in.fetch_add(count_items(items)) == 0) counters.started_ns = control.now_ns();
@@ -78,6 +79,8 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
       for (auto& item : items) {
         if (!item.tombstone) write_one(item);
         if (journal) tracker.after(item.from, writer->length());
+        if (item.from.role == Provenance::Role::closes) closed.push_back(item.from.origin);
+        closed.insert(closed.end(), item.from.closes.begin(), item.from.closes.end());
         ++position;
       }
     } catch (const std::exception& e) {
@@ -91,9 +94,11 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
     }
     try {
       if (journal) tracker.commit(*journal);
+      control.written(closed);  // the source acknowledges them, if it wants to
     } catch (const std::exception& e) {
       return control.fail(e.what());
     }
+    closed.clear();
     const auto done = count_items(items);
     counters.items_out += done;
     control.observer().items_done(name, done);

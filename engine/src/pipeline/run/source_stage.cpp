@@ -34,6 +34,9 @@ class Pusher final : public ItemEmitter {
     return pending_.size() < limit_ || flush();
   }
   bool stopping() const override { return control_.draining() || control_.failed(); }
+  void when_written(std::function<void(const std::vector<std::uint64_t>&)> hook) override {
+    control_.on_written(std::move(hook));
+  }
   void idle() override {
     if (!pending_.empty()) flush();
   }
