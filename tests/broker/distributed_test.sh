@@ -300,6 +300,8 @@ YAML
     wait_for 60 grep -q "plugin 'math' here is another build" "$tmp/odd.log" || fail "no refusal from the worker"
     wait_for 60 grep -q "worker odd: .*plugin 'math' here is another build" "$tmp/err.host" ||
       fail "the host did not tell the refusal"
+    wait_for 60 grep -q "no worker has taken stage 'square' of this run yet" "$tmp/err.host" ||
+      fail "the host did not say that no worker serves the stage"
     kill -INT "$host_pid"; wait "$host_pid"; host_pid=""
     wait_for 60 no_run_keys || fail "keys left after the host stopped" ;;
   host_killed)

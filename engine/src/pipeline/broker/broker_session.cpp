@@ -138,7 +138,40 @@ void BrokerSession::keep_alive() {
       // Stopped, or an outage the client has told of already.
     }
     tell_refusals();
+    tell_unserved();
     lock.lock();
+  }
+}
+
+void BrokerSession::tell_unserved() {
+  if (told_unserved_ || std::chrono::steady_clock::now() - started_ < std::chrono::seconds(5)) return;
+  told_unserved_ = true;
+  try {
+    std::vector<std::string> idle;
+    std::set<std::string> plugins;
+    for (const auto& stage : remote_.stages) {
+      broker::Reply groups;
+      {
+        std::lock_guard reg(register_mu_);
+        groups = client_->command({"XINFO", "GROUPS", stage.in_stream});
+      }
+      long long consumers = 0;  // XINFO GROUPS: [name, N, consumers, N, ...] per group
+      for (const auto& g : groups.elements)
+        for (std::size_t i = 0; i + 1 < g.elements.size(); i += 2)
+          if (g.elements[i].str == "consumers") consumers += g.elements[i + 1].integer;
+      if (consumers == 0) {
+        idle.push_back("'" + stage.name + "'");
+        plugins.insert(stage.plugin.describe());
+      }
+    }
+    if (idle.empty()) return;
+    std::string needs;
+    for (const auto& p : plugins) needs += (needs.empty() ? "" : ", ") + p;
+    messages_ << "ferry: no worker has taken stage" << (idle.size() > 1 ? "s " : " ");
+    for (std::size_t i = 0; i < idle.size(); ++i) messages_ << (i ? ", " : "") << idle[i];
+    messages_ << " of this run yet; start one with `ferry worker --broker " << url_.redacted()
+              << "` where the plugins are (" << needs << ")" << std::endl;
+  } catch (const std::exception&) {
   }
 }
 

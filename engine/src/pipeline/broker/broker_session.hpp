@@ -48,6 +48,8 @@ class BrokerSession {
  private:
   void keep_alive();
   void tell_refusals();
+  // Says once, a while after the start, which stages no worker has taken.
+  void tell_unserved();
 
   broker::RedisUrl url_;
   std::vector<Segment> segments_;
@@ -61,6 +63,8 @@ class BrokerSession {
   std::mutex register_mu_;
   std::unique_ptr<broker::RedisClient> client_;  // guarded by register_mu_
   std::set<std::string> told_;                   // refusals told; keeper thread only
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  bool told_unserved_ = false;                   // keeper thread only
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;  // guarded by mu_

@@ -237,8 +237,16 @@ bool RemoteSegment::emit() {
     auto& leaves = ready[i].leaves;
     for (std::size_t k = 0; k < leaves.size(); ++k)
       if (leaves[k].made_at >= 0) fix_record(leaves[k], leaves);
-    for (std::size_t s = segment_.first; s <= segment_.last; ++s)
-      entering_base_[s - segment_.first] += SegmentAssembler::items_entering(leaves, s);
+    for (std::size_t s = segment_.first; s <= segment_.last; ++s) {
+      const auto entering = SegmentAssembler::items_entering(leaves, s);
+      entering_base_[s - segment_.first] += entering;
+      // The stages inside the segment are seen only through their items'
+      // paths: what entered each (the first counts its input as it is sent).
+      if (s > segment_.first) {
+        control_.counters(s).items_in += entering;
+        control_.counters(s - 1).items_out += entering;
+      }
+    }
     for (std::size_t k = 0; k < leaves.size(); ++k) {
       auto& leaf = leaves[k];
       Item item;
