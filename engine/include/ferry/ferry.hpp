@@ -5,6 +5,7 @@
 #pragma once
 
 #include <ferry/async_result.hpp>
+#include <ferry/broker.hpp>
 #include <ferry/engine.hpp>
 #include <ferry/errors.hpp>
 #include <ferry/pipeline.hpp>
