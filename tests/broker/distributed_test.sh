@@ -34,11 +34,14 @@ same_output() {
   local file=$1; shift
   # Input for the pipelines that read stdin (lines: "-").
   printf 'one two\nthree four five\n\nsix\n' >"$tmp/stdin.txt"
-  (cd "$(dirname "$file")" && "$ferry" run -q "$file" "$@") <"$tmp/stdin.txt" >"$tmp/local.out" 2>"$tmp/err.local"
-  local a=$?
+  # Both at once: several configs sleep on purpose, and the two runs share nothing.
+  (cd "$(dirname "$file")" && exec "$ferry" run -q "$file" "$@") <"$tmp/stdin.txt" >"$tmp/local.out" \
+    2>"$tmp/err.local" &
+  local local_pid=$!
   (cd "$(dirname "$file")" && "$ferry" run -q "$file" --broker "$redis_url" --heartbeat 0.2 "$@") \
     <"$tmp/stdin.txt" >"$tmp/broker.out" 2>"$tmp/err.broker"
   local b=$?
+  wait "$local_pid"; local a=$?
   [[ $a -eq $b ]] || fail "$file: exit $a locally, $b on the broker"
   cmp -s "$tmp/local.out" "$tmp/broker.out" ||
     fail "$file: outputs differ: $(diff "$tmp/local.out" "$tmp/broker.out" | head -10)"
