@@ -224,6 +224,8 @@ YAML
     kill -9 "$pid_w2"
     finish_host
     all_squares 50000 || fail "output is not the 50,000 squares once each, in order"
+    grep -q "takes over entry .* from a lost worker" "$tmp/w1.log" "$tmp/w3.log" ||
+      fail "nobody took over the killed worker's entries"
     wait_for 60 no_run_keys || fail "keys left: $(rcli --scan --pattern 'ferry:{*' | head)" ;;
   sigstop_worker)
     # A worker paused past the takeover time, then resumed: its late
@@ -288,7 +290,19 @@ YAML
     grep -v '"error"' "$tmp/out.jsonl" | tr '\n' ' ' | grep -qx '0 1 2 4 5 6 7 8 9 ' ||
       fail "the other items: $(cat "$tmp/out.jsonl" | tr "\n" " ")"
     grep -q '"type":"WorkerLost"' "$tmp/out.jsonl" || fail "no error record for item 3: $(cat "$tmp/out.jsonl")"
-    [[ $(grep -c '"error"' "$tmp/out.jsonl") -eq 1 ]] || fail "one error record expected" ;;
+    [[ $(grep -c '"error"' "$tmp/out.jsonl") -eq 1 ]] || fail "one error record expected"
+    # on_error: skip drops it; fail stops the run, naming the stage and why.
+    for w in w6 w7 w8 w9; do start_worker $w --workers 1; done
+    start_host cap.yaml --set stages.deadly.on_error=skip
+    finish_host
+    [[ $(tr '\n' ' ' <"$tmp/out.jsonl") == '0 1 2 4 5 6 7 8 9 ' ]] || fail "skip: $(cat "$tmp/out.jsonl")"
+    for w in w10 w11 w12 w13; do start_worker $w --workers 1; done
+    start_host cap.yaml --set stages.deadly.on_error=fail
+    wait_for 120 gone "$host_pid" || fail "the failing run did not end"
+    wait "$host_pid"; code=$?; host_pid=""
+    [[ $code -eq 1 ]] || fail "fail: exit $code, expected 1"
+    grep -q "stage 'deadly': hostile.kill_parent failed on an item: WorkerLost: delivered 3 times" "$tmp/err.host" ||
+      fail "fail: $(cat "$tmp/err.host")" ;;
   another_build)
     # A worker whose math plugin is another build refuses the run, naming
     # the plugin, and the host says so.
