@@ -215,9 +215,9 @@ TEST_CASE("errors: and sink: stderr are checked where they are written", "[pipel
   const auto problems = problems_of(engine, file);
   REQUIRE(problems.size() == 3);
   CHECK(problems[0].where == file + ":2:9");
-  CHECK(problems[0].message == "an errors: output needs exactly one of file; found none");
+  CHECK(problems[0].message == "an errors: output needs exactly one of file, redis_stream; found none");
   CHECK(problems[1].where == file + ":2:10");
-  CHECK(problems[1].message == "unknown key 'dict' in errors: of the pipeline (allowed: file)");
+  CHECK(problems[1].message == "unknown key 'dict' in errors: of the pipeline (allowed: file, redis_stream)");
   CHECK(problems[2].where == file + ":6:5");
   CHECK_THAT(problems[2].message, Catch::StartsWith("setting 'errors' does not apply to stage 'n'"));
 }
