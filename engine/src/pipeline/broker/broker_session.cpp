@@ -23,7 +23,7 @@ std::vector<std::string> streams_of(const RemotePlan& plan) {
   for (const auto& s : plan.stages) {
     out.push_back(s.in_stream);
     out.push_back(s.suspect_stream);
-    if (s.out_stream.find(":out:") != std::string::npos) out.push_back(s.out_stream);
+    if (s.out_stream == s.report_stream) out.push_back(s.out_stream);  // a segment's last stage
   }
   return out;
 }

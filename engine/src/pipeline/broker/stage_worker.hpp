@@ -45,7 +45,7 @@ class StageWorker {
   // is gone).
   bool finished() const { return finished_.load(); }
   const RemoteStage& stage() const { return stage_; }
-  std::size_t held() ;
+  std::size_t held();
 
  private:
   struct Held {
