@@ -104,6 +104,30 @@ TEST_CASE("sdk value: encode_value and decode_value round-trip every kind", "[sd
     CHECK(codec::decode_value(codec::encode_value(scalar)) == scalar);
 }
 
+TEST_CASE("sdk value: the direct archive is byte for byte cereal's, both ways", "[sdk]") {
+  // Plugins built with an SDK that still used cereal for Values read and
+  // write these bytes: the direct codec must not drift from it.
+  const Value every(Value::List{
+      Value(), true, false, std::int64_t{-7}, std::numeric_limits<std::int64_t>::max(), 0.25, -0.0, "",
+      std::string("with\0nul", 8), Bytes{{0, 255}}, Bytes{}, Value::List{}, Value::Map{},
+      Value::Map{{"k", Value::List{1, Value::Map{{"", nullptr}}}}, {"k", 2}}});
+  for (const Value& v : {every, Value(), Value(3), Value("word"), Value(Value::List{every, every})}) {
+    std::string by_cereal;
+    {
+      ferry::codec::StringBuf buf(by_cereal);
+      std::ostream os(&buf);
+      cereal::BinaryOutputArchive ar(os);
+      ferry::detail::save_value(ar, v);
+    }
+    CHECK(codec::encode_value(v) == by_cereal);
+    CHECK(codec::decode_value(by_cereal) == v);
+    ferry::codec::SpanBuf in(by_cereal.data(), by_cereal.size());
+    std::istream is(&in);
+    cereal::BinaryInputArchive ar(is);
+    CHECK(ferry::detail::load_value(ar, 0, by_cereal.size()) == v);
+  }
+}
+
 TEST_CASE("sdk value: decode_value refuses every truncation of a valid encoding", "[sdk]") {
   const std::string bytes = codec::encode_value(Value(Value::List{1, "two", Value::Map{{"three", 3.0}}}));
   for (std::size_t n = 0; n < bytes.size(); ++n) {

@@ -66,6 +66,25 @@ TEST_CASE("to_json replaces invalid UTF-8 instead of failing", "[value_text]") {
   CHECK(ferry::to_json(Value(std::string("a\xFF" "b"))) == "\"a\xEF\xBF\xBD" "b\"");
 }
 
+TEST_CASE("to_json's direct writer prints what the JSON library prints", "[value_text]") {
+  // Compact JSON is written without a JSON tree (the pipeline sinks' hot
+  // path); these outputs are the library's own, recorded before that.
+  CHECK(ferry::to_json(Value(1e15)) == "1e+15");
+  CHECK(ferry::to_json(Value(123456789.125)) == "123456789.125");
+  CHECK(ferry::to_json(Value(1e-5)) == "1e-05");
+  CHECK(ferry::to_json(Value(-0.0)) == "-0.0");
+  CHECK(ferry::to_json(Value(std::string("tab\there\x01\x1f\x7f/"))) == "\"tab\\there\\u0001\\u001f\x7f/\"");
+  CHECK(ferry::to_json(Value(std::string("\xC3\xA9t\xC3\xA9"))) == "\"\xC3\xA9t\xC3\xA9\"");
+  CHECK(ferry::to_json(Value(Value::Map{{"a", 1}, {"b", 2}, {"a", 3}})) == R"({"a":3,"b":2})");  // one key, as an object keeps it
+  CHECK(ferry::to_json(Value(Value::Map{{"q\"k", Value::List{true, false, nullptr}}})) == R"({"q\"k":[true,false,null]})");
+  CHECK(ferry::to_json(Value(Value::List{Value::List{}, Value::Map{}, Value(ferry::Bytes{{1, 2, 3}})})) ==
+        R"([[],{},"AQID"])");
+  CHECK(ferry::to_json(Value(Value::Map{{"\xC3\xA9", "x\xFF"}})) == "{\"\xC3\xA9\":\"x\xEF\xBF\xBD\"}");
+  std::string out = "[";
+  ferry::append_json(out, Value(Value::List{1, "a"}));
+  CHECK(out == R"([[1,"a"])");
+}
+
 TEST_CASE("value_from_json reads every kind and round-trips to_json", "[value_text]") {
   const Value v = ferry::value_from_json(R"( {"b": true, "i": -3, "f": 2.0, "e": 1e3, "s": "x\u00e9",
                                              "l": [null, [], {}]} )");

@@ -25,6 +25,10 @@ namespace ferry {
 // with that many spaces per level.
 FERRY_API std::string to_json(const Value& v, int indent = -1);
 
+// Appends v as compact JSON (to_json(v)) to out: for writers of many values,
+// which keep one buffer.
+FERRY_API void append_json(std::string& out, const Value& v);
+
 // Parses one JSON document. Integers become ints, other numbers floats.
 // Throws ferry::ConfigError "line L, column C: ..." on malformed JSON, and
 // ferry::ConfigError for integers outside int64 or nesting deeper than

@@ -1,6 +1,7 @@
 // ferry::Value <-> JSON, through nlohmann::json. Conventions are documented
 // in <ferry/value_text.hpp>.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -165,11 +166,114 @@ class ValueBuilder : public nlohmann::json_sax<Json> {
 
 }  // namespace
 
-std::string to_json(const Value& v, int indent) {
+namespace {
+
+std::string dump_tree(const Value& v, int indent) {
   // replace: a task may return a std::string holding arbitrary bytes; one bad
   // byte should not make the whole result unprintable.
   return to_json_tree(v).dump(indent, ' ', false, Json::error_handler_t::replace);
 }
+
+// A string as nlohmann writes it, for strings of ASCII (no UTF-8 to check);
+// false, writing nothing, for any other.
+bool append_ascii_string(std::string& out, std::string_view s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return false;
+  out += '"';
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+      continue;
+    }
+    out += '\\';
+    switch (c) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '\b': out += 'b'; break;
+      case '\f': out += 'f'; break;
+      case '\n': out += 'n'; break;
+      case '\r': out += 'r'; break;
+      case '\t': out += 't'; break;
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+  }
+  out += '"';
+  return true;
+}
+
+// Compact JSON written straight into out: what dump_tree(v, -1) gives, byte
+// for byte (tests/unit/value_text_test.cpp), without building a JSON tree
+// per value. Pipelines' JSON sinks print one line per item, so this is on
+// their hot path. Floats, non-ASCII strings and maps with a repeated key
+// (which a JSON object folds into one) still go through nlohmann.
+void append_compact(std::string& out, const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::null: out += "null"; return;
+    case Value::Kind::boolean: out += v.as_bool() ? "true" : "false"; return;
+    case Value::Kind::integer: {
+      char buf[24];
+      const auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
+      out.append(buf, r.ptr);
+      return;
+    }
+    case Value::Kind::string:
+      if (!append_ascii_string(out, v.as_string())) out += dump_tree(v, -1);
+      return;
+    case Value::Kind::list: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.as_list()) {
+        if (!first) out += ',';
+        first = false;
+        append_compact(out, e);
+      }
+      out += ']';
+      return;
+    }
+    case Value::Kind::map: {
+      const auto& m = v.as_map();
+      constexpr std::size_t kCheckedKeys = 32;  // pairwise: cheaper than a set for small maps
+      bool unique = m.size() <= kCheckedKeys;
+      for (std::size_t i = 0; unique && i < m.size(); ++i)
+        for (std::size_t j = 0; unique && j < i; ++j) unique = m[i].first != m[j].first;
+      if (!unique) {
+        out += dump_tree(v, -1);
+        return;
+      }
+      out += '{';
+      bool first = true;
+      for (const auto& [k, e] : m) {
+        if (!first) out += ',';
+        first = false;
+        if (!append_ascii_string(out, k)) out += dump_tree(Value(k), -1);
+        out += ':';
+        append_compact(out, e);
+      }
+      out += '}';
+      return;
+    }
+    case Value::Kind::floating:
+    case Value::Kind::bytes:
+      out += dump_tree(v, -1);
+      return;
+  }
+}
+
+}  // namespace
+
+std::string to_json(const Value& v, int indent) {
+  if (indent >= 0) return dump_tree(v, indent);
+  std::string out;
+  append_compact(out, v);
+  return out;
+}
+
+void append_json(std::string& out, const Value& v) { append_compact(out, v); }
 
 Value value_from_json(std::string_view text) {
   ValueBuilder builder(text);

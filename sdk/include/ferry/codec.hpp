@@ -28,6 +28,7 @@
 #include <cereal/types/vector.hpp>
 
 #include <ferry/bounded_archive.hpp>
+#include <ferry/detail/value_archive.hpp>
 #include <ferry/value.hpp>
 #include <ferry/wire_format.hpp>
 
@@ -152,32 +153,27 @@ void decode(std::string_view bytes, Args&... args) {
     throw ValueError(std::to_string(buf.remaining()) + " bytes left over after decoding");
 }
 
-// Encodes one Value.
+// Encodes one Value (the archive detail::save_value writes, made directly).
 inline std::string encode_value(const Value& v) {
   std::string out;
-  StringBuf buf(out);
-  detail::StreamLease<std::ostream> os(&buf);
-  cereal::BinaryOutputArchive ar(os.get());
-  ferry::detail::save_value(ar, v);
+  ferry::detail::append_value(out, v);
   return out;
 }
 
 // Decodes one Value from exactly the bytes given; refuses malformed, truncated
 // or too deeply nested input with ValueError.
 inline Value decode_value(std::string_view bytes) {
-  SpanBuf buf(bytes.data(), bytes.size());
-  detail::StreamLease<std::istream> is(&buf);
-  cereal::BinaryInputArchive ar(is.get());
+  ferry::detail::ValueArchiveReader reader(bytes);
   Value v;
   try {
-    v = ferry::detail::load_value(ar, 0, bytes.size());
+    v = reader.read();
   } catch (const ValueError&) {
     throw;
-  } catch (const std::exception& e) {  // cereal::Exception, or a huge claimed size
+  } catch (const std::exception& e) {  // std::bad_alloc, std::length_error
     throw ValueError(std::string("malformed value: ") + e.what());
   }
-  if (buf.remaining() != 0)
-    throw ValueError(std::to_string(buf.remaining()) + " bytes left over after decoding a value");
+  if (reader.remaining() != 0)
+    throw ValueError(std::to_string(reader.remaining()) + " bytes left over after decoding a value");
   return v;
 }
 

@@ -20,29 +20,45 @@ void Provenance::merge(const Provenance& member) {
 }
 
 bool ItemQueue::push(std::vector<Item>& items) {
+  if (items.empty()) return true;
   {
     std::unique_lock lock(mu_);
-    not_full_.wait(lock, [&] { return cancelled_ || items_.size() < capacity_; });
+    not_full_.wait(lock, [&] { return cancelled_ || count_ < capacity_; });
     if (cancelled_) return false;
-    items_.insert(items_.end(), std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+    count_ += items.size();
+    batches_.push_back(std::move(items));
   }
-  items.clear();
+  items.clear();  // moved from: valid but unspecified
   not_empty_.notify_one();
   return true;
 }
 
 bool ItemQueue::pop(std::vector<Item>& out, std::size_t max) {
   out.clear();
+  max = max ? max : 1;
   {
     std::unique_lock lock(mu_);
-    not_empty_.wait(lock, [&] { return cancelled_ || closed_ || !items_.empty(); });
-    if (cancelled_ || items_.empty()) return false;
-    const std::size_t n = std::min(max ? max : 1, items_.size());
-    out.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      out.push_back(std::move(items_.front()));
-      items_.pop_front();
+    not_empty_.wait(lock, [&] { return cancelled_ || closed_ || count_ > 0; });
+    if (cancelled_ || count_ == 0) return false;
+    while (!batches_.empty() && out.size() < max) {
+      auto& front = batches_.front();
+      const std::size_t left = front.size() - front_taken_;
+      if (out.empty() && front_taken_ == 0 && left <= max) {
+        out.swap(front);  // the whole batch as it came
+      } else {
+        // Whole batches only, unless the first one alone is too large:
+        // moving items one by one is what batches are here to save.
+        if (!out.empty() && left > max - out.size()) break;
+        const std::size_t n = std::min(left, max - out.size());
+        const auto first = front.begin() + static_cast<std::ptrdiff_t>(front_taken_);
+        out.insert(out.end(), std::make_move_iterator(first), std::make_move_iterator(first + static_cast<std::ptrdiff_t>(n)));
+        front_taken_ += n;
+        if (front_taken_ < front.size()) break;
+      }
+      batches_.pop_front();
+      front_taken_ = 0;
     }
+    count_ -= out.size();
   }
   not_full_.notify_one();
   return true;
@@ -67,7 +83,7 @@ void ItemQueue::cancel() {
 
 std::size_t ItemQueue::size() const {
   std::lock_guard lock(mu_);
-  return items_.size();
+  return count_;
 }
 
 }  // namespace ferry::pipeline

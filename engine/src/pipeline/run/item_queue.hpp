@@ -1,6 +1,7 @@
 // The bounded queue between two pipeline stages. Items move in batches (one
-// lock per batch, not per item) and a full queue blocks its producer, which
-// is how a slow stage holds every stage before it to bounded memory.
+// lock and, when the consumer takes what the producer pushed, one vector move
+// per batch, not per item) and a full queue blocks its producer, which is how
+// a slow stage holds every stage before it to bounded memory.
 #pragma once
 
 #include <condition_variable>
@@ -77,7 +78,12 @@ class ItemQueue {
   const std::size_t capacity_;
   mutable std::mutex mu_;
   std::condition_variable not_full_, not_empty_;
-  std::deque<Item> items_;  // guarded by mu_
+  // Items as their producers pushed them: a batch moves in and, when a
+  // consumer takes it whole, out again without touching its items. The
+  // front batch may be partly taken (its first front_taken_ items are gone).
+  std::deque<std::vector<Item>> batches_;  // guarded by mu_
+  std::size_t front_taken_ = 0;            // guarded by mu_
+  std::size_t count_ = 0;                  // items in batches_; guarded by mu_
   bool closed_ = false;     // guarded by mu_
   bool cancelled_ = false;  // guarded by mu_
 };

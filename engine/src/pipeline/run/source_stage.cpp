@@ -9,7 +9,9 @@ namespace {
 
 // Items a source hands over at a time: one lock per batch, and never more
 // than the queue holds, so backpressure still applies.
-std::size_t push_batch_size(const ItemQueue* q) { return std::min<std::size_t>(256, q ? q->capacity() : 256); }
+std::size_t push_batch_size(const ItemQueue* q) {
+  return q ? std::clamp<std::size_t>(q->capacity() / 4, 1, 1024) : 1024;
+}
 
 // Numbers items by their source position, leaves out those an earlier run
 // finished, and pushes them in batches; false once the run stops or drains.
@@ -47,7 +49,10 @@ class Pusher final : public ItemEmitter {
       pending_.clear();
       return true;
     }
-    return pending_.empty() || out_->push(pending_);
+    if (pending_.empty()) return true;
+    if (!out_->push(pending_)) return false;
+    pending_.reserve(limit_);  // the batch went on whole, buffer and all
+    return true;
   }
 
  private:

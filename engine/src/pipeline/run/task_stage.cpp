@@ -16,6 +16,10 @@ namespace ferry::pipeline {
 namespace {
 
 constexpr std::size_t kMaxAutoChunk = 1024;
+// An automatic chunk takes about this much of a worker's time.
+constexpr std::chrono::nanoseconds kChunkTime = std::chrono::milliseconds(10);
+// Chunks before the first call has told how long an item takes.
+constexpr std::size_t kFirstChunks = 64;
 
 // Passes the pool's replaced workers on to the run's observer; none without
 // one, so the pool does not even call out.
@@ -41,18 +45,23 @@ TaskStage::TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, It
       window_(2 * std::max<std::size_t>(1, plan.settings.workers)) {
   if (!plan.typed_in) flags_ |= FERRY_CALL_VALUE_IN;
   if (!plan.typed_out) flags_ |= FERRY_CALL_VALUE_OUT;
+  const auto kind = plan.stage->kind;
+  if (!plan.typed_in && (kind == Stage::Kind::map || kind == Stage::Kind::flat_map || kind == Stage::Kind::apply))
+    wrap_header_ = value_list_header(1);
   // The emitter first: if no thread can be had, nothing refers to this
   // stage yet when the error leaves (the pool's destructor stops its own).
   emitter_ = std::thread([this] { emit_loop(); });
   try {
     control_.on_stop([this] {
       { std::lock_guard lock(mu_); }  // a waiter between its check and its wait sees the stop
-      changed_.notify_all();
+      room_.notify_all();
+      ready_.notify_all();
       pool_.terminate();
     });
     control_.on_drain([this] {
       { std::lock_guard lock(mu_); }
-      changed_.notify_all();
+      room_.notify_all();
+      ready_.notify_all();
     });
   } catch (...) {
     end_emitter();
@@ -65,7 +74,7 @@ void TaskStage::end_emitter() {
     std::lock_guard lock(mu_);
     input_done_ = true;
   }
-  changed_.notify_all();
+  ready_.notify_all();
   if (emitter_.joinable()) emitter_.join();
 }
 
@@ -91,7 +100,7 @@ void TaskStage::run() {
     std::lock_guard lock(mu_);
     input_done_ = true;
   }
-  changed_.notify_all();
+  ready_.notify_all();
   emitter_.join();
   if (control_.failed()) pool_.terminate();
   else pool_.close();
@@ -102,21 +111,26 @@ void TaskStage::run() {
 std::size_t TaskStage::next_chunk_size() const {
   if (plan_.settings.chunksize) return plan_.settings.chunksize;
   // What is queued now, spread over two rounds of the workers: large chunks
-  // when the input runs ahead, single items when it trickles.
+  // when the input runs ahead (one call, and one hand-over between threads,
+  // for many items), single items when it trickles.
   const std::size_t per = 2 * std::max<std::size_t>(1, plan_.settings.workers);
-  return std::clamp<std::size_t>((in_.size() + per - 1) / per, 1, kMaxAutoChunk);
+  const std::size_t by_queue = std::clamp<std::size_t>((in_.size() + per - 1) / per, 1, kMaxAutoChunk);
+  // Slow items go in short calls: a chunk takes about kChunkTime of a
+  // worker, so the last chunks of a run do not keep one worker busy while
+  // the others wait, and results do not wait long behind a large chunk.
+  const auto items = items_called_.load(std::memory_order_relaxed);
+  const auto busy = counters_.busy_ns.load(std::memory_order_relaxed);
+  if (items == 0 || busy <= 0) return std::min<std::size_t>(by_queue, kFirstChunks);
+  const auto per_item = std::max<std::int64_t>(1, busy / static_cast<std::int64_t>(items));
+  const auto by_time = static_cast<std::size_t>(std::max<std::int64_t>(1, kChunkTime.count() / per_item));
+  return std::min(by_queue, by_time);
 }
 
-std::string TaskStage::request_for(Item& item) const {
-  if (plan_.typed_in) return std::move(item.bytes);
-  switch (plan_.stage->kind) {
-    case Stage::Kind::map:
-    case Stage::Kind::flat_map:
-    case Stage::Kind::apply:  // the gathered list is the one argument
-      return wrap_as_args(item.bytes);
-    default:  // starmap and generator sources: the item is the argument list
-      return std::move(item.bytes);
-  }
+void TaskStage::append_request(ferry::detail::ItemList& items, std::string_view input) const {
+  auto& buffer = items.buffer();
+  buffer += wrap_header_;
+  buffer += input;
+  items.seal();
 }
 
 std::unique_ptr<TaskStage::Chunk> TaskStage::make_chunk(std::vector<Item>& items) {
@@ -124,7 +138,7 @@ std::unique_ptr<TaskStage::Chunk> TaskStage::make_chunk(std::vector<Item>& items
   const std::size_t n = items.size();
   c->first_item = items_seen_;
   items_seen_ += n;
-  c->requests.resize(n);
+  c->inputs.resize(n);
   c->results.resize(n);
   c->attempts.assign(n, 0);
   c->passthrough.assign(n, false);
@@ -137,7 +151,7 @@ std::unique_ptr<TaskStage::Chunk> TaskStage::make_chunk(std::vector<Item>& items
       --c->pending;
     } else {
       c->from[i] = std::move(items[i].from);
-      c->requests[i] = request_for(items[i]);
+      c->inputs[i] = std::move(items[i].bytes);
     }
   }
   return c;
@@ -166,18 +180,20 @@ std::vector<Item> gather_for_apply(std::vector<Item>& items) {
 
 void TaskStage::dispatch(std::unique_ptr<Chunk> chunk) {
   std::vector<Call> calls;
+  bool complete = false;
   {
     std::unique_lock lock(mu_);
-    changed_.wait(lock, [&] { return control_.failed() || control_.draining() || chunks_.size() < window_; });
+    room_.wait(lock, [&] { return control_.failed() || control_.draining() || chunks_.size() < window_; });
     if (control_.failed() || control_.draining()) return;  // draining: queued items are dropped
+    complete = chunk->pending == 0;  // all passed through: the emitter may take it at once
     chunk->seq = next_seq_++;
     Call call{chunk.get(), {}};
-    for (std::size_t i = 0; i < chunk->requests.size(); ++i)
+    for (std::size_t i = 0; i < chunk->inputs.size(); ++i)
       if (!chunk->passthrough[i]) call.slots.push_back(i);
     if (!call.slots.empty()) calls.push_back(std::move(call));
     chunks_.emplace(chunk->seq, std::move(chunk));
   }
-  changed_.notify_all();
+  if (complete) ready_.notify_one();
   send(std::move(calls));
 }
 
@@ -188,10 +204,13 @@ void TaskStage::send(std::vector<Call> calls) {
     ferry::detail::Batch b;
     b.request.task = plan_.task;
     b.request.flags = flags_;
-    for (auto slot : call.slots) b.request.items.push_back(call.chunk->requests[slot]);
+    std::size_t bytes = 0;
+    for (auto slot : call.slots) bytes += wrap_header_.size() + call.chunk->inputs[slot].size();
+    b.request.items.reserve(call.slots.size(), bytes);
+    for (auto slot : call.slots) append_request(b.request.items, call.chunk->inputs[slot]);
     b.timeout = plan_.settings.timeout;  // per item, whatever the chunk's size
     b.done = [this, call](ferry::detail::ChunkOutcomes outcomes, std::chrono::nanoseconds busy) {
-      on_outcomes(call, outcomes.to_outcomes(), busy);
+      on_outcomes(call, outcomes, busy);
     };
     batches.push_back(std::move(b));
   }
@@ -202,27 +221,29 @@ void TaskStage::send(std::vector<Call> calls) {
   }
 }
 
-std::vector<Item> TaskStage::results_of(std::string bytes, Provenance from) const {
-  std::vector<Item> out;
+void TaskStage::finish_with_result(Chunk& chunk, std::size_t slot, std::string_view bytes) {
+  Results& out = chunk.results[slot];
   const auto kind = plan_.stage->kind;
   if (kind != Stage::Kind::flat_map && kind != Stage::Kind::source) {
-    out.push_back(Item{std::move(bytes), false, false, 0, std::move(from)});
-    return out;
+    out.push_back(Item{std::string(bytes), false, false, 0, std::move(chunk.from[slot])});
+    --chunk.pending;
+    return;
   }
-  auto elements = split_value_list(bytes);
+  auto elements = split_value_list(bytes);  // throws before anything is kept
   if (elements.empty()) {
     // Nothing to pass on, but the origin is done: a tombstone says so.
-    out.push_back(Item{{}, false, true, 0, std::move(from)});
-    return out;
+    out.push_back(Item{{}, false, true, 0, std::move(chunk.from[slot])});
+  } else {
+    out.reserve(elements.size());
+    for (std::size_t i = 0; i + 1 < elements.size(); ++i)
+      out.push_back(Item{std::move(elements[i]), false, false, 0, chunk.from[slot].opening()});
+    out.push_back(Item{std::move(elements.back()), false, false, 0, std::move(chunk.from[slot])});  // the last one closes
   }
-  for (std::size_t i = 0; i + 1 < elements.size(); ++i)
-    out.push_back(Item{std::move(elements[i]), false, false, 0, from.opening()});
-  out.push_back(Item{std::move(elements.back()), false, false, 0, std::move(from)});  // the last one closes
-  return out;
+  --chunk.pending;
 }
 
-void TaskStage::finish_slot(Chunk& chunk, std::size_t slot, std::vector<Item> results) {
-  chunk.results[slot] = std::move(results);
+void TaskStage::finish_slot(Chunk& chunk, std::size_t slot, Item result) {
+  chunk.results[slot].push_back(std::move(result));
   --chunk.pending;
 }
 
@@ -246,22 +267,20 @@ std::string TaskStage::finish_failed(Chunk& chunk, std::size_t slot, const std::
   std::optional<Value> input;
   if (!plan_.typed_in && plan_.stage->kind != Stage::Kind::apply) {
     try {
-      Value args = codec::decode_value(chunk.requests[slot]);
-      const bool single = plan_.stage->kind == Stage::Kind::map || plan_.stage->kind == Stage::Kind::flat_map;
-      input = single && args.is_list() && args.as_list().size() == 1 ? args.as_list()[0] : std::move(args);
+      input = codec::decode_value(chunk.inputs[slot]);  // map's one argument; starmap's argument list
     } catch (const std::exception&) {
     }
   }
   switch (plan_.settings.on_error) {
     case OnError::skip:
       ++counters_.skipped;
-      finish_slot(chunk, slot, {Item{{}, false, true, 0, std::move(chunk.from[slot])}});
+      finish_slot(chunk, slot, Item{{}, false, true, 0, std::move(chunk.from[slot])});
       return "";
     case OnError::collect:
       ++counters_.collected;
       finish_slot(chunk, slot,
-                  {Item{error_record(stage_name_, plan_.task_label, item, failure, input ? &*input : nullptr), true,
-                        false, plan_.dead_letter, std::move(chunk.from[slot])}});
+                  Item{error_record(stage_name_, plan_.task_label, item, failure, input ? &*input : nullptr), true,
+                       false, plan_.dead_letter, std::move(chunk.from[slot])});
       return "";
     case OnError::fail:
       break;
@@ -273,17 +292,19 @@ std::string TaskStage::finish_failed(Chunk& chunk, std::size_t slot, const std::
   return reason + ": " + failure.type + ": " + failure.message;
 }
 
-void TaskStage::on_outcomes(const Call& call, std::vector<ferry::detail::Outcome> outcomes, std::chrono::nanoseconds busy) {
+void TaskStage::on_outcomes(const Call& call, const ferry::detail::ChunkOutcomes& outcomes,
+                            std::chrono::nanoseconds busy) {
   counters_.busy_ns += busy.count();
+  items_called_ += call.slots.size();
   std::vector<Call> resend;
   std::vector<FailedItem> told;
   std::string stop;
+  bool complete = false;
   {
     std::lock_guard lock(mu_);
     Chunk& chunk = *call.chunk;  // alive: these slots are still pending
-    const bool whole_call_lost =
-        call.slots.size() > 1 &&
-        std::all_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.error && is_worker_loss(o.error); });
+    bool whole_call_lost = call.slots.size() > 1 && !outcomes.errors.empty();
+    for (const auto& e : outcomes.errors) whole_call_lost = whole_call_lost && e && is_worker_loss(e);
     if (whole_call_lost) {
       // Which item took the worker down is unknown: run each alone, so only
       // that one fails. Not counted as a retry.
@@ -291,28 +312,30 @@ void TaskStage::on_outcomes(const Call& call, std::vector<ferry::detail::Outcome
     } else {
       for (std::size_t k = 0; k < call.slots.size(); ++k) {
         const std::size_t slot = call.slots[k];
-        auto& o = outcomes[k];
-        if (!o.error) {
+        const auto o = outcomes[k];
+        std::exception_ptr error = o.error;
+        if (!error) {
           try {
-            finish_slot(chunk, slot, results_of(std::move(o.bytes), chunk.from[slot]));
+            finish_with_result(chunk, slot, o.bytes);
             continue;
           } catch (const std::exception&) {
-            o.error = std::current_exception();  // e.g. flat_map's result is not a list
+            error = std::current_exception();  // e.g. flat_map's result is not a list
           }
-        } else if (is_retriable(o.error) && chunk.attempts[slot] < plan_.settings.retries) {
+        } else if (is_retriable(error) && chunk.attempts[slot] < plan_.settings.retries) {
           ++chunk.attempts[slot];
           ++counters_.retried;
           if (control_.observer().active())
-            note_failure(told, chunk, slot, describe_failure(o.error), ItemAction::retried);
+            note_failure(told, chunk, slot, describe_failure(error), ItemAction::retried);
           resend.push_back(Call{&chunk, {slot}});
           continue;
         }
-        auto reason = finish_failed(chunk, slot, o.error, told);
+        auto reason = finish_failed(chunk, slot, error, told);
         if (stop.empty()) stop = std::move(reason);
       }
     }
+    complete = chunk.pending == 0;
   }
-  changed_.notify_all();
+  if (complete) ready_.notify_one();  // only the emitter waits for finished chunks
   // Failures after the run stopped are its fallout (items the stop cut
   // short), not news for the observer.
   for (const auto& f : told)
@@ -322,7 +345,7 @@ void TaskStage::on_outcomes(const Call& call, std::vector<ferry::detail::Outcome
 }
 
 void TaskStage::emit_loop() {
-  std::vector<Item> batch;
+  std::vector<Item> batch;  // handed on whole to the next queue each round
   const bool ordered = plan_.settings.ordered;
   for (;;) {
     std::vector<std::unique_ptr<Chunk>> ready;
@@ -347,14 +370,18 @@ void TaskStage::emit_loop() {
         }
         return !ready.empty();
       };
-      changed_.wait(lock, [&] {
+      ready_.wait(lock, [&] {
         return control_.failed() || collect_ready() || (input_done_ && chunks_.empty());
       });
       if (control_.failed()) return;
       if (ready.empty()) break;  // input done and nothing left
     }
-    changed_.notify_all();  // room in the window
+    room_.notify_one();  // room in the window: only the dispatcher waits for it
     std::uint64_t done = 0;
+    std::size_t total = 0;
+    for (const auto& chunk : ready)
+      for (const auto& results : chunk->results) total += results.size();
+    batch.reserve(total);
     for (auto& chunk : ready) {
       std::uint64_t in_chunk = 0;  // tombstones (skipped items) are not passed on
       for (auto& results : chunk->results)

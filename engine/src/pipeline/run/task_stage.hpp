@@ -6,6 +6,7 @@
 // are in flight, so memory stays bounded however long the input is.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -15,6 +16,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <boost/container/small_vector.hpp>
 
 #include "pipeline/run/item_codec.hpp"
 #include "pipeline/run/item_queue.hpp"
@@ -41,11 +44,14 @@ class TaskStage {
   void run();
 
  private:
+  // What one input item became: one item for most stages, any number for
+  // flat_map and sources; inline for the one, so a result costs no allocation.
+  using Results = boost::container::small_vector<Item, 1>;
   struct Chunk {
     std::uint64_t seq = 0;
     std::uint64_t first_item = 0;        // position of slot 0 in the stage's input
-    std::vector<std::string> requests;   // per slot: the call's encoded arguments
-    std::vector<std::vector<Item>> results;
+    std::vector<std::string> inputs;     // per slot: the item's bytes as they arrived
+    std::vector<Results> results;
     std::vector<std::uint32_t> attempts;
     std::vector<bool> passthrough;       // error records and tombstones from upstream: no call
     std::vector<Provenance> from;        // per slot: what its results derive from
@@ -64,13 +70,14 @@ class TaskStage {
   };
 
   std::size_t next_chunk_size() const;
-  std::string request_for(Item& item) const;
+  // Appends a slot's call arguments, made from its input, to a request.
+  void append_request(ferry::detail::ItemList& items, std::string_view input) const;
   std::unique_ptr<Chunk> make_chunk(std::vector<Item>& items);
   // Registers a chunk (waiting for room in the window) and sends its calls.
   void dispatch(std::unique_ptr<Chunk> chunk);
   void send(std::vector<Call> calls);
   // A call's outcomes arrived (from a pool thread).
-  void on_outcomes(const Call& call, std::vector<ferry::detail::Outcome> outcomes, std::chrono::nanoseconds busy);
+  void on_outcomes(const Call& call, const ferry::detail::ChunkOutcomes& outcomes, std::chrono::nanoseconds busy);
   // Sets a slot's final result; caller holds mu_. Returns a reason to stop
   // the run (on_error: fail), or "". Adds an event to told when the run has
   // an observer.
@@ -78,8 +85,10 @@ class TaskStage {
                             std::vector<FailedItem>& told);
   void note_failure(std::vector<FailedItem>& told, const Chunk& chunk, std::size_t slot, const Failure& failure,
                     ItemAction action) const;
-  void finish_slot(Chunk& chunk, std::size_t slot, std::vector<Item> results);
-  std::vector<Item> results_of(std::string bytes, Provenance from) const;
+  // A slot's final result: one item, or a task's result bytes (split into
+  // its items for flat_map and sources; throws when they are not a list).
+  void finish_slot(Chunk& chunk, std::size_t slot, Item result);
+  void finish_with_result(Chunk& chunk, std::size_t slot, std::string_view bytes);
   void emit_loop();
   void end_emitter();  // lets the emitter finish and joins it
 
@@ -90,15 +99,20 @@ class TaskStage {
   StageCounters& counters_;
   const std::string& stage_name_;
   std::uint32_t flags_ = 0;
+  // The input is the call's one argument, sent as the list [input]: this
+  // header goes before it (Value archives into map, flat_map and apply).
+  std::string wrap_header_;
   ferry::detail::PoolCore pool_;
   const std::size_t window_;
 
   std::mutex mu_;
-  std::condition_variable changed_;
+  std::condition_variable room_;   // the dispatcher waits for room in the window
+  std::condition_variable ready_;  // the emitter waits for finished chunks
   std::map<std::uint64_t, std::unique_ptr<Chunk>> chunks_;  // in flight, by seq; guarded by mu_
   std::uint64_t next_seq_ = 0;     // guarded by mu_
   std::uint64_t next_emit_ = 0;    // ordered: the seq to emit next; guarded by mu_
   std::uint64_t items_seen_ = 0;   // dispatcher thread only
+  std::atomic<std::uint64_t> items_called_{0};  // items of calls returned, whose time is in busy_ns
   bool input_done_ = false;        // guarded by mu_
   std::thread emitter_;
 };

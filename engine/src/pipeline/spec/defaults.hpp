@@ -26,7 +26,7 @@ struct FinalSettings {
   std::size_t retries = 0;
   OnError on_error = OnError::fail;
   std::size_t max_tasks_per_child = 0;  // 0: never replaced
-  std::size_t queue_size = 1024;
+  std::size_t queue_size = 4096;
   std::uint64_t memory_limit = 0;  // 0: no limit
 };
 

@@ -8,7 +8,7 @@
 namespace ferry::pipeline {
 
 void JsonLinesWriter::add(const Value& item) {
-  text_ += to_json(item);
+  append_json(text_, item);
   text_ += '\n';
 }
 
