@@ -48,6 +48,7 @@ TaskStage::TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, It
   const auto kind = plan.stage->kind;
   if (!plan.typed_in && (kind == Stage::Kind::map || kind == Stage::Kind::flat_map || kind == Stage::Kind::apply))
     wrap_header_ = value_list_header(1);
+  expands_ = kind == Stage::Kind::flat_map || kind == Stage::Kind::source;
   // The emitter first: if no thread can be had, nothing refers to this
   // stage yet when the error leaves (the pool's destructor stops its own).
   emitter_ = std::thread([this] { emit_loop(); });
@@ -138,22 +139,11 @@ std::unique_ptr<TaskStage::Chunk> TaskStage::make_chunk(std::vector<Item>& items
   const std::size_t n = items.size();
   c->first_item = items_seen_;
   items_seen_ += n;
-  c->inputs.resize(n);
-  c->results.resize(n);
+  c->items.swap(items);
+  if (expands_) c->expanded.resize(n);
   c->attempts.assign(n, 0);
-  c->passthrough.assign(n, false);
-  c->from.resize(n);
-  c->pending = n;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (items[i].passes_through()) {
-      c->passthrough[i] = true;
-      c->results[i].push_back(std::move(items[i]));
-      --c->pending;
-    } else {
-      c->from[i] = std::move(items[i].from);
-      c->inputs[i] = std::move(items[i].bytes);
-    }
-  }
+  c->pending = 0;
+  for (const auto& item : c->items) c->pending += !item.passes_through();  // passed on as they are
   return c;
 }
 
@@ -188,8 +178,9 @@ void TaskStage::dispatch(std::unique_ptr<Chunk> chunk) {
     complete = chunk->pending == 0;  // all passed through: the emitter may take it at once
     chunk->seq = next_seq_++;
     Call call{chunk.get(), {}};
-    for (std::size_t i = 0; i < chunk->inputs.size(); ++i)
-      if (!chunk->passthrough[i]) call.slots.push_back(i);
+    call.slots.reserve(chunk->pending);
+    for (std::size_t i = 0; i < chunk->items.size(); ++i)
+      if (!chunk->items[i].passes_through()) call.slots.push_back(i);
     if (!call.slots.empty()) calls.push_back(std::move(call));
     chunks_.emplace(chunk->seq, std::move(chunk));
   }
@@ -204,10 +195,11 @@ void TaskStage::send(std::vector<Call> calls) {
     ferry::detail::Batch b;
     b.request.task = plan_.task;
     b.request.flags = flags_;
+    // Pending slots' bytes are their inputs, and only this call finishes them.
     std::size_t bytes = 0;
-    for (auto slot : call.slots) bytes += wrap_header_.size() + call.chunk->inputs[slot].size();
+    for (auto slot : call.slots) bytes += wrap_header_.size() + call.chunk->items[slot].bytes.size();
     b.request.items.reserve(call.slots.size(), bytes);
-    for (auto slot : call.slots) append_request(b.request.items, call.chunk->inputs[slot]);
+    for (auto slot : call.slots) append_request(b.request.items, call.chunk->items[slot].bytes);
     b.timeout = plan_.settings.timeout;  // per item, whatever the chunk's size
     b.done = [this, call](ferry::detail::ChunkOutcomes outcomes, std::chrono::nanoseconds busy) {
       on_outcomes(call, outcomes, busy);
@@ -222,28 +214,23 @@ void TaskStage::send(std::vector<Call> calls) {
 }
 
 void TaskStage::finish_with_result(Chunk& chunk, std::size_t slot, std::string_view bytes) {
-  Results& out = chunk.results[slot];
-  const auto kind = plan_.stage->kind;
-  if (kind != Stage::Kind::flat_map && kind != Stage::Kind::source) {
-    out.push_back(Item{std::string(bytes), false, false, 0, std::move(chunk.from[slot])});
+  Item& item = chunk.items[slot];
+  if (!expands_) {
+    item.bytes.assign(bytes);
     --chunk.pending;
     return;
   }
-  auto elements = split_value_list(bytes);  // throws before anything is kept
+  auto elements = split_value_list(bytes);  // throws before anything changes
+  auto& out = chunk.expanded[slot];
   if (elements.empty()) {
     // Nothing to pass on, but the origin is done: a tombstone says so.
-    out.push_back(Item{{}, false, true, 0, std::move(chunk.from[slot])});
+    out.push_back(Item{{}, false, true, 0, std::move(item.from)});
   } else {
     out.reserve(elements.size());
     for (std::size_t i = 0; i + 1 < elements.size(); ++i)
-      out.push_back(Item{std::move(elements[i]), false, false, 0, chunk.from[slot].opening()});
-    out.push_back(Item{std::move(elements.back()), false, false, 0, std::move(chunk.from[slot])});  // the last one closes
+      out.push_back(Item{std::move(elements[i]), false, false, 0, item.from.opening()});
+    out.push_back(Item{std::move(elements.back()), false, false, 0, std::move(item.from)});  // the last one closes
   }
-  --chunk.pending;
-}
-
-void TaskStage::finish_slot(Chunk& chunk, std::size_t slot, Item result) {
-  chunk.results[slot].push_back(std::move(result));
   --chunk.pending;
 }
 
@@ -265,22 +252,29 @@ std::string TaskStage::finish_failed(Chunk& chunk, std::size_t slot, const std::
                                                              : ItemAction::failed);
   const std::uint64_t item = chunk.first_item + slot;
   std::optional<Value> input;
+  Item& slot_item = chunk.items[slot];
   if (!plan_.typed_in && plan_.stage->kind != Stage::Kind::apply) {
     try {
-      input = codec::decode_value(chunk.inputs[slot]);  // map's one argument; starmap's argument list
+      input = codec::decode_value(slot_item.bytes);  // map's one argument; starmap's argument list
     } catch (const std::exception&) {
     }
   }
+  // The slot's item becomes a tombstone or an error record in place (or, in
+  // a stage that expands, its one result): its provenance stays with it.
+  auto finish_as = [&](std::string bytes, bool record) {
+    Item done{std::move(bytes), record, !record, record ? plan_.dead_letter : std::uint16_t{0}, std::move(slot_item.from)};
+    if (expands_) chunk.expanded[slot].push_back(std::move(done));
+    else slot_item = std::move(done);
+    --chunk.pending;
+  };
   switch (plan_.settings.on_error) {
     case OnError::skip:
       ++counters_.skipped;
-      finish_slot(chunk, slot, Item{{}, false, true, 0, std::move(chunk.from[slot])});
+      finish_as({}, false);
       return "";
     case OnError::collect:
       ++counters_.collected;
-      finish_slot(chunk, slot,
-                  Item{error_record(stage_name_, plan_.task_label, item, failure, input ? &*input : nullptr), true,
-                       false, plan_.dead_letter, std::move(chunk.from[slot])});
+      finish_as(error_record(stage_name_, plan_.task_label, item, failure, input ? &*input : nullptr), true);
       return "";
     case OnError::fail:
       break;
@@ -344,8 +338,36 @@ void TaskStage::on_outcomes(const Call& call, const ferry::detail::ChunkOutcomes
   else if (!resend.empty()) send(std::move(resend));
 }
 
+bool TaskStage::emit(std::vector<std::unique_ptr<Chunk>>& ready) {
+  for (auto& chunk : ready) {
+    std::vector<Item> items;
+    if (!expands_) {
+      items = std::move(chunk->items);  // every slot holds its result, passed-through items included
+    } else {
+      // A slot without results passed through as it came.
+      std::size_t total = 0;
+      for (const auto& e : chunk->expanded) total += e.empty() ? 1 : e.size();
+      items.reserve(total);
+      for (std::size_t i = 0; i < chunk->items.size(); ++i) {
+        if (chunk->expanded[i].empty()) items.push_back(std::move(chunk->items[i]));
+        else std::move(chunk->expanded[i].begin(), chunk->expanded[i].end(), std::back_inserter(items));
+      }
+    }
+    const auto done = count_items(items);  // tombstones (skipped items) are not passed on
+    control_.observer().items_done(stage_name_, done);
+    counters_.items_out += done;
+    if (!out_) {
+      // The last stage: results go nowhere, error records to their errors:
+      // output when they have one.
+      if (!control_.dead_letters().take(items)) return false;
+    } else if (!items.empty() && !out_->push(items)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void TaskStage::emit_loop() {
-  std::vector<Item> batch;  // handed on whole to the next queue each round
   const bool ordered = plan_.settings.ordered;
   for (;;) {
     std::vector<std::unique_ptr<Chunk>> ready;
@@ -377,30 +399,7 @@ void TaskStage::emit_loop() {
       if (ready.empty()) break;  // input done and nothing left
     }
     room_.notify_one();  // room in the window: only the dispatcher waits for it
-    std::uint64_t done = 0;
-    std::size_t total = 0;
-    for (const auto& chunk : ready)
-      for (const auto& results : chunk->results) total += results.size();
-    batch.reserve(total);
-    for (auto& chunk : ready) {
-      std::uint64_t in_chunk = 0;  // tombstones (skipped items) are not passed on
-      for (auto& results : chunk->results)
-        for (auto& item : results) {
-          in_chunk += !item.tombstone;
-          batch.push_back(std::move(item));
-        }
-      control_.observer().items_done(stage_name_, in_chunk);
-      done += in_chunk;
-    }
-    counters_.items_out += done;
-    if (!out_) {
-      // The last stage: results go nowhere, error records to their errors:
-      // output when they have one.
-      if (!control_.dead_letters().take(batch)) return;
-      batch.clear();
-    } else if (!batch.empty() && !out_->push(batch)) {
-      return;
-    }
+    if (!emit(ready)) return;
   }
   if (out_) out_->close();
 }

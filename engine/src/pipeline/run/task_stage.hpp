@@ -17,8 +17,6 @@
 #include <thread>
 #include <vector>
 
-#include <boost/container/small_vector.hpp>
-
 #include "pipeline/run/item_codec.hpp"
 #include "pipeline/run/item_queue.hpp"
 #include "pipeline/spec/plan.hpp"
@@ -44,18 +42,19 @@ class TaskStage {
   void run();
 
  private:
-  // What one input item became: one item for most stages, any number for
-  // flat_map and sources; inline for the one, so a result costs no allocation.
-  using Results = boost::container::small_vector<Item, 1>;
+  // A chunk's items become its results in place: a slot's bytes are its
+  // input until its call succeeds (retries and error records read them),
+  // then its result, and the provenance stays where it is. So a chunk goes
+  // on to the next queue as the vector it came in, no item moved.
+  // flat_map and sources make any number of items of one: those go to
+  // `expanded`, and the emitter lays them out.
   struct Chunk {
     std::uint64_t seq = 0;
-    std::uint64_t first_item = 0;        // position of slot 0 in the stage's input
-    std::vector<std::string> inputs;     // per slot: the item's bytes as they arrived
-    std::vector<Results> results;
+    std::uint64_t first_item = 0;               // position of slot 0 in the stage's input
+    std::vector<Item> items;                    // per slot: the input, then the result
+    std::vector<std::vector<Item>> expanded;    // flat_map and sources: per slot, its results
     std::vector<std::uint32_t> attempts;
-    std::vector<bool> passthrough;       // error records and tombstones from upstream: no call
-    std::vector<Provenance> from;        // per slot: what its results derive from
-    std::size_t pending = 0;             // slots without a final result
+    std::size_t pending = 0;                    // slots without a final result
   };
   // A chunk's slots that go out in one call.
   struct Call {
@@ -85,10 +84,12 @@ class TaskStage {
                             std::vector<FailedItem>& told);
   void note_failure(std::vector<FailedItem>& told, const Chunk& chunk, std::size_t slot, const Failure& failure,
                     ItemAction action) const;
-  // A slot's final result: one item, or a task's result bytes (split into
-  // its items for flat_map and sources; throws when they are not a list).
-  void finish_slot(Chunk& chunk, std::size_t slot, Item result);
+  // A slot's final result from a task's result bytes (split into its items
+  // for flat_map and sources; throws, keeping the input, when they are not a
+  // list).
   void finish_with_result(Chunk& chunk, std::size_t slot, std::string_view bytes);
+  // Hands finished chunks on, in order; false when the run stopped.
+  bool emit(std::vector<std::unique_ptr<Chunk>>& ready);
   void emit_loop();
   void end_emitter();  // lets the emitter finish and joins it
 
@@ -102,6 +103,7 @@ class TaskStage {
   // The input is the call's one argument, sent as the list [input]: this
   // header goes before it (Value archives into map, flat_map and apply).
   std::string wrap_header_;
+  bool expands_ = false;  // flat_map and sources: an item may give any number of results
   ferry::detail::PoolCore pool_;
   const std::size_t window_;
 
