@@ -110,6 +110,15 @@ def check_pipeline_outputs(runs, tmp):
         p[-1].error = "ferry and Python pipelines wrote different results"
 
 
+def check_same_stdout(runs, ferry_key, python_key):
+    """Both sides of a row must have printed the same lines (the one_stage job)."""
+    f, p = runs.get(ferry_key), runs.get(python_key)
+    if not f or not p or any(r.error for r in f + p):
+        return
+    if len({r.stdout_sha256 for r in f + p}) != 1:
+        p[-1].error = "%s and %s printed different results" % (ferry_key, python_key)
+
+
 def build_rows(selected, runs, args):
     refs = {}  # what goals of kind "ref" compare with
     for row in selected:
@@ -181,6 +190,7 @@ def main(argv):
     with tempfile.TemporaryDirectory(prefix="ferry-bench-") as tmp:
         runs = run_all(selected, args, tmp)
         check_pipeline_outputs(runs, tmp)
+        check_same_stdout(runs, "ferry/one_stage", "python/one_stage")
     results = build_rows(selected, runs, args)
     info["duration_s"] = round(time.perf_counter() - start, 1)
     print()

@@ -5,6 +5,7 @@ anything they leave behind form one process group: a program that runs past
 its timeout is killed with its whole group, and processes still in the
 group after it exits are reported (and killed) as left behind.
 """
+import hashlib
 import json
 import os
 import signal
@@ -36,6 +37,7 @@ class Run:
     cpu_s: float = 0.0  # user + system of the program and its reaped descendants
     machine_busy_s: float = 0.0  # busy CPU seconds of the whole machine meanwhile
     error: str = ""
+    stdout_sha256: str = ""  # what it printed, for rows whose two sides must print the same
 
     @property
     def others_cpu_s(self):
@@ -121,6 +123,7 @@ def run_program(argv, timeout_s, measure):
         stdout = out.read().decode(errors="replace")
         stderr = err.read().decode(errors="replace").strip()
 
+    run.stdout_sha256 = hashlib.sha256(stdout.encode()).hexdigest()
     errors = []
     if timed_out.is_set():
         errors.append("timed out after %.0f s" % timeout_s)

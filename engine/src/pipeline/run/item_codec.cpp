@@ -29,6 +29,27 @@ std::vector<std::string> split_value_list(std::string_view list_bytes) {
   return out;
 }
 
+std::vector<Item> gather_for_apply(std::vector<Item>& items) {
+  // Error records pass first; the rest become one list: the call's only argument.
+  std::vector<Item> out;
+  std::string list;
+  std::uint64_t count = 0;
+  Item call;
+  call.from.role = Provenance::Role::merged;  // touches every gathered item's origins
+  for (auto& item : items) {
+    if (item.passes_through()) {
+      out.push_back(std::move(item));
+      continue;
+    }
+    list += item.bytes;
+    ++count;
+    call.from.merge(item.from);
+  }
+  call.bytes = value_list_header(count) + list;
+  out.push_back(std::move(call));
+  return out;
+}
+
 Failure describe_failure(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);

@@ -12,6 +12,8 @@
 
 #include <ferry/value.hpp>
 
+#include "pipeline/run/item_queue.hpp"
+
 namespace ferry::pipeline {
 
 // The Value archive header of a list of n elements; the elements' own
@@ -24,6 +26,10 @@ std::string wrap_as_args(std::string_view value_bytes);
 // The elements of a Value archive holding a list, each as its own archive.
 // Throws ferry::ValueError when the archive is not a list.
 std::vector<std::string> split_value_list(std::string_view list_bytes);
+
+// apply's one call: the error records among items (passed on first), then
+// one item holding the rest as a list, the call's only argument.
+std::vector<Item> gather_for_apply(std::vector<Item>& items);
 
 // Why an item failed, for error records, logs and messages.
 struct Failure {

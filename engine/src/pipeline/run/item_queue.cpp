@@ -33,7 +33,7 @@ bool ItemQueue::push(std::vector<Item>& items) {
   return true;
 }
 
-bool ItemQueue::pop(std::vector<Item>& out, std::size_t max) {
+bool ItemQueue::pop(std::vector<Item>& out, std::size_t max, std::size_t slack) {
   out.clear();
   max = max ? max : 1;
   {
@@ -43,7 +43,7 @@ bool ItemQueue::pop(std::vector<Item>& out, std::size_t max) {
     while (!batches_.empty() && out.size() < max) {
       auto& front = batches_.front();
       const std::size_t left = front.size() - front_taken_;
-      if (out.empty() && front_taken_ == 0 && left <= max) {
+      if (out.empty() && front_taken_ == 0 && (left <= max || left - max <= slack)) {
         out.swap(front);  // the whole batch as it came
       } else {
         // Whole batches only, unless the first one alone is too large:

@@ -64,8 +64,10 @@ class ItemQueue {
   // producer never deadlocks). False when the queue was cancelled.
   bool push(std::vector<Item>& items);
   // Moves up to max items into out (cleared first), waiting for at least
-  // one. False once the queue is closed and drained, or cancelled.
-  bool pop(std::vector<Item>& out, std::size_t max);
+  // one. A batch at the front of up to max + slack items is taken whole
+  // (no item moved): callers whose max is a preference, not a limit, say
+  // how far. False once the queue is closed and drained, or cancelled.
+  bool pop(std::vector<Item>& out, std::size_t max, std::size_t slack = 0);
   // The producer is done: pop drains what is left, then returns false.
   void close();
   // Stops both sides at once: blocked and later push and pop return false.

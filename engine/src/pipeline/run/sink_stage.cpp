@@ -1,5 +1,6 @@
 // The sink stage: takes items from the last queue and writes them through
 // the sink's connector, batch by batch, keeping a journal's record in step.
+#include <limits>
 #include <set>
 #include <stdexcept>
 
@@ -73,7 +74,8 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
   std::vector<Item> items;
   std::vector<std::uint64_t> closed;  // origins whose last item is in this batch
   std::uint64_t position = 0;
-  while (in.pop(items, 4096)) {
+  // Batches whole, as the stage before pushed them, however large.
+  while (in.pop(items, 4096, std::numeric_limits<std::size_t>::max())) {
     if (counters.items_in.fetch_add(count_items(items)) == 0) counters.started_ns = control.now_ns();
     try {
       for (auto& item : items) {

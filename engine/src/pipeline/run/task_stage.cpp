@@ -85,7 +85,8 @@ void TaskStage::run() {
   const bool gather = plan_.stage->kind == Stage::Kind::apply && !plan_.gathered;
   std::vector<Item> items, gathered;
   while (!control_.failed()) {
-    if (!in_.pop(items, gather ? 4096 : next_chunk_size())) break;
+    const auto size = gather ? ChunkSize{4096, 0} : next_chunk_size();
+    if (!in_.pop(items, size.max, size.slack)) break;
     if (counters_.items_in.fetch_add(count_items(items)) == 0) counters_.started_ns = control_.now_ns();
     if (gather) {
       std::move(items.begin(), items.end(), std::back_inserter(gathered));
@@ -109,8 +110,8 @@ void TaskStage::run() {
   counters_.finished_ns = control_.now_ns();
 }
 
-std::size_t TaskStage::next_chunk_size() const {
-  if (plan_.settings.chunksize) return plan_.settings.chunksize;
+TaskStage::ChunkSize TaskStage::next_chunk_size() const {
+  if (plan_.settings.chunksize) return {plan_.settings.chunksize, 0};
   // What is queued now, spread over two rounds of the workers: large chunks
   // when the input runs ahead (one call, and one hand-over between threads,
   // for many items), single items when it trickles.
@@ -121,10 +122,14 @@ std::size_t TaskStage::next_chunk_size() const {
   // the others wait, and results do not wait long behind a large chunk.
   const auto items = items_called_.load(std::memory_order_relaxed);
   const auto busy = counters_.busy_ns.load(std::memory_order_relaxed);
-  if (items == 0 || busy <= 0) return std::min<std::size_t>(by_queue, kFirstChunks);
+  if (items == 0 || busy <= 0) return {std::min<std::size_t>(by_queue, kFirstChunks), 0};
   const auto per_item = std::max<std::int64_t>(1, busy / static_cast<std::int64_t>(items));
   const auto by_time = static_cast<std::size_t>(std::max<std::int64_t>(1, kChunkTime.count() / per_item));
-  return std::min(by_queue, by_time);
+  if (by_time < by_queue) return {by_time, 0};
+  // Quick items: a batch that arrived whole goes on whole, up to twice the
+  // size (and kMaxAutoChunk), rather than split item by item.
+  const std::size_t room = std::min({by_queue, kMaxAutoChunk - by_queue, by_time - by_queue});
+  return {by_queue, room};
 }
 
 void TaskStage::append_request(ferry::detail::ItemList& items, std::string_view input) const {
@@ -145,27 +150,6 @@ std::unique_ptr<TaskStage::Chunk> TaskStage::make_chunk(std::vector<Item>& items
   c->pending = 0;
   for (const auto& item : c->items) c->pending += !item.passes_through();  // passed on as they are
   return c;
-}
-
-std::vector<Item> gather_for_apply(std::vector<Item>& items) {
-  // Error records pass first; the rest become one list: the call's only argument.
-  std::vector<Item> out;
-  std::string list;
-  std::uint64_t count = 0;
-  Item call;
-  call.from.role = Provenance::Role::merged;  // touches every gathered item's origins
-  for (auto& item : items) {
-    if (item.passes_through()) {
-      out.push_back(std::move(item));
-      continue;
-    }
-    list += item.bytes;
-    ++count;
-    call.from.merge(item.from);
-  }
-  call.bytes = value_list_header(count) + list;
-  out.push_back(std::move(call));
-  return out;
 }
 
 void TaskStage::dispatch(std::unique_ptr<Chunk> chunk) {

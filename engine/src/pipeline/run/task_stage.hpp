@@ -25,10 +25,6 @@
 
 namespace ferry::pipeline {
 
-// apply's one call: the error records among items (passed on first), then
-// one item holding the rest as a list, the call's only argument.
-std::vector<Item> gather_for_apply(std::vector<Item>& items);
-
 class TaskStage {
  public:
   // out may be null: the results of a last stage without a sink are dropped.
@@ -68,7 +64,12 @@ class TaskStage {
     ItemAction action;
   };
 
-  std::size_t next_chunk_size() const;
+  // How many items the next call takes: at most max, or a whole batch of
+  // up to max + slack (ItemQueue::pop).
+  struct ChunkSize {
+    std::size_t max, slack;
+  };
+  ChunkSize next_chunk_size() const;
   // Appends a slot's call arguments, made from its input, to a request.
   void append_request(ferry::detail::ItemList& items, std::string_view input) const;
   std::unique_ptr<Chunk> make_chunk(std::vector<Item>& items);
