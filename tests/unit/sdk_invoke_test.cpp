@@ -40,7 +40,8 @@ void define_sample(ferry::PluginBuilder& plugin) {
       .task("log", [](ferry::Context& ctx, std::string msg) {
         ctx.log(msg, ferry::LogLevel::warning);
         return std::string(ctx.task_name());
-      });
+      })
+      .task("scalars", [](std::int32_t i, double d, bool b) { return b ? d * i : -d; });
 }
 
 // One invocation's output and status, with the log lines the host received.
@@ -91,7 +92,7 @@ TEST_CASE("sdk invoke: PluginHolder publishes name, version and the task table",
   CHECK(std::string(d->name) == "sample");
   CHECK(std::string(d->version) == "2.1");
   CHECK(d->load_error == nullptr);
-  REQUIRE(d->task_count == 6);
+  REQUIRE(d->task_count == 7);
 
   const ferry_task_v1& t = d->tasks[0];
   CHECK(std::string(t.name) == "add");
@@ -139,6 +140,41 @@ TEST_CASE("sdk invoke: value mode takes a Value list and returns one Value", "[s
   const Outcome mid = invoke(holder.descriptor(), "mid", value_args({a, b}), FERRY_CALL_VALUE);
   REQUIRE(mid.status == FERRY_OK);
   CHECK(codec::decode_value(mid.output) == Value(Value::Map{{"x", 1.0}, {"y", 2.0}}));
+}
+
+TEST_CASE("sdk invoke: scalar arguments read straight from the Value list convert as from_value does", "[sdk]") {
+  // Scalar parameters skip building a Value; what they take and refuse
+  // must not change.
+  const ferry::detail::PluginHolder holder("sample", "1", &define_sample);
+  const ferry_plugin_v1* d = holder.descriptor();
+  const auto result = [&](Value::List args) {
+    const Outcome r = invoke(d, "scalars", value_args(std::move(args)), FERRY_CALL_VALUE);
+    REQUIRE(r.status == FERRY_OK);
+    return codec::decode_value(r.output);
+  };
+  CHECK(result({3, 1.5, true}) == Value(4.5));
+  CHECK(result({3, 2, true}) == Value(6.0));  // an int into a double parameter
+  CHECK(result({3, 2.5, false}) == Value(-2.5));
+
+  const Outcome range = invoke(d, "scalars", value_args({std::int64_t{1} << 40, 1.0, true}), FERRY_CALL_VALUE);
+  CHECK(range.status == FERRY_BAD_INPUT);
+  CHECK_THAT(range.output, Catch::Contains("argument 1: 1099511627776 is out of range for"));
+  const Outcome flt = invoke(d, "scalars", value_args({1.0, 1.0, true}), FERRY_CALL_VALUE);
+  CHECK(flt.status == FERRY_BAD_INPUT);
+  CHECK_THAT(flt.output, Catch::Contains("argument 1: expected int, got float"));
+  const Outcome not_bool = invoke(d, "scalars", value_args({1, 1.0, 1}), FERRY_CALL_VALUE);
+  CHECK(not_bool.status == FERRY_BAD_INPUT);
+  CHECK_THAT(not_bool.output, Catch::Contains("argument 3:"));
+
+  std::string bad_bool = value_args({1, 1.0, true});
+  bad_bool.back() = '\x02';
+  CHECK_THAT(invoke(d, "scalars", bad_bool, FERRY_CALL_VALUE).output, Catch::Contains("invalid bool byte 2"));
+  CHECK(invoke(d, "scalars", value_args({1, 1.0, true}) + "x", FERRY_CALL_VALUE).status == FERRY_BAD_INPUT);
+  const std::string whole = value_args({1, 1.0, true});
+  for (std::size_t n = 0; n < whole.size(); ++n) {
+    INFO("prefix of " << n << " bytes");
+    CHECK(invoke(d, "scalars", whole.substr(0, n), FERRY_CALL_VALUE).status == FERRY_BAD_INPUT);
+  }
 }
 
 TEST_CASE("sdk invoke: a thrown exception becomes FERRY_TASK_ERROR with type and message", "[sdk]") {
