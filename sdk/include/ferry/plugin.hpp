@@ -102,56 +102,17 @@ struct ScalarParams<std::tuple<P...>> : std::bool_constant<codec::detail::all_ar
 
 // Arguments sent as a Value list of scalars (every item of a pipeline's first
 // task stage comes so) into scalar parameters, read straight from the
-// archive: what the general path in decode_params does for them, without
-// building a Value. False for anything it does not take exactly so (a kind
-// that needs converting, an int out of range, a malformed archive): the
-// general path then decides, with its messages.
+// archive without building a Value. False for anything it does not take
+// exactly so: the general path in decode_params then decides.
 template <class Params>
 bool decode_scalar_args(std::string_view in, Params& p) {
   if constexpr (!ScalarParams<Params>::value) {
     return false;
   } else {
-    namespace wf = wire_format;
-    constexpr std::size_t n = std::tuple_size_v<Params>;
-    constexpr std::size_t header = 1 + wf::kLengthSize;
-    if (in.size() < header || static_cast<std::uint8_t>(in[0]) != static_cast<std::uint8_t>(Value::Kind::list) ||
-        wf::read_scalar<wf::Length>(in.data() + 1) != n)
-      return false;
-    const char* at = in.data() + header;
-    const char* const end = in.data() + in.size();
-    bool ok = true;
-    auto one = [&](auto& slot) {
-      using U = std::remove_cvref_t<decltype(slot)>;
-      if (!ok || end - at < 2) {
-        ok = false;
-        return;
-      }
-      const auto kind = static_cast<Value::Kind>(static_cast<std::uint8_t>(*at++));
-      if constexpr (std::is_same_v<U, bool>) {
-        const auto b = static_cast<std::uint8_t>(*at);
-        ok = kind == Value::Kind::boolean && b <= 1;
-        slot = b == 1;
-        at += 1;
-      } else {
-        if (end - at < 8) {
-          ok = false;
-          return;
-        }
-        if constexpr (std::is_integral_v<U>) {
-          const auto i = wf::read_scalar<std::int64_t>(at);
-          ok = kind == Value::Kind::integer && std::in_range<U>(i);
-          slot = static_cast<U>(i);
-        } else if (kind == Value::Kind::integer) {
-          slot = static_cast<U>(wf::read_scalar<std::int64_t>(at));
-        } else {
-          ok = kind == Value::Kind::floating;
-          slot = static_cast<U>(wf::read_scalar<double>(at));
-        }
-        at += 8;
-      }
-    };
-    std::apply([&](auto&... a) { (one(a), ...); }, p);
-    return ok && at == end;
+    ValueArchiveReader reader(in);
+    if (!reader.take_list_of(std::tuple_size_v<Params>)) return false;
+    const bool all = std::apply([&](auto&... a) { return (reader.take_scalar(a) && ...); }, p);
+    return all && reader.remaining() == 0;
   }
 }
 

@@ -14,12 +14,6 @@ std::string value_list_header(std::uint64_t n) {
   return header;
 }
 
-std::string wrap_as_args(std::string_view value_bytes) {
-  std::string out = value_list_header(1);
-  out.append(value_bytes);
-  return out;
-}
-
 std::vector<std::string> split_value_list(std::string_view list_bytes) {
   const Value v = codec::decode_value(list_bytes);
   if (!v.is_list()) throw ValueError(std::string("expected a list, got ") + Value::kind_name(v.kind()));

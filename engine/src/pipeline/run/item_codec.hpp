@@ -20,9 +20,6 @@ namespace ferry::pipeline {
 // archives follow it back to back.
 std::string value_list_header(std::uint64_t n);
 
-// One Value archive as the argument list of a one-parameter call ([v]).
-std::string wrap_as_args(std::string_view value_bytes);
-
 // The elements of a Value archive holding a list, each as its own archive.
 // Throws ferry::ValueError when the archive is not a list.
 std::vector<std::string> split_value_list(std::string_view list_bytes);

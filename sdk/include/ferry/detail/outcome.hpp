@@ -35,17 +35,6 @@ struct ChunkOutcomes {
   std::size_t size() const { return results.size(); }
   OutcomeView operator[](std::size_t i) const { return {results[i], errors.empty() ? nullptr : errors[i]}; }
 
-  // Each outcome on its own, for callers that keep items apart (pipelines).
-  std::vector<Outcome> to_outcomes() const {
-    std::vector<Outcome> out(size());
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      const auto view = (*this)[i];
-      if (view.error) out[i].error = view.error;
-      else out[i].bytes.assign(view.bytes);
-    }
-    return out;
-  }
-
   // n items that all failed with error.
   static ChunkOutcomes failed(std::size_t n, const std::exception_ptr& error) {
     ChunkOutcomes c;

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include <ferry/value.hpp>
 #include <ferry/wire_format.hpp>
@@ -94,7 +96,46 @@ class ValueArchiveReader {
   }
   std::size_t remaining() const { return static_cast<std::size_t>(end_ - p_); }
 
+  // For callers that read scalars straight into typed slots, without a Value
+  // (plugin.hpp's decode_scalar_args): each is true only when the next value
+  // is exactly what from_value would take without a word (a list of n; a
+  // bool; an int in U's range; an int or a float for a floating U), and
+  // false, never throwing, otherwise; the caller then starts over on the
+  // general path, which decides with its messages.
+  bool take_list_of(std::uint64_t n) noexcept {
+    if (remaining() < 1 + sizeof(std::uint64_t) || kind_at() != Value::Kind::list) return false;
+    if (wire_format::read_scalar<std::uint64_t>(p_ + 1) != n) return false;
+    p_ += 1 + sizeof(std::uint64_t);
+    return true;
+  }
+  template <class U>
+  bool take_scalar(U& out) noexcept {
+    static_assert(std::is_arithmetic_v<U>);
+    constexpr std::size_t size = std::is_same_v<U, bool> ? 1 : 8;
+    if (remaining() < 1 + size) return false;
+    const auto kind = kind_at();
+    const char* at = p_ + 1;
+    if constexpr (std::is_same_v<U, bool>) {
+      const auto b = static_cast<std::uint8_t>(*at);
+      if (kind != Value::Kind::boolean || b > 1) return false;
+      out = b == 1;
+    } else if constexpr (std::is_integral_v<U>) {
+      const auto i = wire_format::read_scalar<std::int64_t>(at);
+      if (kind != Value::Kind::integer || !std::in_range<U>(i)) return false;
+      out = static_cast<U>(i);
+    } else if (kind == Value::Kind::integer) {
+      out = static_cast<U>(wire_format::read_scalar<std::int64_t>(at));
+    } else if (kind == Value::Kind::floating) {
+      out = static_cast<U>(wire_format::read_scalar<double>(at));
+    } else {
+      return false;
+    }
+    p_ += 1 + size;
+    return true;
+  }
+
  private:
+  Value::Kind kind_at() const { return static_cast<Value::Kind>(static_cast<std::uint8_t>(*p_)); }
   void need(std::size_t n) const {
     if (remaining() < n)
       throw ValueError("malformed value: Failed to read " + std::to_string(n) + " bytes from input stream! Read " +
