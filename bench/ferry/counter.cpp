@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
     using i64 = std::int64_t;
     const std::string_view kind = argc > 1 ? argv[1] : "";
     if (kind != "value" && kind != "manager") throw std::invalid_argument("usage: counter value|manager");
-    const i64 n = kind == "value" ? 4'000'000 : 3'000;  // per process
+    const i64 n = kind == "value" ? 4'000'000 : 1'000'000;  // per process
     ferry::Engine engine;
     const ferry::Plugin plugin = engine.load("bench");
     auto counter = engine.shared_value<i64>(0);

@@ -20,6 +20,7 @@
 #include "wire/call_progress.hpp"
 #include "wire/frame.hpp"
 #include "wire/messages.hpp"
+#include "wire/spin_policy.hpp"
 
 namespace ferry::worker {
 namespace {
@@ -39,6 +40,7 @@ struct HostState {
   // check after every item.
   std::string manager_broken;
   std::atomic<bool> is_broken{false};
+  wire::SpinPolicy manager_spin;  // guarded by manager_mu
 };
 
 // Marks the channel unusable (manager_mu held); returns the ABI's
@@ -52,6 +54,7 @@ std::int32_t broken(HostState& s, const std::string& why) {
 // One reply frame from the manager; false (and the channel marked broken)
 // on anything else.
 bool receive_reply(HostState& s, wire::Frame& frame) {
+  s.manager_spin.before_wait(*s.manager);
   const auto st = s.manager->receive(frame);
   if (st == wire::ReceiveStatus::frame && frame.kind == wire::FrameKind::manager_reply) return true;
   broken(s, st == wire::ReceiveStatus::frame ? "an unexpected frame on the manager channel"

@@ -62,6 +62,14 @@ void locked_add_many(Counts counts, ferry::Lock lock, std::string key, std::int6
   }
 }
 
+// Takes the lock, tells the host through started, puts 0 .. n-1 on q (an
+// unbounded queue: posted, no round trips) and releases the lock.
+void put_under_lock(ferry::Lock lock, ferry::Event started, ferry::Queue<std::int64_t> q, std::int64_t n) {
+  std::lock_guard guard(lock);
+  started.set();
+  for (std::int64_t i = 0; i < n; ++i) q.put(i);
+}
+
 // Takes the lock and dies holding it.
 void die_holding(ferry::Lock lock) {
   lock.acquire();
@@ -242,6 +250,7 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("add_many", add_many, "adds 1 to counts[key] n times, atomically")
       .task("locked_add_many", locked_add_many, "adds 1 to counts[key] n times, get + set under lock")
       .task("die_holding", die_holding, "acquires lock and kills its own worker")
+      .task("put_under_lock", put_under_lock, "under lock: sets started, puts 0 .. n-1 on q")
       .task("count_words", count_words, "counts a line's words into the dict word_counts")
       .task("split_words", split_words, "the words of line, split on whitespace like count_words")
       .task("file_words", file_words, "the file's name and its number of words")

@@ -240,6 +240,42 @@ TEST_CASE("a worker SIGKILLed while holding a lock does not deadlock the others"
   CHECK(counts.at("k") == 100);
 }
 
+TEST_CASE("puts a worker posted before releasing a lock are there for whoever takes it next", "[shared]") {
+  // The lock is released without a round trip; the posted puts must not be
+  // overtaken by it.
+  constexpr I64 n = 2000;
+  ferry::Engine engine;
+  auto lock = engine.lock("guard");
+  auto started = engine.event("started");
+  auto q = engine.queue<I64>("posted");
+  ferry::Process p(engine.load("shared"), "put_under_lock", lock, started, q, n);
+  p.start();
+  started.wait();
+  {
+    std::lock_guard guard(lock);  // waits for the worker's release
+    CHECK(q.size() == static_cast<std::size_t>(n));
+  }
+  p.join();
+  CHECK(p.exitcode() == 0);
+}
+
+TEST_CASE("a lock taken in one process is released by another, as Python's Lock allows", "[shared]") {
+  ferry::Engine engine;
+  auto lock = engine.lock("handed_over");
+  ferry::Pool pool(engine.load("shared"), {.workers = 1});
+  lock.acquire();
+  CHECK_FALSE(lock.acquire(0ms));
+  CHECK_FALSE(lock.acquire(30ms));
+  // A worker counting under the lock waits for it, until the host lets go.
+  auto counts = engine.dict<std::string, I64>("counts");
+  auto pending = pool.apply_async<void>("locked_add_many", counts, lock, std::string("k"), I64{10});
+  CHECK_FALSE(pending.wait(50ms));
+  lock.release();
+  pending.get();
+  CHECK(counts.at("k") == 10);
+  CHECK_THROWS_WITH(lock.release(), Catch::Contains("not locked"));
+}
+
 TEST_CASE("how-to: Value and Array: +100 and doubling in a child", "[shared][seeds]") {
   ferry::Engine engine;
   auto num = engine.shared_value<std::int32_t>(0);

@@ -8,6 +8,12 @@
 
 #include <ferry/codec.hpp>
 
+#include <ferry/detail/lock_word.hpp>
+#include <ferry/errors.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "manager/store.hpp"
 
 using namespace ferry::manager;
@@ -19,6 +25,29 @@ Request req(Op op, std::string name, std::string type, std::vector<std::string> 
   return Request{op, std::move(name), std::move(type), std::move(args), timeout_ms, capacity};
 }
 const std::string kDict = "dict<str,i64>";
+
+struct Mapped {
+  ferry::detail::LockWord word;
+  std::uint32_t tag;
+};
+// Lock `name`'s word as client sees it, mapped as a worker maps it.
+Mapped map_word(Store& s, const std::string& name, ClientId client) {
+  auto r = s.handle(req(Op::lock_word, name, "lock"), client);
+  REQUIRE(r.status == Status::ok);
+  REQUIRE(r.values.size() == 3);
+  std::uint64_t id = 0, slot = 0, tag = 0;
+  ferry::codec::decode(r.values[0], id);
+  ferry::codec::decode(r.values[1], slot);
+  ferry::codec::decode(r.values[2], tag);
+  const int fd = ::dup(s.descriptor_fd(id));
+  REQUIRE(fd >= 0);
+  struct stat st {};
+  REQUIRE(::fstat(fd, &st) == 0);
+  auto table = std::make_shared<ferry::detail::Segment>(fd, static_cast<std::size_t>(st.st_size));
+  ::close(fd);
+  CHECK(std::string(table->header().type) == ferry::detail::kLockTableType);
+  return {ferry::detail::LockWord(table, slot), static_cast<std::uint32_t>(tag)};
+}
 }  // namespace
 
 TEST_CASE("manager store: dict keeps insertion order through pops", "[manager]") {
@@ -74,4 +103,47 @@ TEST_CASE("manager store: malformed arguments give an error, not a crash", "[man
   Store s;
   CHECK(s.handle(req(Op::dict_get, "d", kDict), 0).status == Status::error);  // no key
   CHECK(s.handle(req(Op::list_get, "l", "shared_list<i64>", {"x"}), 0).status == Status::error);  // bad index
+}
+
+TEST_CASE("manager store: a lock's word and its round trips are one lock", "[manager]") {
+  Store s;
+  const Mapped w = map_word(s, "l", 4);
+  CHECK(map_word(s, "other", 4).tag == w.tag);  // the tag is the client's
+  CHECK(map_word(s, "l", 5).tag != w.tag);
+  REQUIRE(w.word.acquire(w.tag, -1, "l"));
+  // An older plugin's round trip sees it taken...
+  CHECK(s.handle(req(Op::lock_acquire, "l", "lock", {}, 0), 5).status == Status::timeout);
+  CHECK(s.handle(req(Op::lock_acquire, "l", "lock", {}, 30), 5).status == Status::timeout);
+  // ...and waits for the word's release.
+  auto waiter = std::async(std::launch::async, [&] { return s.handle(req(Op::lock_acquire, "l", "lock"), 5); });
+  CHECK(waiter.wait_for(std::chrono::milliseconds(20)) == std::future_status::timeout);
+  CHECK(w.word.release());
+  CHECK(waiter.get().status == Status::ok);
+  CHECK_FALSE(w.word.acquire(w.tag, 0, "l"));
+  CHECK(s.handle(req(Op::lock_release, "l", "lock"), 6).status == Status::ok);  // anyone may release
+  CHECK(s.handle(req(Op::lock_release, "l", "lock"), 6).status == Status::error);
+  CHECK_FALSE(w.word.release());
+  // A dead holder's word is cleared, and a sleeper on it wakes with the lock.
+  REQUIRE(w.word.acquire(w.tag, 0, "l"));
+  const Mapped other = map_word(s, "l", 9);
+  auto sleeper = std::async(std::launch::async, [&] { return other.word.acquire(other.tag, -1, "l"); });
+  CHECK(sleeper.wait_for(std::chrono::milliseconds(20)) == std::future_status::timeout);
+  s.release_client(4);
+  CHECK(sleeper.get());
+  s.release_client(5);  // not the holder: nothing changes
+  CHECK_FALSE(w.word.acquire(w.tag, 0, "l"));
+}
+
+TEST_CASE("manager store: shutting down wakes a lock word's sleepers with an error", "[manager]") {
+  Store s;
+  const Mapped holder = map_word(s, "l", 1), waiter = map_word(s, "l", 2);
+  REQUIRE(holder.word.acquire(holder.tag, -1, "l"));
+  auto sleeper = std::async(std::launch::async, [&] { return waiter.word.acquire(waiter.tag, -1, "l"); });
+  auto rpc = std::async(std::launch::async, [&] { return s.handle(req(Op::lock_acquire, "l", "lock"), 3); });
+  CHECK(sleeper.wait_for(std::chrono::milliseconds(20)) == std::future_status::timeout);
+  s.shut_down();
+  CHECK_THROWS_AS(sleeper.get(), ferry::ManagerError);
+  const auto r = rpc.get();
+  CHECK(r.status == Status::error);
+  CHECK_THAT(r.error, Catch::Contains("shut down"));
 }

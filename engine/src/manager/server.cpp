@@ -14,6 +14,7 @@
 
 #include "wire/frame.hpp"
 #include "wire/messages.hpp"
+#include "wire/spin_policy.hpp"
 
 namespace ferry::manager {
 
@@ -100,8 +101,12 @@ void Server::serve(Session& s) {
   wire::Channel& channel = *s.channel;
   wire::Frame frame;
   std::string failed_post;  // the first posted request that failed, told on the next sync
-  while (channel.receive(frame) == wire::ReceiveStatus::frame &&
-         (frame.kind == wire::FrameKind::manager_request || frame.kind == wire::FrameKind::manager_post)) {
+  wire::SpinPolicy spin;    // a worker's requests come in bursts
+  for (;;) {
+    spin.before_wait(channel);
+    if (channel.receive(frame) != wire::ReceiveStatus::frame ||
+        (frame.kind != wire::FrameKind::manager_request && frame.kind != wire::FrameKind::manager_post))
+      break;
     if (frame.kind == wire::FrameKind::manager_post) {
       Reply r;
       try {
@@ -120,8 +125,10 @@ void Server::serve(Session& s) {
       Request request;
       wire::decode(std::move(frame.payload), request);
       if (request.op == Op::sync) {
-        if (!failed_post.empty()) reply = Reply{Status::error, {}, std::move(failed_post)};
-        failed_post.clear();
+        if (request.capacity != kSyncKeepsFailure) {
+          if (!failed_post.empty()) reply = Reply{Status::error, {}, std::move(failed_post)};
+          failed_post.clear();
+        }
       } else if (request.op == Op::descriptor_open) {
         std::uint64_t id = 0;
         codec::decode(request.args.at(0), id);

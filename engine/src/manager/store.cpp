@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include <ferry/codec.hpp>
@@ -16,7 +17,7 @@ Store::Object* Store::open(const Request& r, std::string& err) {
     const std::string kind = kind_of(r.op);
     if (kind == "list") o.data = ListData{};
     else if (kind == "queue") o.data = QueueData{{}, r.capacity, 0};
-    else if (kind == "lock") o.data = LockData{};
+    else if (kind == "lock") o.data = new_lock();
     else if (kind == "event") o.data = EventData{};
     else if (kind == "semaphore") o.data = SemaphoreData{static_cast<std::int64_t>(r.capacity)};
     else if (kind == "barrier") o.data = BarrierData{r.capacity};
@@ -184,20 +185,70 @@ Reply Store::on_queue(const Request& r, std::vector<std::string>* owned, QueueDa
   }
 }
 
+namespace {
+constexpr std::size_t kLocksPerTable = 4096;  // 64 KiB of slots
+// A client's tag in a lock word.
+std::uint64_t lock_tag(ClientId client) { return client + 1; }
+}  // namespace
+
+Store::LockData Store::new_lock() {
+  if (lock_tables_.empty() || lock_tables_.back().used == kLocksPerTable) {
+    auto [fd, segment] = detail::create_segment(kLocksPerTable, sizeof(detail::LockSlot), detail::kLockTableType);
+    const auto id = next_segment_++;
+    segments_.emplace(id, fd);
+    lock_tables_.push_back(LockTable{id, std::move(segment), 0});
+  }
+  LockTable& t = lock_tables_.back();
+  const std::size_t slot = t.used++;
+  return LockData{t.id, slot, detail::LockWord(t.segment, slot)};
+}
+
 Reply Store::on_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
   switch (r.op) {
-    case Op::lock_acquire:
-      if (auto stopped = wait(lock, r, client, [&] { return !d.locked; })) return *stopped;
-      d.locked = true;
-      d.owner = client;
-      return ok();
+    case Op::lock_acquire: return acquire_lock(r, d, client, lock);
     case Op::lock_release:
       // As with Python's Lock, any process may release it.
-      if (!d.locked) return error("release of lock '" + r.name + "', which is not locked");
-      d.locked = false;
-      changed_.notify_all();
+      if (!d.word.release()) return error("release of lock '" + r.name + "', which is not locked");
       return ok();
+    case Op::lock_word:
+      if (lock_tag(client) > detail::kMaxLockTag) return error("no lock word for client " + std::to_string(client));
+      return ok({codec::encode(d.table), codec::encode(std::uint64_t{d.slot}), codec::encode(lock_tag(client))});
     default: return error("not a lock operation");
+  }
+}
+
+Reply Store::acquire_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
+  if (lock_tag(client) > detail::kMaxLockTag) return error("too many manager clients for lock '" + r.name + "'");
+  const auto tag = static_cast<std::uint32_t>(lock_tag(client));
+  // Waits in slices with mu_ released, to see the caller die or the store
+  // shut down in between (objects are never erased, so d stays valid).
+  constexpr std::int64_t kSliceMs = 100;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, r.timeout_ms));
+  for (;;) {
+    std::int64_t slice = kSliceMs;
+    if (r.timeout_ms >= 0) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      slice = std::clamp<std::int64_t>(left.count(), 0, kSliceMs);
+    }
+    lock.unlock();
+    bool taken = false;
+    std::string closed;
+    try {
+      taken = d.word.acquire(tag, slice, r.name);
+    } catch (const std::exception& e) {
+      closed = e.what();
+    }
+    lock.lock();
+    if (!closed.empty() || shut_down_) {
+      if (taken) d.word.release();
+      return error("the engine holding shared object '" + r.name + "' has shut down");
+    }
+    if (dead_.count(client) > 0) {
+      if (taken) d.word.release();
+      return error("the caller is gone");
+    }
+    if (taken) return ok();
+    if (r.timeout_ms >= 0 && std::chrono::steady_clock::now() >= deadline) return timed_out();
   }
 }
 
@@ -252,7 +303,8 @@ void Store::release_client(ClientId client) {
     std::lock_guard lock(mu_);
     dead_.insert(client);
     for (auto& [name, o] : objects_)
-      if (auto* l = std::get_if<LockData>(&o.data); l && l->locked && l->owner == client) l->locked = false;
+      if (auto* l = std::get_if<LockData>(&o.data); l && lock_tag(client) <= detail::kMaxLockTag)
+        l->word.release_if_held_by(static_cast<std::uint32_t>(lock_tag(client)));
   }
   changed_.notify_all();
 }
@@ -278,6 +330,8 @@ void Store::shut_down() {
   {
     std::lock_guard lock(mu_);
     shut_down_ = true;
+    for (auto& [name, o] : objects_)
+      if (auto* l = std::get_if<LockData>(&o.data)) l->word.close();
   }
   changed_.notify_all();
 }

@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include <ferry/detail/lock_word.hpp>
 #include <ferry/manager_protocol.hpp>
 
 #include "manager/replies.hpp"
@@ -64,9 +65,18 @@ class Store {
     std::uint64_t capacity = 0;
     std::uint64_t unfinished = 0;
   };
+  // A lock is a word in a lock table (detail/lock_word.hpp) that clients
+  // able to map it take without asking the store; the store's own
+  // lock_acquire/lock_release act on the same word.
   struct LockData {
-    bool locked = false;
-    ClientId owner = 0;
+    std::uint64_t table = 0;  // the table's descriptor id
+    std::size_t slot = 0;
+    detail::LockWord word;
+  };
+  struct LockTable {
+    std::uint64_t id = 0;
+    std::shared_ptr<detail::Segment> segment;
+    std::size_t used = 0;
   };
   struct EventData {
     bool set = false;
@@ -95,6 +105,10 @@ class Store {
   Reply on_queue(const Request& r, std::vector<std::string>* owned, QueueData& d, ClientId client,
                  std::unique_lock<std::mutex>& lock);
   Reply on_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock);
+  // lock_acquire for client: waits on the word with mu_ released.
+  Reply acquire_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock);
+  // A free slot in a lock table, making a table when all are full; mu_ held.
+  LockData new_lock();
   Reply on_event(const Request& r, EventData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   Reply on_semaphore(const Request& r, SemaphoreData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   Reply on_barrier(const Request& r, BarrierData& d, ClientId client, std::unique_lock<std::mutex>& lock);
@@ -111,6 +125,7 @@ class Store {
   bool shut_down_ = false;                 // guarded by mu_
   std::map<std::uint64_t, int> segments_;  // id -> memfd; guarded by mu_
   std::uint64_t next_segment_ = 1;         // guarded by mu_
+  std::vector<LockTable> lock_tables_;     // guarded by mu_
 };
 
 }  // namespace ferry::manager

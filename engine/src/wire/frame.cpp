@@ -265,6 +265,17 @@ bool Channel::fill(bool dont_wait) {
   return recv_some(buf_.data() + end_, room, dont_wait, end_);
 }
 
+bool Channel::spin_until_readable(std::chrono::nanoseconds budget) {
+  const auto end = std::chrono::steady_clock::now() + budget;
+  for (;;) {
+    if (fd_ < 0 || eof_ || end_ > begin_ || (direct_ && direct_got_ > 0)) return true;
+    char c;
+    const ssize_t r = ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return true;
+    if (std::chrono::steady_clock::now() >= end) return false;
+  }
+}
+
 ReceiveStatus Channel::receive(Frame& out, std::optional<std::chrono::steady_clock::time_point> deadline, int wake_fd,
                                int exit_fd) {
   for (;;) {

@@ -98,6 +98,12 @@ class Channel {
   ReceiveStatus receive(Frame& out, std::optional<std::chrono::steady_clock::time_point> deadline = {},
                         int wake_fd = -1, int exit_fd = -1);
 
+  // Busy-polls (non-blocking peeks, no sleep) for up to budget until bytes
+  // are there to read, or the peer closed; true if so. A peer that answers
+  // at once is then read without a wake-up, which across CPUs costs tens of
+  // microseconds on a VM (bench: pipe ping-pong). See SpinPolicy.
+  bool spin_until_readable(std::chrono::nanoseconds budget);
+
   // The last error, for messages ("frame of 4294967295 bytes exceeds ...").
   const std::string& error() const { return error_; }
 

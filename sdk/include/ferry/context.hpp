@@ -2,6 +2,7 @@
 // A task receives one by declaring `ferry::Context&` as its first parameter.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -49,6 +50,13 @@ class HostManagerLink : public ManagerLink {
     if (host_->manager(host_->state, reinterpret_cast<const std::uint8_t*>(request.data()), request.size(), nullptr) !=
         0)
       throw ManagerError(kUnreachable);
+    posted_.store(true, std::memory_order_relaxed);
+  }
+  // A sync that leaves a failed post to be told when the task ends, as
+  // it would have been without it.
+  void settle() override {
+    if (posted_.exchange(false, std::memory_order_relaxed))
+      call(manager::Request{manager::Op::sync, {}, {}, {}, -1, manager::kSyncKeepsFailure});
   }
   int open_descriptor(std::uint64_t id) override {
     if (!offers(offsetof(ferry_host_v1, open_descriptor) + sizeof(host_->open_descriptor)) || !host_->open_descriptor)
@@ -70,6 +78,7 @@ class HostManagerLink : public ManagerLink {
   }
 
   const ferry_host_v1* host_;
+  std::atomic<bool> posted_{false};  // a post since the last settle()
 };
 
 }  // namespace detail

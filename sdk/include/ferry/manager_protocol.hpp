@@ -39,6 +39,8 @@ enum class Op : std::uint8_t {
   queue_join,        // [] -> [] | timeout
   lock_acquire = 96,  // [] -> [] | timeout
   lock_release,       // [] -> [] | error (not locked)
+  lock_word,          // [] -> [u64 descriptor id, u64 slot, u64 tag]: where the lock's word is
+                      // (detail/lock_word.hpp) and what this client writes in it | error (none)
   event_set = 112,    // [] -> []
   event_clear,        // [] -> []
   event_is_set,       // [] -> [] ok when set | missing
@@ -50,6 +52,10 @@ enum class Op : std::uint8_t {
   sync = 127,               // [] -> [], after every earlier post took effect; error if one failed
   descriptor_open = 128,  // [u64 id] -> [] with the segment's fd attached | missing
 };
+
+// Request::capacity of a sync that only waits for the posts: a failed post
+// is kept for the sync that ends the task.
+inline constexpr std::uint64_t kSyncKeepsFailure = 1;
 
 struct Request {
   Op op{};

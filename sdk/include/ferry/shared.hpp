@@ -6,10 +6,15 @@
 // bound to the worker's own connection, as a Python Manager proxy does.
 #pragma once
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +22,7 @@
 #include <vector>
 
 #include <ferry/codec.hpp>
+#include <ferry/detail/lock_word.hpp>
 #include <ferry/errors.hpp>
 #include <ferry/manager_codec.hpp>
 #include <ferry/manager_protocol.hpp>
@@ -85,6 +91,9 @@ class ManagerLink {
   // shares as id (a shared memory segment, a pipe end); throws
   // ferry::ManagerError when there is none.
   virtual int open_descriptor(std::uint64_t id) = 0;
+  // Returns once every request posted so far has taken effect (a lock
+  // released without a round trip must not overtake a posted put).
+  virtual void settle() {}
 };
 
 namespace detail {
@@ -311,23 +320,127 @@ class Queue : public detail::SharedHandle {
   void join() { call(manager::Op::queue_join, {}, -1, setting_); }
 };
 
-// A lock shared by processes. A worker that dies holding it releases it.
+namespace detail {
+
+// A lock's word as this process reaches it through a link, with the tag the
+// link's client writes in it.
+struct MappedLock {
+  LockWord word;
+  std::uint32_t tag = 0;
+};
+
+// Maps a lock table of link into this process, once per link.
+inline std::shared_ptr<Segment> lock_table(const std::shared_ptr<ManagerLink>& link, std::uint64_t id) {
+  static std::mutex mu;
+  static std::map<std::pair<const ManagerLink*, std::uint64_t>, std::pair<std::weak_ptr<ManagerLink>, std::weak_ptr<Segment>>> tables;
+  std::lock_guard lock(mu);
+  auto& [owner, weak] = tables[{link.get(), id}];
+  if (auto s = weak.lock(); s && !owner.expired()) return s;
+  const int fd = link->open_descriptor(id);
+  std::shared_ptr<Segment> s;
+  try {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) < kSegmentDataOffset)
+      throw ManagerError("lock table " + std::to_string(id) + " is unusable");
+    s = std::make_shared<Segment>(fd, static_cast<std::size_t>(st.st_size));
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  owner = link;
+  weak = s;
+  return s;
+}
+
+// Where lock `name`'s word is, mapped, when the manager behind link keeps
+// its locks in shared memory; null otherwise (a broker's locks, an older
+// host): the handle then asks the manager for every acquire and release.
+inline std::shared_ptr<const MappedLock> map_lock(const std::shared_ptr<ManagerLink>& link, const std::string& name) {
+  if (!link) return nullptr;
+  try {
+    manager::Reply r = link->call(manager::Request{manager::Op::lock_word, name, "lock", {}, -1, 0});
+    if (r.status != manager::Status::ok || r.values.size() != 3) return nullptr;
+    std::uint64_t id = 0, slot = 0, tag = 0;
+    codec::decode(r.values[0], id);
+    codec::decode(r.values[1], slot);
+    codec::decode(r.values[2], tag);
+    if (tag == 0 || tag > kMaxLockTag) return nullptr;
+    auto table = lock_table(link, id);
+    const SegmentHeader& h = table->header();
+    if (std::string_view(h.type) != kLockTableType || h.elem_size != sizeof(LockSlot) || slot >= h.count)
+      return nullptr;
+    return std::make_shared<const MappedLock>(MappedLock{LockWord(std::move(table), slot), static_cast<std::uint32_t>(tag)});
+  } catch (const std::exception&) {  // the manager is gone or refuses: its own errors come on first use
+    return nullptr;
+  }
+}
+
+// map_lock, asked once per process, link and name.
+inline std::shared_ptr<const MappedLock> mapped_lock(const std::shared_ptr<ManagerLink>& link, const std::string& name) {
+  struct Entry {
+    std::weak_ptr<ManagerLink> link;
+    std::shared_ptr<const MappedLock> lock;
+  };
+  static std::mutex mu;
+  static std::map<std::pair<const ManagerLink*, std::string>, Entry> cache;
+  static std::size_t sweep_at = 64;
+  if (!link) return nullptr;
+  std::lock_guard lock(mu);
+  const auto key = std::make_pair(link.get(), name);
+  if (auto it = cache.find(key); it != cache.end() && !it->second.link.expired()) return it->second.lock;
+  if (cache.size() >= sweep_at) {  // links come and go (the host makes one per handle)
+    std::erase_if(cache, [](const auto& e) { return e.second.link.expired(); });
+    sweep_at = std::max<std::size_t>(64, 2 * cache.size());
+  }
+  auto mapped = map_lock(link, name);
+  cache[key] = Entry{link, mapped};
+  return mapped;
+}
+
+}  // namespace detail
+
+// A lock shared by processes, like multiprocessing.Lock: any process may
+// release it, and a worker that dies holding it releases it. When the
+// engine's manager keeps it in shared memory (the host's own locks), taking
+// and releasing it costs no round trip; a broker's locks ask the broker.
 class Lock : public detail::SharedHandle {
  public:
   Lock() : SharedHandle({}, {}, "lock") {}
-  Lock(std::shared_ptr<ManagerLink> link, std::string name) : SharedHandle(std::move(link), std::move(name), "lock") {}
+  Lock(std::shared_ptr<ManagerLink> link, std::string name)
+      : SharedHandle(std::move(link), std::move(name), "lock"), mapped_(detail::mapped_lock(link_, name_)) {}
 
-  void acquire() { call(manager::Op::lock_acquire); }
+  void acquire() {
+    if (mapped_) mapped_->word.acquire(mapped_->tag, -1, name_);
+    else call(manager::Op::lock_acquire);
+  }
   // Waits at most timeout; false when the lock stayed taken.
   template <class Rep, class Period>
   bool acquire(std::chrono::duration<Rep, Period> timeout) {
+    if (mapped_) return mapped_->word.acquire(mapped_->tag, detail::to_ms(timeout), name_);
     return call(manager::Op::lock_acquire, {}, detail::to_ms(timeout)).status == manager::Status::ok;
   }
   // Throws ManagerError when the lock is not held.
-  void release() { call(manager::Op::lock_release); }
+  void release() {
+    if (!mapped_) {
+      call(manager::Op::lock_release);
+      return;
+    }
+    link_->settle();
+    if (!mapped_->word.release()) throw ManagerError("release of lock '" + name_ + "', which is not locked");
+  }
+  // Cereal: as every handle, by name; decoding also maps the lock's word.
+  template <class Archive>
+  void load(Archive& ar) {
+    SharedHandle::load(ar);
+    mapped_ = detail::mapped_lock(link_, name_);
+  }
   // BasicLockable, for std::lock_guard / std::scoped_lock.
   void lock() { acquire(); }
   void unlock() { release(); }
+
+ private:
+  std::shared_ptr<const detail::MappedLock> mapped_;  // null: every call asks the manager
 };
 
 // An event shared by processes, like multiprocessing.Event.
