@@ -6,15 +6,10 @@
 // bound to the worker's own connection, as a Python Manager proxy does.
 #pragma once
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,9 +17,10 @@
 #include <vector>
 
 #include <ferry/codec.hpp>
-#include <ferry/detail/lock_word.hpp>
+#include <ferry/detail/mapped_lock.hpp>
 #include <ferry/errors.hpp>
 #include <ferry/manager_codec.hpp>
+#include <ferry/manager_link.hpp>
 #include <ferry/manager_protocol.hpp>
 #include <ferry/signature.hpp>
 
@@ -71,30 +67,6 @@ struct type_name_override<Barrier> {
   static inline const std::string name = "barrier";
 };
 
-
-// How a handle reaches the manager: in-process in the host, over the
-// worker's manager socket in a plugin. Implementations are thread-safe.
-class ManagerLink {
- public:
-  virtual ~ManagerLink() = default;
-  // Performs one request; throws ferry::ManagerError when the manager is gone.
-  virtual manager::Reply call(const manager::Request& request) = 0;
-  // Whether post() works: a worker's link can post; the host's applies
-  // every request at once through call().
-  virtual bool can_post() const { return false; }
-  // Sends a request whose reply nobody waits for (a put on an unbounded
-  // queue), already encoded (manager_codec.hpp). It takes effect in order
-  // with later calls, and before the task's result reaches the host; if it
-  // fails, the worker reports that on its stderr when the task ends.
-  virtual void post(std::string_view /*request*/) { throw ManagerError("this manager link cannot post requests"); }
-  // A new descriptor, owned by the caller, for the descriptor the manager
-  // shares as id (a shared memory segment, a pipe end); throws
-  // ferry::ManagerError when there is none.
-  virtual int open_descriptor(std::uint64_t id) = 0;
-  // Returns once every request posted so far has taken effect (a lock
-  // released without a round trip must not overtake a posted put).
-  virtual void settle() {}
-};
 
 namespace detail {
 
@@ -319,86 +291,6 @@ class Queue : public detail::SharedHandle {
   // Blocks until every item put has been marked done.
   void join() { call(manager::Op::queue_join, {}, -1, setting_); }
 };
-
-namespace detail {
-
-// A lock's word as this process reaches it through a link, with the tag the
-// link's client writes in it.
-struct MappedLock {
-  LockWord word;
-  std::uint32_t tag = 0;
-};
-
-// Maps a lock table of link into this process, once per link.
-inline std::shared_ptr<Segment> lock_table(const std::shared_ptr<ManagerLink>& link, std::uint64_t id) {
-  static std::mutex mu;
-  static std::map<std::pair<const ManagerLink*, std::uint64_t>, std::pair<std::weak_ptr<ManagerLink>, std::weak_ptr<Segment>>> tables;
-  std::lock_guard lock(mu);
-  auto& [owner, weak] = tables[{link.get(), id}];
-  if (auto s = weak.lock(); s && !owner.expired()) return s;
-  const int fd = link->open_descriptor(id);
-  std::shared_ptr<Segment> s;
-  try {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) < kSegmentDataOffset)
-      throw ManagerError("lock table " + std::to_string(id) + " is unusable");
-    s = std::make_shared<Segment>(fd, static_cast<std::size_t>(st.st_size));
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
-  owner = link;
-  weak = s;
-  return s;
-}
-
-// Where lock `name`'s word is, mapped, when the manager behind link keeps
-// its locks in shared memory; null otherwise (a broker's locks, an older
-// host): the handle then asks the manager for every acquire and release.
-inline std::shared_ptr<const MappedLock> map_lock(const std::shared_ptr<ManagerLink>& link, const std::string& name) {
-  if (!link) return nullptr;
-  try {
-    manager::Reply r = link->call(manager::Request{manager::Op::lock_word, name, "lock", {}, -1, 0});
-    if (r.status != manager::Status::ok || r.values.size() != 3) return nullptr;
-    std::uint64_t id = 0, slot = 0, tag = 0;
-    codec::decode(r.values[0], id);
-    codec::decode(r.values[1], slot);
-    codec::decode(r.values[2], tag);
-    if (tag == 0 || tag > kMaxLockTag) return nullptr;
-    auto table = lock_table(link, id);
-    const SegmentHeader& h = table->header();
-    if (std::string_view(h.type) != kLockTableType || h.elem_size != sizeof(LockSlot) || slot >= h.count)
-      return nullptr;
-    return std::make_shared<const MappedLock>(MappedLock{LockWord(std::move(table), slot), static_cast<std::uint32_t>(tag)});
-  } catch (const std::exception&) {  // the manager is gone or refuses: its own errors come on first use
-    return nullptr;
-  }
-}
-
-// map_lock, asked once per process, link and name.
-inline std::shared_ptr<const MappedLock> mapped_lock(const std::shared_ptr<ManagerLink>& link, const std::string& name) {
-  struct Entry {
-    std::weak_ptr<ManagerLink> link;
-    std::shared_ptr<const MappedLock> lock;
-  };
-  static std::mutex mu;
-  static std::map<std::pair<const ManagerLink*, std::string>, Entry> cache;
-  static std::size_t sweep_at = 64;
-  if (!link) return nullptr;
-  std::lock_guard lock(mu);
-  const auto key = std::make_pair(link.get(), name);
-  if (auto it = cache.find(key); it != cache.end() && !it->second.link.expired()) return it->second.lock;
-  if (cache.size() >= sweep_at) {  // links come and go (the host makes one per handle)
-    std::erase_if(cache, [](const auto& e) { return e.second.link.expired(); });
-    sweep_at = std::max<std::size_t>(64, 2 * cache.size());
-  }
-  auto mapped = map_lock(link, name);
-  cache[key] = Entry{link, mapped};
-  return mapped;
-}
-
-}  // namespace detail
 
 // A lock shared by processes, like multiprocessing.Lock: any process may
 // release it, and a worker that dies holding it releases it. When the

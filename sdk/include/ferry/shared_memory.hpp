@@ -29,28 +29,6 @@
 namespace ferry {
 namespace detail {
 
-// Maps segment id of link into this process, once per process.
-inline std::shared_ptr<Segment> open_descriptor(ManagerLink& link, std::uint64_t id) {
-  static std::mutex mu;
-  static std::map<std::uint64_t, std::weak_ptr<Segment>> cache;
-  std::lock_guard lock(mu);
-  if (auto s = cache[id].lock()) return s;
-  const int fd = link.open_descriptor(id);
-  std::shared_ptr<Segment> s;
-  try {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) < kSegmentDataOffset)
-      throw ManagerError("shared memory segment " + std::to_string(id) + " is unusable");
-    s = std::make_shared<Segment>(fd, static_cast<std::size_t>(st.st_size));
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);  // the mapping keeps the memory
-  cache[id] = s;
-  return s;
-}
-
 // Common part of SharedValue and SharedArray: an id, a mapping, a lock.
 template <class T>
 class SharedMemoryHandle : public BindsToLink {
@@ -72,7 +50,7 @@ class SharedMemoryHandle : public BindsToLink {
     ar(id_);
     auto link = current_link();
     if (!link) throw ManagerError("shared memory arrived without a manager connection");
-    segment_ = open_descriptor(*link, id_);
+    segment_ = map_segment(link, id_);
     const std::string want = type_name<T>();
     if (want != segment_->header().type || segment_->header().elem_size != sizeof(T))
       throw ManagerError("shared memory holds " + std::string(segment_->header().type) + ", not " + want);

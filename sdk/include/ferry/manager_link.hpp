@@ -1,0 +1,37 @@
+// ferry::ManagerLink: how shared-object handles reach the manager that
+// holds the objects.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <ferry/errors.hpp>
+#include <ferry/manager_protocol.hpp>
+
+namespace ferry {
+
+// How a handle reaches the manager: in-process in the host, over the
+// worker's manager socket in a plugin. Implementations are thread-safe.
+class ManagerLink {
+ public:
+  virtual ~ManagerLink() = default;
+  // Performs one request; throws ferry::ManagerError when the manager is gone.
+  virtual manager::Reply call(const manager::Request& request) = 0;
+  // Whether post() works: a worker's link can post; the host's applies
+  // every request at once through call().
+  virtual bool can_post() const { return false; }
+  // Sends a request whose reply nobody waits for (a put on an unbounded
+  // queue), already encoded (manager_codec.hpp). It takes effect in order
+  // with later calls, and before the task's result reaches the host; if it
+  // fails, the worker reports that on its stderr when the task ends.
+  virtual void post(std::string_view /*request*/) { throw ManagerError("this manager link cannot post requests"); }
+  // A new descriptor, owned by the caller, for the descriptor the manager
+  // shares as id (a shared memory segment, a pipe end); throws
+  // ferry::ManagerError when there is none.
+  virtual int open_descriptor(std::uint64_t id) = 0;
+  // Returns once every request posted so far has taken effect (a lock
+  // released without a round trip must not overtake a posted put).
+  virtual void settle() {}
+};
+
+}  // namespace ferry
