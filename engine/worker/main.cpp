@@ -12,6 +12,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include <memory>
+
+#include "forkserver.hpp"
 #include "serve.hpp"
 #include "worker_options.hpp"
 
@@ -25,13 +28,16 @@ void tie_lifetime_to(long parent_pid) {
   if (parent_pid != 0 && ::getppid() != parent_pid) ::_exit(3);
 }
 
+// The host: the parent, or a forkserver worker's grandparent.
+pid_t host_pid = 0;
+
 // SIGTERM from the host (a timeout, Process::terminate) ends the worker as
 // it ends any program. From anyone else it is meant for the run: systemd's
 // KillMode=control-group signals every process of the service at once, and
 // the host decides what happens to running tasks (`ferry run` lets them
 // finish first), so it is ignored here. SIGKILL still ends a worker.
 void on_sigterm(int, siginfo_t* info, void*) {
-  if (info->si_code == SI_USER && info->si_pid != ::getppid()) return;
+  if (info->si_code == SI_USER && info->si_pid != host_pid) return;
   ::signal(SIGTERM, SIG_DFL);
   ::raise(SIGTERM);
 }
@@ -92,8 +98,14 @@ int main(int argc, char** argv) {
   ferry::worker::Options options;
   if (!ferry::worker::parse_options(argc, argv, options)) return 2;
   tie_lifetime_to(options.parent_pid);
+  host_pid = ::getppid();
   reset_signals();
   ::pthread_atfork(&before_fork, nullptr, &in_forked_child);
+  std::unique_ptr<ferry::plugin::LoadedPlugin> plugin;  // loaded once by a forkserver
+  if (options.forkserver) {
+    const int code = ferry::worker::run_forkserver(options, plugin);
+    if (code != ferry::worker::kForkedChild) ::_exit(code);
+  }
   keep_from_exec(options.fd);
   keep_from_exec(options.manager_fd);
   // Only stdio and the protocol socket are ours; anything else a
@@ -110,7 +122,7 @@ int main(int argc, char** argv) {
   // what it keeps, as Python's workers do.
   ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
   ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  const int code = ferry::worker::serve(options);
+  const int code = plugin ? ferry::worker::serve_loaded(options, *plugin) : ferry::worker::serve(options);
   std::cout.flush();
   std::fflush(nullptr);
   // _exit: skip static destructors of plugin code that may misbehave at exit.

@@ -261,10 +261,15 @@ int lost_host(const wire::Channel& channel) {
 
 // This worker's protocol version; FERRY_TEST_PROTOCOL stands for a worker
 // of another release in tests (tests/integration/loader_test.cpp).
-static std::uint32_t own_protocol() {
+std::uint32_t own_protocol() {
   const char* v = std::getenv("FERRY_TEST_PROTOCOL");
   return v ? static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10)) : wire::kProtocolVersion;
 }
+
+namespace {
+// Says hello and serves calls until shutdown or end of stream.
+int serve_calls(wire::Channel& channel, const Options& options, const plugin::LoadedPlugin& plugin);
+}  // namespace
 
 int serve(const Options& options) {
   wire::Channel channel(options.fd);
@@ -284,6 +289,17 @@ int serve(const Options& options) {
     channel.send(wire::FrameKind::load_failed, wire::encode(wire::LoadFailed{e.what()}));
     return 2;
   }
+  return serve_calls(channel, options, *plugin);
+}
+
+int serve_loaded(const Options& options, const plugin::LoadedPlugin& plugin) {
+  wire::Channel channel(options.fd);
+  return serve_calls(channel, options, plugin);
+}
+
+namespace {
+int serve_calls(wire::Channel& channel, const Options& options, const plugin::LoadedPlugin& loaded) {
+  const plugin::LoadedPlugin* plugin = &loaded;
   const auto& d = plugin->descriptor();
   // The progress page goes to the host with the hello, once.
   wire::ProgressWriter progress;
@@ -338,5 +354,6 @@ int serve(const Options& options) {
     }
   }
 }
+}  // namespace
 
 }  // namespace ferry::worker

@@ -17,11 +17,13 @@ bool parse_options(int argc, char** argv, Options& out) {
     else if (!std::strcmp(flag, "--parent")) out.parent_pid = std::atol(value);
     else if (!std::strcmp(flag, "--memory-limit")) out.memory_limit = std::strtoull(value, nullptr, 10);
     else if (!std::strcmp(flag, "--protocol")) out.protocol = static_cast<std::uint32_t>(std::strtoul(value, nullptr, 10));
+    else if (!std::strcmp(flag, "--forkserver")) out.forkserver = !std::strcmp(value, "1");
     else ok = false;
   }
   if (ok && !out.plugin_path.empty() && out.fd >= 0) return true;
   std::fprintf(stderr,
                "usage: ferry-worker --plugin PATH [--fd N] [--manager-fd N] [--parent PID] [--memory-limit BYTES] [--protocol N]\n"
+               "                    [--forkserver 1]\n"
                "ferry-worker is started by the ferry engine; it is not meant to be run by hand.\n");
   return false;
 }

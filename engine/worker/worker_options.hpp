@@ -14,6 +14,7 @@ struct Options {
   long parent_pid = 0;           // exit at once if the parent is already gone
   std::uint64_t memory_limit = 0;  // RLIMIT_AS in bytes; 0 = none
   std::uint32_t protocol = 0;      // the host's worker protocol version; 0 = it announced none
+  bool forkserver = false;         // fd is a forkserver's control socket (wire/forkserver_protocol.hpp)
 };
 
 // Parses argv; on error prints usage to stderr and returns false.

@@ -53,23 +53,28 @@ std::vector<int> children_of(int parent) {
   return out;
 }
 
-}  // namespace
-
-TEST_CASE("SIGKILL of the host leaves no ferry-worker running", "[process]") {
+// Runs ferry_test_host (with method as its argument), kills it with SIGKILL
+// once its two workers are busy, and waits (bounded) for each process it had
+// started to be gone. Returns the workers' pids and the host's children as
+// they were just before the kill.
+struct KilledHost {
+  std::vector<int> workers, children;
+};
+KilledHost kill_host(const char* method) {
   int out[2];
   REQUIRE(::pipe(out) == 0);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, out[0]);
-  char* argv[] = {const_cast<char*>(FERRY_TEST_HOST), nullptr};
+  char* argv[] = {const_cast<char*>(FERRY_TEST_HOST), const_cast<char*>(method), nullptr};
   pid_t host = 0;
   REQUIRE(::posix_spawn(&host, FERRY_TEST_HOST, &actions, nullptr, argv, environ) == 0);
   posix_spawn_file_actions_destroy(&actions);
   ::close(out[1]);
 
   FILE* from_host = ::fdopen(out[0], "r");
-  std::vector<int> workers;
+  KilledHost k;
   bool ready = false;
   char line[64] = {};
   while (std::fgets(line, sizeof line, from_host)) {
@@ -77,24 +82,37 @@ TEST_CASE("SIGKILL of the host leaves no ferry-worker running", "[process]") {
       ready = true;
       break;
     }
-    workers.push_back(std::atoi(line));
+    k.workers.push_back(std::atoi(line));
   }
-  // The workers are the host's own children, not strays.
-  const std::vector<int> children = children_of(host);
+  k.children = children_of(host);
   ::kill(host, SIGKILL);
   int status = 0;
   ::waitpid(host, &status, 0);
   std::fclose(from_host);
-
   REQUIRE(ready);
-  std::sort(workers.begin(), workers.end());
-  CHECK(workers == children);
-  REQUIRE(workers.size() == 2);
+  std::sort(k.workers.begin(), k.workers.end());
+  REQUIRE(k.workers.size() == 2);
   // The kernel delivers the death signal at once; allow a bounded while.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  for (int pid : workers) {
+  std::vector<int> started = k.workers;
+  started.insert(started.end(), k.children.begin(), k.children.end());
+  for (int pid : started) {
     while (!gone(pid) && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     CHECK(gone(pid));
   }
+  return k;
+}
+
+}  // namespace
+
+TEST_CASE("SIGKILL of the host leaves no ferry-worker running", "[process]") {
+  const KilledHost k = kill_host("spawn");
+  CHECK(k.workers == k.children);  // the workers are the host's own children, not strays
+}
+
+TEST_CASE("SIGKILL of a forkserver host leaves neither its forkserver nor its workers running", "[process][forkserver]") {
+  const KilledHost k = kill_host("forkserver");
+  REQUIRE(k.children.size() == 1);  // the forkserver, parent of the workers
+  for (int pid : k.workers) CHECK(std::find(k.children.begin(), k.children.end(), pid) == k.children.end());
 }

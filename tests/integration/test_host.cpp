@@ -1,13 +1,16 @@
 // A host for host_death_test: starts a pool whose two workers are both busy,
 // prints their pids and "ready", then waits to be killed.
+//   ferry_test_host [spawn|forkserver]   the engine's start method
 #include <unistd.h>
 
 #include <cstdio>
+#include <string>
 
 #include <ferry/ferry.hpp>
 
-int main() {
-  ferry::Engine engine;
+int main(int argc, char** argv) {
+  const bool forkserver = argc > 1 && std::string(argv[1]) == "forkserver";
+  ferry::Engine engine({.start_method = forkserver ? ferry::StartMethod::forkserver : ferry::StartMethod::spawn});
   ferry::Pool pool(engine.load("shared"), {.workers = 2});
   auto pids = engine.queue<std::int64_t>("pids");
   auto go = engine.event("go");  // never set

@@ -32,6 +32,19 @@ struct LogRecord {
 };
 
 // How an Engine finds things and where task logs go. All fields optional.
+// How an engine starts worker processes, as Python's start methods.
+//   spawn       each worker is a fresh ferry-worker process that loads the
+//               plugin (Python's "spawn"): nothing is shared between them.
+//   forkserver  the plugin's first worker start also starts a forkserver,
+//               a ferry-worker that loads the plugin once; every worker is
+//               then forked from it (Python's "forkserver"), which makes a
+//               start several times quicker. Workers begin with the state
+//               the plugin had after loading (its globals, a random seed
+//               drawn then): seed per task, not at load. A plugin that
+//               starts threads while loading cannot be forked safely; its
+//               workers are spawned.
+enum class StartMethod { spawn, forkserver };
+
 struct EngineOptions {
   // Folders searched for plugins given by name, before FERRY_PLUGIN_PATH.
   std::vector<std::string> plugin_path{};
@@ -39,6 +52,8 @@ struct EngineOptions {
   std::string worker_executable{};
   // Receives task log lines, from pool threads; default: one line on stderr.
   std::function<void(const LogRecord&)> log{};
+  // How workers of Pools and Processes start (see StartMethod).
+  StartMethod start_method = StartMethod::spawn;
 };
 
 // A loaded plugin: its file, name, version and task table. A cheap, copyable

@@ -43,6 +43,7 @@ struct PluginState {
     spec.worker_exe = engine->worker_exe;
     spec.plugin_path = path;
     spec.memory_limit = memory_limit;
+    spec.forkserver = engine->options.start_method == StartMethod::forkserver;
     if (with_manager) {
       auto connection = engine->manager.connect();
       spec.manager_fd = connection.worker_fd;

@@ -1,6 +1,7 @@
 #include "process/exit_status.hpp"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,6 +40,11 @@ std::optional<ExitStatus> reap(pid_t pid, int pidfd, bool block) {
   if (info.si_pid == 0) return std::nullopt;
   if (info.si_code == CLD_EXITED) return ExitStatus{false, info.si_status};
   return ExitStatus{true, info.si_status};
+}
+
+void signal_process(pid_t pid, int pidfd, int sig) {
+  if (pidfd >= 0) ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0);
+  else if (pid > 0) ::kill(pid, sig);
 }
 
 bool wait_exited(int pidfd, std::chrono::steady_clock::time_point deadline) {

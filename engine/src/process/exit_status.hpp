@@ -30,6 +30,10 @@ int open_pidfd(pid_t pid);
 // block is true. Uses waitid(P_PIDFD) when pidfd >= 0.
 std::optional<ExitStatus> reap(pid_t pid, int pidfd, bool block);
 
+// Sends sig to the process through its pidfd when there is one (a pid may
+// have been reused; a pidfd cannot be), else by pid.
+void signal_process(pid_t pid, int pidfd, int sig);
+
 // Waits until the child exits or the deadline passes, without reaping it.
 bool wait_exited(int pidfd, std::chrono::steady_clock::time_point deadline);
 

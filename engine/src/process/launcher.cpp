@@ -21,6 +21,7 @@
 #include <ferry/errors.hpp>
 
 #include "process/exit_status.hpp"
+#include "process/forkserver.hpp"
 #include "wire/messages.hpp"
 
 namespace bp = boost::process;
@@ -58,11 +59,13 @@ void prepare_child(int socket, int manager) {
   if (manager >= 0) ::dup2(manager, kManagerFd);
 }
 
-Spawned spawn_now(const SpawnSpec& spec) {
+// Execs a ferry-worker; as a forkserver (its socket of packets, not a
+// stream) when forkserver is set.
+Spawned spawn_now(const SpawnSpec& spec, bool forkserver = false) {
   int fds[2];
   // CLOEXEC on both ends: only the end we dup2 onto fd 3 reaches the worker,
   // and no other worker ever inherits it (Boost's own pipes lack CLOEXEC).
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+  if (::socketpair(AF_UNIX, (forkserver ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0, fds) != 0)
     throw Error(std::string("cannot create a socket for ferry-worker: ") + std::strerror(errno));
   const int child_end = fds[1];
   std::vector<std::string> args = {"--plugin", spec.plugin_path, "--fd", std::to_string(kWorkerFd), "--parent",
@@ -74,6 +77,10 @@ Spawned spawn_now(const SpawnSpec& spec) {
   if (spec.memory_limit) {
     args.push_back("--memory-limit");
     args.push_back(std::to_string(spec.memory_limit));
+  }
+  if (forkserver) {
+    args.push_back("--forkserver");
+    args.push_back("1");
   }
   // vfork, not fork: fork copies the host's page tables, which for a host
   // with 1 GiB resident costs ~40 ms per worker; vfork costs the same for
@@ -130,8 +137,48 @@ void Launcher::run() {
   }
 }
 
+std::shared_ptr<ForkServer> Launcher::forkserver_for(const SpawnSpec& spec) {
+  const std::string key = spec.worker_exe + '\n' + spec.plugin_path;
+  if (auto it = forkservers_.find(key); it != forkservers_.end()) {
+    if (!it->second || it->second->alive()) return it->second;
+    forkservers_.erase(it);  // it died: start another
+  }
+  SpawnSpec zygote;  // no manager, no memory limit: each worker gets its own
+  zygote.worker_exe = spec.worker_exe;
+  zygote.plugin_path = spec.plugin_path;
+  std::shared_ptr<ForkServer> fs;
+  try {
+    const Spawned z = spawn_now(zygote, true);
+    fs = ForkServer::adopt(z.pid, z.pidfd, z.socket);
+  } catch (const Error&) {  // no forkserver to be had: workers are spawned
+  }
+  forkservers_[key] = fs;
+  return fs;
+}
+
+Spawned Launcher::spawn_on_thread(const SpawnSpec& spec) {
+  if (spec.forkserver) {
+    if (auto fs = forkserver_for(spec)) {
+      int fds[2];
+      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+        throw Error(std::string("cannot create a socket for ferry-worker: ") + std::strerror(errno));
+      try {
+        Spawned s = fs->fork(spec, fds[1]);
+        ::close(fds[1]);
+        s.socket = fds[0];
+        s.forkserver = std::move(fs);
+        return s;
+      } catch (const Error&) {  // it died or cannot fork: this worker is spawned, the next asks a new one
+        ::close(fds[0]);
+        ::close(fds[1]);
+      }
+    }
+  }
+  return spawn_now(spec);
+}
+
 Spawned Launcher::spawn(const SpawnSpec& spec) {
-  std::packaged_task<Spawned()> task([&spec] { return spawn_now(spec); });
+  std::packaged_task<Spawned()> task([this, &spec] { return spawn_on_thread(spec); });
   auto result = task.get_future();
   {
     std::lock_guard lock(mu_);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,7 +26,12 @@ struct SpawnSpec {
   // Kept while the worker lives, dropped once it is reaped (the manager then
   // gives back what the worker held).
   std::shared_ptr<void> manager_guard;
+  // Fork it from the plugin's forkserver (started on first use) rather than
+  // exec a ferry-worker; falls back to exec when the plugin refuses it.
+  bool forkserver = false;
 };
+
+class ForkServer;
 
 // A started worker: its pid, a pidfd for it, and the host's end of the
 // socketpair whose other end is the worker's fd 3. The caller owns the fds.
@@ -33,6 +39,8 @@ struct Spawned {
   pid_t pid = -1;
   int pidfd = -1;
   int socket = -1;
+  // Set when a forkserver forked it: that is its parent, which reaps it.
+  std::shared_ptr<ForkServer> forkserver;
 };
 
 // Performs every spawn on one thread that lives as long as the engine:
@@ -50,6 +58,12 @@ class Launcher {
 
  private:
   void run();
+  Spawned spawn_on_thread(const SpawnSpec& spec);
+  // spec's plugin's forkserver, started if need be; null when its plugin
+  // refuses one (it is not asked again). Launcher thread only.
+  std::shared_ptr<ForkServer> forkserver_for(const SpawnSpec& spec);
+
+  std::map<std::string, std::shared_ptr<ForkServer>> forkservers_;  // by worker and plugin path; launcher thread
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <ferry/errors.hpp>
+
+#include "process/forkserver.hpp"
 #include <ferry/value.hpp>
 
 namespace ferry::process {
@@ -26,7 +28,7 @@ Worker::Worker(Launcher& launcher, const SpawnSpec& spec) : Worker(launcher, spe
 
 Worker::Worker(Launcher&, const SpawnSpec& spec, Spawned s)
     : plugin_path_(spec.plugin_path), pid_(s.pid), pidfd_(s.pidfd), channel_(s.socket),
-      manager_guard_(spec.manager_guard) {}
+      manager_guard_(spec.manager_guard), forkserver_(std::move(s.forkserver)) {}
 
 Worker::~Worker() {
   if (running()) kill();
@@ -34,7 +36,10 @@ Worker::~Worker() {
 }
 
 void Worker::reap_blocking() {
-  if (!status_) {
+  if (!status_ && forkserver_) {
+    // Its forkserver reaps it, killing its process group first.
+    status_ = forkserver_->status(pid_, true);
+  } else if (!status_) {
     // Whatever a task started goes with its worker: the worker leads a
     // process group of its own (see the launcher), which is killed whole
     // before the worker is reaped, while its pid cannot yet be reused.
@@ -45,7 +50,7 @@ void Worker::reap_blocking() {
 }
 
 void Worker::signal(int sig) {
-  if (running()) ::kill(pid_, sig);
+  if (running()) signal_process(pid_, pidfd_, sig);
 }
 
 void Worker::kill() {
@@ -56,8 +61,8 @@ void Worker::kill() {
 
 void Worker::stop(std::chrono::milliseconds grace) {
   if (running()) {
-    ::kill(pid_, SIGTERM);
-    if (!wait_exited(pidfd_, Clock::now() + grace)) ::kill(pid_, SIGKILL);
+    signal_process(pid_, pidfd_, SIGTERM);
+    if (!wait_exited(pidfd_, Clock::now() + grace)) signal_process(pid_, pidfd_, SIGKILL);
   }
   reap_blocking();
   channel_.close();
@@ -67,7 +72,7 @@ void Worker::shutdown(std::chrono::milliseconds grace) {
   if (running()) {
     channel_.send(wire::FrameKind::shutdown, {});
     channel_.close();
-    if (!wait_exited(pidfd_, Clock::now() + grace)) ::kill(pid_, SIGKILL);
+    if (!wait_exited(pidfd_, Clock::now() + grace)) signal_process(pid_, pidfd_, SIGKILL);
   }
   reap_blocking();
 }
@@ -82,7 +87,7 @@ bool Worker::wait_exit(Deadline deadline) {
 std::string Worker::death_cause() {
   // It has exited, or closed its socket and is about to: its own exit
   // status tells why, so it gets a moment to exit before SIGKILL.
-  if (running() && !wait_exited(pidfd_, Clock::now() + kStopGrace)) ::kill(pid_, SIGKILL);
+  if (running() && !wait_exited(pidfd_, Clock::now() + kStopGrace)) signal_process(pid_, pidfd_, SIGKILL);
   reap_blocking();
   channel_.close();
   if (!status_->signaled && status_->value == wire::kExitLostHost)

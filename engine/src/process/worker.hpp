@@ -105,6 +105,7 @@ class Worker {
   std::deque<std::uint64_t> pending_ids_;  // calls sent, oldest first
   std::string send_head_;                  // a call's fixed fields, reused by send()
   std::shared_ptr<void> manager_guard_;
+  std::shared_ptr<ForkServer> forkserver_;  // its parent, when it forked it
 };
 
 }  // namespace ferry::process
