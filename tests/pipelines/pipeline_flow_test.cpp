@@ -19,8 +19,9 @@ std::vector<std::int64_t> ints(const std::vector<Value>& lines) {
   return out;
 }
 
-// Peak resident set of this process so far, in KiB (VmHWM).
-long peak_rss_kib() {
+// Peak resident set of this process so far, in KiB (VmHWM). Unused in
+// sanitized builds (see the memory test).
+[[maybe_unused]] long peak_rss_kib() {
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);)
     if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
