@@ -40,6 +40,7 @@ struct HostState {
   // check after every item.
   std::string manager_broken;
   std::atomic<bool> is_broken{false};
+  std::atomic<std::uint32_t> stop_batch{0};  // is_broken, as a batch reads it (ferry_batch_v1::stop)
   wire::SpinPolicy manager_spin;  // guarded by manager_mu
 };
 
@@ -48,6 +49,7 @@ struct HostState {
 std::int32_t broken(HostState& s, const std::string& why) {
   if (s.manager_broken.empty()) s.manager_broken = why;
   s.is_broken.store(true, std::memory_order_relaxed);
+  s.stop_batch.store(1, std::memory_order_relaxed);
   return 1;
 }
 
@@ -206,7 +208,42 @@ void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, 
   // Results adding up to this many bytes fit in the reply, whatever else.
   const std::size_t overhead = kReplyHead + kReplyPerItem * n;
   const std::size_t fits = overhead < wire::kDefaultMaxFrame ? wire::kDefaultMaxFrame - overhead : 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  std::size_t i = 0;
+  // Without item timeouts (which need the progress page per item) the
+  // task's batch entry, when it has one, runs them all in one call.
+  if (task.invoke_batch && req.item_timeout_ns == 0 && n > 1) {
+    thread_local std::vector<std::uint64_t> ends;
+    ends.resize(n);
+    reply.status.resize(n);
+    const ferry_batch_v1 batch{sizeof(ferry_batch_v1), req.flags & FERRY_CALL_VALUE, n,
+                               reinterpret_cast<const std::uint8_t*>(req.items.bytes().data()),
+                               req.items.ends().data(), ferry_sink_v1{&out, &append_output}, ends.data(),
+                               reply.status.data(), &host, task.name, fits,
+                               reinterpret_cast<const std::uint32_t*>(&state.stop_batch)};
+    const std::size_t ran = std::min<std::uint64_t>(task.invoke_batch(task.state, &batch), n);
+    reply.status.resize(ran);
+    for (std::size_t k = 0; k < ran; ++k) reply.items.seal_at(ends[k]);
+    if (ran > 0 && out.size() > fits) [[unlikely]] {  // the last one's output took it past: as below
+      const std::size_t last = ran - 1, start = last ? ends[last - 1] : 0;
+      std::int32_t status = reply.status[last];
+      reply.status.pop_back();
+      reply.items.unseal_last();
+      refuse_oversized(out, start, status);
+      if (out.size() > fits) {
+        drop_results(reply, last);
+        mark_rest(reply, last, n, wire::kStatusReplyTooLarge);
+        return;
+      }
+      reply.status.push_back(status);
+      reply.items.seal();
+    }
+    if (state.is_broken.load(std::memory_order_relaxed)) [[unlikely]] {
+      mark_rest(reply, ran, n, wire::kStatusNotRun);
+      return;
+    }
+    i = ran;
+  }
+  for (; i < n; ++i) {
     std::int64_t deadline = 0;
     if (req.item_timeout_ns > 0) deadline = progress.begin(req.id, static_cast<std::uint32_t>(i)) + req.item_timeout_ns;
     const std::string_view item = req.items[i];

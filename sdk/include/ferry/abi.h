@@ -91,6 +91,32 @@ typedef struct ferry_call_v1 {
  * out; returns FERRY_OK, FERRY_TASK_ERROR or FERRY_BAD_INPUT. */
 typedef int32_t (*ferry_invoke_v1)(void* task_state, const ferry_call_v1* call);
 
+/* Several items of one call at once (optional; see ferry_task_v1). Item i's
+ * input is input[input_ends[i-1] .. input_ends[i]) (from 0 for the first);
+ * its output, written through output like one call's, ends at
+ * output_ends[i] (bytes written since the batch began), with statuses[i] as
+ * invoke would return it. */
+typedef struct ferry_batch_v1 {
+  uint32_t struct_size; /* sizeof(ferry_batch_v1) as the host compiled it */
+  uint32_t flags;       /* FERRY_CALL_*, for every item */
+  uint64_t count;
+  const uint8_t* input;
+  const uint32_t* input_ends; /* [count] */
+  ferry_sink_v1 output;
+  uint64_t* output_ends; /* [count], set by the task */
+  int32_t* statuses;     /* [count], set by the task */
+  const ferry_host_v1* host;
+  const char* task_name;
+  /* Stop after the item whose output takes the total past this. */
+  uint64_t max_output;
+  /* Read (atomically) before each item: nonzero stops the batch there. */
+  const uint32_t* stop;
+} ferry_batch_v1;
+
+/* Runs items of a batch in order, each exactly as invoke would, until the
+ * last, *stop, or max_output; returns how many ran. Never throws. */
+typedef uint64_t (*ferry_invoke_batch_v1)(void* task_state, const ferry_batch_v1* batch);
+
 /* One task of a plugin. Strings are NUL-terminated, static, UTF-8. */
 typedef struct ferry_task_v1 {
   const char* name;      /* unique within the plugin */
@@ -99,7 +125,10 @@ typedef struct ferry_task_v1 {
   const char* doc;       /* one line, may be empty, never null */
   ferry_invoke_v1 invoke;
   void* state;
-  void* reserved[4];
+  /* Null in plugins built before it existed (this was reserved, zeroed):
+   * the host then calls invoke once per item. */
+  ferry_invoke_batch_v1 invoke_batch;
+  void* reserved[3];
 } ferry_task_v1;
 
 /* What FERRY_PLUGIN_SYMBOL returns. abi_version comes first so that any

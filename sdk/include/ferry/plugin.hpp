@@ -17,7 +17,9 @@
 
 #include <cxxabi.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -45,6 +47,7 @@ namespace detail {
 struct TaskEntry {
   std::string name, params, result, doc;
   std::function<std::int32_t(const ferry_call_v1*)> run;
+  std::function<std::uint64_t(const ferry_batch_v1*)> run_batch;
 };
 
 inline void write_output(const ferry_call_v1* call, std::string_view bytes) {
@@ -79,6 +82,10 @@ struct Invoker {
   using Params = std::tuple<std::decay_t<A>...>;
   template <class F>
   static R call(F& f, Context&, Params& p) {
+    return call_plain(f, p);
+  }
+  template <class F>
+  static R call_plain(F& f, Params& p) {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       return f(static_cast<A&&>(std::get<I>(p))...);
     }(std::index_sequence_for<A...>{});
@@ -180,6 +187,85 @@ std::int32_t run_task(F& f, const ferry_call_v1* call) {
   }
 }
 
+// Whether items of a task with parameters Params and result R can be taken
+// as their raw bytes and the result written as its own: every parameter is
+// a number (not bool: not every byte is one), the result a number or bool,
+// and the task takes no Context.
+template <class Inv, class R>
+struct RawScalarTask : std::false_type {};
+template <class R, class... A>
+struct RawScalarTask<Invoker<R, A...>, R>
+    : std::bool_constant<codec::detail::all_arithmetic_v<std::decay_t<A>...> &&
+                         !(std::is_same_v<std::decay_t<A>, bool> || ...) && codec::detail::all_arithmetic_v<R>> {};
+template <class R, class... A>
+struct RawScalarTask<Invoker<R, Context&, A...>, R> : std::false_type {};
+
+// One item of a RawScalarTask sent typed: its arguments' bytes back to back,
+// the result's bytes out. False (nothing written) when the input is not
+// exactly that long: run_task then reports it as it always does.
+template <class R, class Inv, class F>
+bool run_raw_scalar(F& f, std::string_view in, std::string& out, std::int32_t& status) {
+  typename Inv::Params params;
+  constexpr std::size_t size = std::apply([](auto&... a) { return (std::size_t{0} + ... + sizeof(a)); }, params);
+  if (in.size() != size) return false;
+  std::size_t at = 0;
+  std::apply([&](auto&... a) { ((std::memcpy(&a, in.data() + at, sizeof a), at += sizeof a), ...); }, params);
+  const R r = Inv::call_plain(f, params);
+  out.append(reinterpret_cast<const char*>(&r), sizeof r);
+  status = FERRY_OK;
+  return true;
+}
+
+// A batch of items, each run as run_task runs one call, the outputs
+// collected and written through the batch's sink once.
+// The buffer a batch's outputs are collected in; its capacity serves the
+// next batch. Out of line, so a batch asks for it once: inlined, GCC
+// recomputes a shared library's thread_local address (a call to
+// __tls_get_addr) at every use in the loop.
+[[gnu::noinline]] inline std::string& batch_buffer() {
+  thread_local std::string out;
+  return out;
+}
+
+template <class R, class Inv, class F>
+std::uint64_t run_batch(F& f, const ferry_batch_v1* b) {
+  std::string& out = batch_buffer();
+  out.clear();
+  ferry_call_v1 call{sizeof(ferry_call_v1), b->flags, nullptr, 0, ferry_sink_v1{&out, &append_to_string},
+                     b->host, b->task_name, 0};
+  const bool raw = RawScalarTask<Inv, R>::value && (b->flags & FERRY_CALL_VALUE) == 0;
+  std::uint64_t i = 0;
+  for (std::uint32_t begin = 0; i < b->count;) {
+    if (b->stop && __atomic_load_n(b->stop, __ATOMIC_RELAXED) != 0) break;
+    const std::uint32_t end = b->input_ends[i];
+    call.input = b->input + begin;
+    call.input_size = end - begin;
+    begin = end;
+    std::int32_t status = FERRY_OK;
+    bool done = false;
+    if constexpr (RawScalarTask<Inv, R>::value) {
+      if (raw) {
+        const std::size_t start = out.size();
+        try {
+          done = run_raw_scalar<R, Inv>(f, {reinterpret_cast<const char*>(call.input), call.input_size}, out, status);
+        } catch (...) {
+          out.resize(start);
+          status = report_current_exception(&call);
+          done = true;
+        }
+      }
+    }
+    if (!done) status = run_task<R, Inv>(f, &call);
+    b->statuses[i] = status;
+    b->output_ends[i] = out.size();
+    ++i;
+    if (out.size() > b->max_output) break;
+  }
+  b->output.write(b->output.state, reinterpret_cast<const std::uint8_t*>(out.data()), out.size());
+  if (out.capacity() > (std::size_t{64} << 20)) std::string().swap(out);  // a huge batch's memory goes back
+  return i;
+}
+
 template <class Sig>
 struct Signature;
 template <class R, class... A>
@@ -207,10 +293,13 @@ class PluginBuilder {
     if (name.empty()) throw std::invalid_argument("a task name must not be empty");
     for (const auto& t : tasks_)
       if (t.name == name) throw std::invalid_argument("duplicate task name '" + name + "'");
+    // One callable for both ways in: a stateful lambda keeps one state.
+    auto f = std::make_shared<F>(std::move(fn));
     tasks_.push_back(detail::TaskEntry{
         std::move(name), Sig::params(), type_name<typename Sig::Result>(), std::move(doc),
-        [f = std::move(fn)](const ferry_call_v1* call) mutable {
-          return detail::run_task<typename Sig::Result, typename Sig::Inv>(f, call);
+        [f](const ferry_call_v1* call) { return detail::run_task<typename Sig::Result, typename Sig::Inv>(*f, call); },
+        [f](const ferry_batch_v1* batch) {
+          return detail::run_batch<typename Sig::Result, typename Sig::Inv>(*f, batch);
         }});
     return *this;
   }
@@ -231,6 +320,14 @@ inline std::int32_t invoke_entry(void* state, const ferry_call_v1* call) {
   }
 }
 
+inline std::uint64_t invoke_batch_entry(void* state, const ferry_batch_v1* batch) {
+  try {
+    return static_cast<TaskEntry*>(state)->run_batch(batch);
+  } catch (...) {  // out of memory for the outputs: none ran, the host runs them one by one
+    return 0;
+  }
+}
+
 // Owns everything the exported descriptor points to. Built once, on first
 // call of the entry point; registration errors become load_error.
 class PluginHolder {
@@ -240,7 +337,7 @@ class PluginHolder {
       define(builder_);
       for (auto& t : builder_.entries())
         table_.push_back(ferry_task_v1{t.name.c_str(), t.params.c_str(), t.result.c_str(), t.doc.c_str(),
-                                       &invoke_entry, &t, {}});
+                                       &invoke_entry, &t, &invoke_batch_entry, {}});
     } catch (const std::exception& e) {
       error_ = std::string(e.what());
       // An empty load_error reads as success: the plugin would load with no tasks.

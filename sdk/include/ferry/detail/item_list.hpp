@@ -43,6 +43,16 @@ class ItemList {
     ends_.push_back(static_cast<std::uint32_t>(end));
   }
 
+  // Forgets the last item's end (its bytes stay in buffer()).
+  void unseal_last() { ends_.pop_back(); }
+
+  // Ends an item at byte `end` of the items' bytes, for a writer that
+  // appended several items to buffer() at once.
+  void seal_at(std::size_t end) {
+    if (end > std::numeric_limits<std::uint32_t>::max()) [[unlikely]] too_big();
+    ends_.push_back(static_cast<std::uint32_t>(end));
+  }
+
   // Appends bytes.size() / each items of each bytes (bytes.size() is a
   // multiple of each): a block of fixed-size encodings in one copy.
   void append_fixed(std::string_view bytes, std::size_t each) {
