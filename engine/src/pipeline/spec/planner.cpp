@@ -1,6 +1,7 @@
 #include "pipeline/spec/planner.hpp"
 
 #include <map>
+#include <string_view>
 
 #include "pipeline/connectors/connector.hpp"
 #include "pipeline/spec/type_checker.hpp"
@@ -39,10 +40,16 @@ class Planner {
       if (!a_one_result) continue;
       const std::string& result = a.plugin->tasks()[a.task].result;
       const std::string& params = b.plugin->tasks()[b.task].params;
+      // "(T)" takes a T; "(A,B)" takes a tuple<A,B>, spread.
+      const auto parenthesized = [&](std::string_view inner) {
+        return params.size() == inner.size() + 2 && params.front() == '(' && params.back() == ')' &&
+               std::string_view(params).substr(1, inner.size()) == inner;
+      };
+      const std::string_view r = result;
       bool exact = false;
-      if (bk == Stage::Kind::map || bk == Stage::Kind::flat_map) exact = "(" + result + ")" == params;
-      if (bk == Stage::Kind::starmap)
-        exact = result.rfind("tuple<", 0) == 0 && "(" + result.substr(6, result.size() - 7) + ")" == params;
+      if (bk == Stage::Kind::map || bk == Stage::Kind::flat_map) exact = parenthesized(r);
+      if (bk == Stage::Kind::starmap && r.size() > 7 && r.starts_with("tuple<") && r.ends_with('>'))
+        exact = parenthesized(r.substr(6, r.size() - 7));
       a.typed_out = b.typed_in = exact;
     }
   }
