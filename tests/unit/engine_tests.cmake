@@ -20,6 +20,7 @@ if(TARGET ferry)
   ferry_add_test(spin_policy_test spin_policy_test.cpp LIBS ferry_wire)
   # The pool's result buffer, private to the pool layer.
   ferry_add_test(result_buffer_test result_buffer_test.cpp LIBS ferry_pool THREADS)
+  ferry_add_test(buffer_recycler_test buffer_recycler_test.cpp LIBS ferry_pool THREADS)
 endif()
 
 # Where libferry looks for ferry-worker and plugins (engine/src/plugin/install_layout.cpp).

@@ -42,6 +42,9 @@ FERRY_API void pool_submit(PoolCore& pool, std::uint32_t task, std::vector<ItemL
                            std::shared_ptr<ResultBuffer> buffer);
 // The chunk size MapOptions resolves to for n items.
 FERRY_API std::size_t pool_chunksize(const PoolCore& pool, std::size_t n, const MapOptions& options);
+// An empty buffer for a chunk's items, with capacity when the pool kept one
+// from an earlier call (its pages are then not faulted in again).
+FERRY_API std::string pool_take_buffer(PoolCore& pool);
 }  // namespace detail
 
 // Why a pool dropped a worker and started another in its place.
@@ -179,6 +182,7 @@ class FERRY_API Pool {
       for (std::size_t i = 0; i < items.size(); i += chunksize) {
         const std::size_t n = std::min(chunksize, items.size() - i);
         auto& chunk = chunks.emplace_back();
+        chunk.buffer() = detail::pool_take_buffer(*core_);
         chunk.reserve(n, n * sizeof(T));
         chunk.append_fixed({reinterpret_cast<const char*>(items.data() + i), n * sizeof(T)}, sizeof(T));
       }

@@ -39,7 +39,10 @@ std::size_t pool_chunksize(const PoolCore& pool, std::size_t n, const MapOptions
   return std::max<std::size_t>(1, (n + per - 1) / per);  // Python's divmod rule
 }
 
+std::string pool_take_buffer(PoolCore& pool) { return pool.recycler()->take(); }
+
 void pool_submit(PoolCore& pool, std::uint32_t task, std::vector<ItemList> chunks, std::shared_ptr<ResultBuffer> buffer) {
+  buffer->recycle_into(pool.recycler());
   std::vector<Batch> batches;
   batches.reserve(chunks.size());
   const std::uint64_t group = pool.new_group();  // this call's chunks, and no others, are alike

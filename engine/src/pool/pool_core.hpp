@@ -19,6 +19,7 @@
 #include <ferry/pool.hpp>
 
 #include "engine/engine_core.hpp"
+#include "pool/buffer_recycler.hpp"
 #include "pool/result_buffer.hpp"
 #include "process/worker.hpp"
 
@@ -58,6 +59,8 @@ class PoolCore {
   std::size_t workers() const { return threads_.size(); }
   // A group id no batch has used yet (Batch::group).
   std::uint64_t new_group() { return next_group_.fetch_add(1) + 1; }
+  // Where this pool's request and reply buffers go back to between calls.
+  const std::shared_ptr<BufferRecycler>& recycler() const { return recycler_; }
 
  private:
   struct Slot;  // one slot thread's worker and the batches it has in flight
@@ -90,6 +93,7 @@ class PoolCore {
   Plugin plugin_;
   PoolOptions options_;
   process::LogSink log_;
+  std::shared_ptr<BufferRecycler> recycler_ = std::make_shared<BufferRecycler>();
   int wake_fd_ = -1;  // eventfd, made readable once by terminate()
 
   std::mutex mu_;

@@ -113,6 +113,7 @@ void PoolCore::finish_oldest(Slot& slot) {
   slot.in_flight.pop_front();
   const std::string& task = plugin_.tasks()[batch.request.task].name;
   std::optional<std::size_t> culprit;
+  if (worker) worker->offer_buffer(recycler_->take());  // a large reply lands in it
   process::CallOutcome outcome = await_reply(slot, batch, culprit);
   const auto now = process::Clock::now();
   const auto busy = now - slot.oldest_started;
@@ -152,6 +153,7 @@ void PoolCore::finish_oldest(Slot& slot) {
         return;
       }
       batch.done(outcomes_from(outcome.reply, task), busy);
+      recycler_->give(batch.request.items.take_buffer());
       if (options_.max_tasks_per_child && ++slot.calls_done >= options_.max_tasks_per_child) {
         const pid_t pid = worker->pid();
         worker->shutdown();  // nothing else is in flight: may_take saw to that

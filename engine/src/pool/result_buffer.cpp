@@ -91,6 +91,11 @@ void ResultBuffer::wait_all() {
 }
 
 // What the public templates call (declared in <ferry/async_result.hpp>).
+ResultBuffer::~ResultBuffer() {
+  if (auto recycler = recycler_.lock())
+    for (auto& [first, chunk] : chunks_) recycler->give(chunk.results.take_buffer());
+}
+
 std::shared_ptr<ResultBuffer> make_result_buffer(std::size_t size) { return std::make_shared<ResultBuffer>(size); }
 std::size_t result_count(const ResultBuffer& b) { return b.size(); }
 OutcomeView result_wait(ResultBuffer& b, std::size_t i) { return b.wait(i); }

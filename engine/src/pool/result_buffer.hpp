@@ -9,6 +9,7 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -18,12 +19,20 @@
 
 #include <ferry/detail/outcome.hpp>
 
+#include "pool/buffer_recycler.hpp"
+
 namespace ferry::detail {
 
 // A fixed number of slots, filled a chunk at a time from any thread.
 class ResultBuffer {
  public:
   explicit ResultBuffer(std::size_t size) : size_(size) {}
+  // Gives the results' buffers to the recycler, if it is still there.
+  ~ResultBuffer();
+  ResultBuffer(const ResultBuffer&) = delete;
+  ResultBuffer& operator=(const ResultBuffer&) = delete;
+  // Where the results' buffers go when this buffer is done with.
+  void recycle_into(std::weak_ptr<BufferRecycler> recycler) { recycler_ = std::move(recycler); }
   std::size_t size() const { return size_; }
 
   // Fills slots [first, first + outcomes.size()) and wakes waiters.
@@ -85,6 +94,7 @@ class ResultBuffer {
   std::vector<Waiter*> waiters_;  // guarded by mu_
   // By first slot; map nodes stay put, so views into them stay valid.
   std::map<std::size_t, ChunkOutcomes> chunks_;  // guarded by mu_
+  std::weak_ptr<BufferRecycler> recycler_;
   // Fill order: (slots filled before this chunk, its first slot).
   std::vector<std::pair<std::size_t, std::size_t>> order_;  // guarded by mu_
   std::size_t filled_ = 0;                                   // guarded by mu_

@@ -153,6 +153,7 @@ bool Worker::send(const wire::CallRequest& request, bool more) {
 CallOutcome Worker::wait_reply(Deadline deadline, int wake_fd, const LogSink& log, OnTimeout on_timeout) {
   CallOutcome out;
   wire::Frame frame;
+  frame.payload = std::move(spare_);  // the channel swaps it in for the next large frame
   for (;;) {
     const auto st = channel_.receive(frame, deadline, wake_fd, pidfd_);
     switch (st) {

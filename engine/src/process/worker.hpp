@@ -64,6 +64,10 @@ class Worker {
   // Calls sent and not yet replied to.
   std::size_t in_flight() const { return pending_ids_.size(); }
 
+  // A buffer (its capacity) for the next large frame received, which would
+  // otherwise be allocated afresh.
+  void offer_buffer(std::string buffer) { spare_ = std::move(buffer); }
+
   // Waits for the reply to the oldest call in flight. On timeout with
   // OnTimeout::stop the worker is stopped (SIGTERM, then SIGKILL after
   // kStopGrace); on death or protocol error it is reaped; in those cases it
@@ -106,6 +110,7 @@ class Worker {
   std::string send_head_;                  // a call's fixed fields, reused by send()
   std::shared_ptr<void> manager_guard_;
   std::shared_ptr<ForkServer> forkserver_;  // its parent, when it forked it
+  std::string spare_;                       // see offer_buffer
 };
 
 }  // namespace ferry::process
