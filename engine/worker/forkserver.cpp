@@ -11,17 +11,15 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <vector>
+#include <deque>
 
 #include "serve.hpp"
 #include "wire/forkserver_protocol.hpp"
 #include "wire/messages.hpp"
+#include "wire/worker_fds.hpp"
 
 namespace ferry::worker {
 namespace {
-
-constexpr int kWorkerFd = 3;
-constexpr int kManagerFd = 4;
 
 // Threads do not survive fork: a plugin that started any while loading
 // (a thread pool, a logger) would leave its forked workers with locks no
@@ -58,21 +56,13 @@ void reap_workers(int control) {
 
 // In the forked worker: a process group of its own, death with the
 // forkserver (which dies with the host), and its sockets on fds 3 and 4.
-void become_worker(Options& options, pid_t forkserver, const std::vector<int>& fds, const wire::ForkRequest& req) {
+void become_worker(Options& options, pid_t forkserver, const std::deque<int>& fds, const wire::ForkRequest& req) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != forkserver) ::_exit(3);
-  int socket = fds[0];
-  int manager = req.has_manager ? fds[1] : -1;
-  auto clear_of_targets = [](int fd) {
-    return fd == kWorkerFd || fd == kManagerFd ? ::fcntl(fd, F_DUPFD_CLOEXEC, kManagerFd + 1) : fd;
-  };
-  socket = clear_of_targets(socket);
-  if (manager >= 0) manager = clear_of_targets(manager);
-  ::dup2(socket, kWorkerFd);
-  if (manager >= 0) ::dup2(manager, kManagerFd);
-  options.fd = kWorkerFd;
-  options.manager_fd = manager >= 0 ? kManagerFd : -1;
+  wire::place_worker_fds(fds[0], req.has_manager ? fds[1] : -1);
+  options.fd = wire::kWorkerFd;
+  options.manager_fd = req.has_manager ? wire::kManagerFd : -1;
   options.memory_limit = req.memory_limit;
   options.forkserver = false;
 }
@@ -116,7 +106,7 @@ int run_forkserver(Options& options, std::unique_ptr<plugin::LoadedPlugin>& plug
     }
     if (!watch[0].revents) continue;
     wire::ForkRequest req;
-    std::vector<int> fds;
+    std::deque<int> fds;
     const ssize_t r = wire::receive_packet(control, &req, sizeof req, fds);
     if (r <= 0) return 0;  // the host closed: its workers die with this process
     if (fds.size() != (req.has_manager ? 2u : 1u)) {

@@ -195,6 +195,25 @@ constexpr std::size_t kReplyHead = 12, kReplyPerItem = 8;
 // to call: a worker serving chunks of small items allocates nothing per item.
 // With an item timeout, each item's start goes to the progress page first.
 // Per item this costs two predictable branches beyond the call itself.
+// Ends item i of n, whose output is out[start..) and status status, in the
+// reply. An output that takes the reply past fits is refused if it alone is
+// too large; if the reply still does not fit, nothing is sent and every
+// item is marked to run again in a smaller call: false, and run_call returns.
+bool seal_item(wire::CallReply& reply, std::string& out, std::size_t start, std::int32_t status, std::size_t i,
+               std::size_t n, std::size_t fits) {
+  if (out.size() > fits) [[unlikely]] {
+    refuse_oversized(out, start, status);
+    if (out.size() > fits) {  // each fits alone, not all together
+      drop_results(reply, i);
+      mark_rest(reply, i, n, wire::kStatusReplyTooLarge);
+      return false;
+    }
+  }
+  reply.status.push_back(status);
+  reply.items.seal();
+  return true;
+}
+
 void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, HostState& state,
               const ferry_host_v1& host, wire::ProgressWriter& progress, wire::CallReply& reply) {
   reply.id = req.id;
@@ -213,32 +232,23 @@ void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, 
   // task's batch entry, when it has one, runs them all in one call.
   if (task.invoke_batch && req.item_timeout_ns == 0 && n > 1) {
     thread_local std::vector<std::uint64_t> ends;
+    thread_local std::vector<std::int32_t> statuses;
     ends.resize(n);
-    reply.status.resize(n);
+    statuses.resize(n);
     const ferry_batch_v1 batch{sizeof(ferry_batch_v1), req.flags & FERRY_CALL_VALUE, n,
                                reinterpret_cast<const std::uint8_t*>(req.items.bytes().data()),
                                req.items.ends().data(), ferry_sink_v1{&out, &append_output}, ends.data(),
-                               reply.status.data(), &host, task.name, fits,
+                               statuses.data(), &host, task.name, fits,
                                reinterpret_cast<const std::uint32_t*>(&state.stop_batch)};
     const std::size_t ran = std::min<std::uint64_t>(task.invoke_batch(task.state, &batch), n);
-    reply.status.resize(ran);
-    for (std::size_t k = 0; k < ran; ++k) reply.items.seal_at(ends[k]);
-    if (ran > 0 && out.size() > fits) [[unlikely]] {  // the last one's output took it past: as below
-      const std::size_t last = ran - 1, start = last ? ends[last - 1] : 0;
-      std::int32_t status = reply.status[last];
-      reply.status.pop_back();
-      reply.items.unseal_last();
-      refuse_oversized(out, start, status);
-      if (out.size() > fits) {
-        drop_results(reply, last);
-        mark_rest(reply, last, n, wire::kStatusReplyTooLarge);
-        return;
-      }
-      reply.status.push_back(status);
-      reply.items.seal();
+    // Only the last item's output can have taken the reply past its limit.
+    for (std::size_t k = 0; k + 1 < ran; ++k) {
+      reply.status.push_back(statuses[k]);
+      reply.items.seal_at(ends[k]);
     }
+    if (ran > 0 && !seal_item(reply, out, ran > 1 ? ends[ran - 2] : 0, statuses[ran - 1], ran - 1, n, fits)) return;
     if (state.is_broken.load(std::memory_order_relaxed)) [[unlikely]] {
-      mark_rest(reply, ran, n, wire::kStatusNotRun);
+      mark_rest(reply, ran, n, wire::kStatusNotRun);  // they run on another worker
       return;
     }
     i = ran;
@@ -251,17 +261,7 @@ void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, 
     ferry_call_v1 call{sizeof(ferry_call_v1), req.flags & FERRY_CALL_VALUE,
                        reinterpret_cast<const std::uint8_t*>(item.data()), item.size(),
                        ferry_sink_v1{&out, &append_output}, &host, task.name, deadline};
-    std::int32_t status = task.invoke(task.state, &call);
-    if (out.size() > fits) [[unlikely]] {
-      refuse_oversized(out, start, status);
-      if (out.size() > fits) {  // each fits alone, not all together
-        drop_results(reply, i);
-        mark_rest(reply, i, n, wire::kStatusReplyTooLarge);
-        return;
-      }
-    }
-    reply.status.push_back(status);
-    reply.items.seal();
+    if (!seal_item(reply, out, start, task.invoke(task.state, &call), i, n, fits)) return;
     if (state.is_broken.load(std::memory_order_relaxed)) [[unlikely]] {
       mark_rest(reply, i + 1, n, wire::kStatusNotRun);  // they run on another worker
       return;

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <vector>
+#include <deque>
 
 #include <ferry/errors.hpp>
 
@@ -49,7 +49,7 @@ ForkServer::~ForkServer() {
 void ForkServer::read_events() {
   for (;;) {
     wire::ForkServerEvent ev;
-    std::vector<int> fds;
+    std::deque<int> fds;
     if (wire::receive_packet(control_, &ev, sizeof ev, fds) <= 0) break;
     std::lock_guard lock(mu_);
     switch (ev.kind) {

@@ -23,6 +23,7 @@
 #include "process/exit_status.hpp"
 #include "process/forkserver.hpp"
 #include "wire/messages.hpp"
+#include "wire/worker_fds.hpp"
 
 namespace bp = boost::process;
 
@@ -38,25 +39,16 @@ namespace ferry::process {
 namespace {
 
 
-constexpr int kWorkerFd = 3;
-constexpr int kManagerFd = 4;
 
 // In the child, between fork and exec: gives the worker a process group of
 // its own, so signals sent to the host's group (`kill -- -PGID`, `timeout`,
 // a terminal's Ctrl-C) reach only the host, which decides what happens to
 // running tasks, and so the host can end the worker together with every
 // process a task started (Worker's reap). Then puts the protocol socket on
-// fd 3 and the manager socket on fd 4. Both are first moved above 4 so
-// neither is overwritten by the other; dup2 onto a different fd clears CLOEXEC.
+// fd 3 and the manager socket on fd 4.
 void prepare_child(int socket, int manager) {
   ::setpgid(0, 0);
-  auto clear_of_targets = [](int fd) {
-    return fd == kWorkerFd || fd == kManagerFd ? ::fcntl(fd, F_DUPFD_CLOEXEC, kManagerFd + 1) : fd;
-  };
-  socket = clear_of_targets(socket);
-  if (manager >= 0) manager = clear_of_targets(manager);
-  ::dup2(socket, kWorkerFd);
-  if (manager >= 0) ::dup2(manager, kManagerFd);
+  wire::place_worker_fds(socket, manager);
 }
 
 // Execs a ferry-worker; as a forkserver (its socket of packets, not a
@@ -68,11 +60,11 @@ Spawned spawn_now(const SpawnSpec& spec, bool forkserver = false) {
   if (::socketpair(AF_UNIX, (forkserver ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0, fds) != 0)
     throw Error(std::string("cannot create a socket for ferry-worker: ") + std::strerror(errno));
   const int child_end = fds[1];
-  std::vector<std::string> args = {"--plugin", spec.plugin_path, "--fd", std::to_string(kWorkerFd), "--parent",
+  std::vector<std::string> args = {"--plugin", spec.plugin_path, "--fd", std::to_string(wire::kWorkerFd), "--parent",
                                    std::to_string(::getpid()), "--protocol", std::to_string(wire::kProtocolVersion)};
   if (spec.manager_fd >= 0) {
     args.push_back("--manager-fd");
-    args.push_back(std::to_string(kManagerFd));
+    args.push_back(std::to_string(wire::kManagerFd));
   }
   if (spec.memory_limit) {
     args.push_back("--memory-limit");

@@ -1,5 +1,7 @@
 #include "wire/forkserver_protocol.hpp"
 
+#include "wire/fd_passing.hpp"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,28 +37,10 @@ bool send_packet(int socket, const void* data, std::size_t size, std::span<const
   return r == static_cast<ssize_t>(size);
 }
 
-ssize_t receive_packet(int socket, void* data, std::size_t size, std::vector<int>& fds) {
-  iovec iov{data, size};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t r;
-  do {
-    r = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
-  } while (r < 0 && errno == EINTR);
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); r >= 0 && c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    const std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (std::size_t i = 0; i < n; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      fds.push_back(fd);
-    }
-  }
-  if (r > 0 && (static_cast<std::size_t>(r) != size || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))) {
+ssize_t receive_packet(int socket, void* data, std::size_t size, std::deque<int>& fds) {
+  int flags = 0;
+  const ssize_t r = recv_with_fds(socket, data, size, 0, fds, &flags);
+  if (r > 0 && (static_cast<std::size_t>(r) != size || (flags & (MSG_TRUNC | MSG_CTRUNC)))) {
     for (int fd : fds) ::close(fd);
     fds.clear();
     return -1;

@@ -16,7 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <vector>
+#include <deque>
 
 namespace ferry::wire {
 
@@ -40,6 +40,6 @@ bool send_packet(int socket, const void* data, std::size_t size, std::span<const
 // descriptors (CLOEXEC, owned by the caller) into fds. Returns the bytes
 // read: 0 at end of stream, -1 on error; a packet of another size is an
 // error (its descriptors are closed).
-ssize_t receive_packet(int socket, void* data, std::size_t size, std::vector<int>& fds);
+ssize_t receive_packet(int socket, void* data, std::size_t size, std::deque<int>& fds);
 
 }  // namespace ferry::wire

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "wire/fd_passing.hpp"
+
 namespace ferry::wire {
 
 bool is_known_kind(std::uint8_t kind) {
@@ -198,26 +200,7 @@ void Channel::start_direct(FrameKind kind, std::uint32_t size) {
 
 bool Channel::recv_some(char* p, std::size_t len, bool dont_wait, std::size_t& got) {
   // recvmsg, so descriptors sent with SCM_RIGHTS are kept, not dropped.
-  iovec iov{p, len};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t r;
-  do {
-    r = ::recvmsg(fd_, &msg, MSG_CMSG_CLOEXEC | (dont_wait ? MSG_DONTWAIT : 0));
-  } while (r < 0 && errno == EINTR);
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); r > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    const std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (std::size_t i = 0; i < n; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      fds_.push_back(fd);
-    }
-  }
+  const ssize_t r = recv_with_fds(fd_, p, len, dont_wait ? MSG_DONTWAIT : 0, fds_);
   if (r > 0) got += static_cast<std::size_t>(r);
   // A peer that died with our bytes unread resets the connection: that is
   // its death, not a protocol error.

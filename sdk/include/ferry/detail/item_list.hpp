@@ -43,9 +43,6 @@ class ItemList {
     ends_.push_back(static_cast<std::uint32_t>(end));
   }
 
-  // Forgets the last item's end (its bytes stay in buffer()).
-  void unseal_last() { ends_.pop_back(); }
-
   // Ends an item at byte `end` of the items' bytes, for a writer that
   // appended several items to buffer() at once.
   void seal_at(std::size_t end) {
