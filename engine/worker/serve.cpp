@@ -20,6 +20,7 @@
 #include "wire/call_progress.hpp"
 #include "wire/frame.hpp"
 #include "wire/messages.hpp"
+#include "wire/sealed_item.hpp"
 #include "wire/spin_policy.hpp"
 
 namespace ferry::worker {
@@ -77,6 +78,26 @@ void send_log(void* state, std::int32_t level, const char* message, std::uint64_
   }
 }
 
+// Sends a large queue put as kind with its item in a sealed memfd
+// (wire/sealed_item.hpp), after what was posted before it; false when the
+// request is not one, or no memfd could be had (then the caller sends the
+// bytes as usual), or the channel failed (manager_broken set). manager_mu held.
+bool send_sealed(HostState& s, wire::FrameKind kind, std::string_view request) {
+  const auto split = wire::split_large_put(request);
+  if (!split) return false;
+  const int fd = wire::seal_into_memfd(split->item);
+  if (fd < 0) return false;
+  if (!s.feeder->drain()) {
+    ::close(fd);
+    broken(s, "a post failed");
+    return false;
+  }
+  const bool sent = s.manager->send(kind, split->head, fd);
+  ::close(fd);
+  if (!sent) broken(s, "the manager channel failed: " + s.manager->error());
+  return sent;
+}
+
 // One synchronous request to the manager; nonzero when it is unreachable.
 // Called through the C ABI: nothing may be thrown out of it.
 std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_t size, ferry_sink_v1* reply) noexcept {
@@ -85,14 +106,19 @@ std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_
   try {
     std::lock_guard lock(s->manager_mu);
     if (!s->manager_broken.empty()) return 1;
+    const std::string_view bytes(reinterpret_cast<const char*>(request), size);
     if (!reply) {  // posted: no round trip now, one sync before the task's result goes out
       s->posted = true;
-      return s->feeder->post({reinterpret_cast<const char*>(request), size}) ? 0 : broken(*s, "a post failed");
+      if (send_sealed(*s, wire::FrameKind::manager_post_sealed, bytes)) return 0;
+      if (!s->manager_broken.empty()) return 1;
+      return s->feeder->post(bytes) ? 0 : broken(*s, "a post failed");
     }
-    // Posted requests go first: the manager applies requests in order.
-    if (!s->feeder->drain() ||
-        !s->manager->send(wire::FrameKind::manager_request, {reinterpret_cast<const char*>(request), size}))
-      return broken(*s, "the manager channel failed: " + s->manager->error());
+    if (!send_sealed(*s, wire::FrameKind::manager_request_sealed, bytes)) {
+      if (!s->manager_broken.empty()) return 1;
+      // Posted requests go first: the manager applies requests in order.
+      if (!s->feeder->drain() || !s->manager->send(wire::FrameKind::manager_request, bytes))
+        return broken(*s, "the manager channel failed: " + s->manager->error());
+    }
     wire::Frame frame;
     if (!receive_reply(*s, frame)) return 1;
     reply->write(reply->state, reinterpret_cast<const std::uint8_t*>(frame.payload.data()), frame.payload.size());

@@ -205,6 +205,18 @@ void put_mixed(ferry::Queue<std::string> q, std::int64_t n) {
   }
 }
 
+// Gets n strings from q, each as put_mixed puts it; returns how many were
+// whole and in order.
+std::int64_t check_mixed(ferry::Queue<std::string> q, std::int64_t n) {
+  std::int64_t good = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::string msg = q.get();
+    const std::string head = std::to_string(i) + ' ';
+    if (msg.rfind(head, 0) == 0 && msg.size() == (i % 3 == 0 ? 100'000u : head.size())) ++good;
+  }
+  return good;
+}
+
 // Answers every message on conn with its reply until it receives "bye".
 std::int64_t pipe_echo(ferry::Connection<std::string> conn) {
   std::int64_t n = 0;
@@ -264,6 +276,7 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("sum_partition", sum_partition, "results[result_idx] = sum(array[start:end])")
       .task("die_holding_value", die_holding_value, "takes the value's lock and kills its own worker")
       .task("put_mixed", put_mixed, "puts n strings on q, every third 100,000 bytes, each starting with its index")
+      .task("check_mixed", check_mixed, "gets n strings from q as put_mixed puts them; how many were whole, in order")
       .task("pipe_echo", pipe_echo, "answers each message on conn with 'echo: ' + message until 'bye'")
       .task("pipe_count", pipe_count, "sends 0 .. n-1 on out")
       .task("arrive", arrive, "waits at the barrier; returns the arrival index")

@@ -121,6 +121,26 @@ TEST_CASE("a worker's small and large puts arrive in order", "[shared]") {
   CHECK(q.empty());
 }
 
+// Through a bounded queue a put waits for its reply, and a worker's get
+// receives a large item's bytes from the manager: large items still arrive
+// whole and in order, worker to worker.
+TEST_CASE("a worker's large puts reach another worker through a bounded queue", "[shared]") {
+  ferry::Engine engine;
+  auto q = engine.queue<std::string>("bounded_mixed", {.capacity = 4});
+  const ferry::Plugin shared = engine.load("shared");
+  const std::int64_t n = 300;
+  ferry::Process producer(shared, "put_mixed", q, n);
+  ferry::Process consumer(shared, "check_mixed", q, n);
+  producer.start();
+  consumer.start();
+  producer.join();
+  consumer.join();
+  CHECK(producer.exitcode() == 0);
+  REQUIRE(consumer.exitcode() == 0);
+  CHECK(consumer.result<std::int64_t>() == n);
+  CHECK(q.empty());
+}
+
 TEST_CASE("queues: bounded put, timed get, task_done and join", "[shared]") {
   ferry::Engine engine;
   auto q = engine.queue<I64>("bounded", {.capacity = 2});

@@ -14,6 +14,7 @@
 
 #include "wire/frame.hpp"
 #include "wire/messages.hpp"
+#include "wire/sealed_item.hpp"
 #include "wire/spin_policy.hpp"
 
 namespace ferry::manager {
@@ -97,6 +98,46 @@ Connection Server::connect() {
   return Connection{fds[1], std::move(guard)};
 }
 
+namespace {
+
+// The request a frame carries, and for a sealed put its item, mapped
+// (wire/sealed_item.hpp); throws when the frame does not hold one.
+Request take_request(wire::Frame& frame, wire::Channel& channel, std::shared_ptr<const detail::SealedBytes>& sealed) {
+  Request request;
+  wire::decode(std::move(frame.payload), request);
+  if (frame.kind != wire::FrameKind::manager_post_sealed && frame.kind != wire::FrameKind::manager_request_sealed)
+    return request;
+  const int fd = channel.take_fd();
+  if (fd < 0) throw Error("a sealed put came without its descriptor");
+  std::string why;
+  sealed = wire::map_sealed(fd, why);
+  if (!sealed) throw Error(why);
+  if (request.op != Op::queue_put || request.args.size() != 1 || !request.args[0].empty())
+    throw Error("a sealed item came with a request that is not a queue put");
+  return request;
+}
+
+bool is_post(wire::FrameKind kind) {
+  return kind == wire::FrameKind::manager_post || kind == wire::FrameKind::manager_post_sealed;
+}
+
+bool is_request(wire::FrameKind kind) {
+  return kind == wire::FrameKind::manager_request || kind == wire::FrameKind::manager_request_sealed;
+}
+
+}  // namespace
+
+// One request for a session: to the broker's objects or the store. A sealed
+// item goes to the broker as bytes; the store keeps it mapped.
+Reply Server::perform(Session& s, Request&& request, std::shared_ptr<const detail::SealedBytes> sealed) {
+  if (s.objects) {
+    if (sealed) request.args[0].assign(sealed->view());
+    return s.objects->handle(std::move(request), s.client);
+  }
+  return sealed ? store_->handle(std::move(request), s.client, std::move(sealed))
+                : store_->handle(std::move(request), s.client);
+}
+
 void Server::serve(Session& s) {
   wire::Channel& channel = *s.channel;
   wire::Frame frame;
@@ -104,26 +145,25 @@ void Server::serve(Session& s) {
   wire::SpinPolicy spin;    // a worker's requests come in bursts
   for (;;) {
     spin.before_wait(channel);
-    if (channel.receive(frame) != wire::ReceiveStatus::frame ||
-        (frame.kind != wire::FrameKind::manager_request && frame.kind != wire::FrameKind::manager_post))
+    if (channel.receive(frame) != wire::ReceiveStatus::frame || (!is_post(frame.kind) && !is_request(frame.kind)))
       break;
-    if (frame.kind == wire::FrameKind::manager_post) {
+    std::shared_ptr<const detail::SealedBytes> sealed;
+    if (is_post(frame.kind)) {
       Reply r;
       try {
-        Request request;
-        wire::decode(std::move(frame.payload), request);
-        r = s.objects ? s.objects->handle(std::move(request), s.client) : store_->handle(std::move(request), s.client);
+        Request request = take_request(frame, channel, sealed);
+        r = perform(s, std::move(request), std::move(sealed));
       } catch (const std::exception& e) {
         r = Reply{Status::error, {}, e.what()};
       }
       if (r.status == Status::error && failed_post.empty()) failed_post = "a posted put failed: " + r.error;
+      if (!close_stray_descriptors(channel)) break;
       continue;
     }
     Reply reply;
     int attach = -1;
     try {
-      Request request;
-      wire::decode(std::move(frame.payload), request);
+      Request request = take_request(frame, channel, sealed);
       if (request.op == Op::sync) {
         if (request.capacity != kSyncKeepsFailure) {
           if (!failed_post.empty()) reply = Reply{Status::error, {}, std::move(failed_post)};
@@ -134,13 +174,17 @@ void Server::serve(Session& s) {
         codec::decode(request.args.at(0), id);
         attach = store_->descriptor_fd(id);
         reply.status = attach >= 0 ? Status::ok : Status::missing;
-      } else if (s.objects) {
-        reply = s.objects->handle(std::move(request), s.client);
       } else {
-        reply = store_->handle(std::move(request), s.client);
+        reply = perform(s, std::move(request), std::move(sealed));
       }
     } catch (const std::exception& e) {
       reply = Reply{Status::error, {}, std::string("bad manager request: ") + e.what()};
+    }
+    if (!close_stray_descriptors(channel)) break;
+    // A worker's get of an item kept sealed: its bytes travel in the reply.
+    if (reply.sealed) {
+      reply.values.at(0).assign(reply.sealed->view());
+      reply.sealed.reset();
     }
     if (!channel.send(wire::FrameKind::manager_reply, manager::encode(reply), attach)) break;
   }
@@ -151,6 +195,18 @@ void Server::serve(Session& s) {
   if (s.objects) s.objects->release_client(s.client);
   ::shutdown(channel.fd(), SHUT_RDWR);
   s.finished = true;
+}
+
+bool Server::close_stray_descriptors(wire::Channel& channel) {
+  // A task may attach descriptors to anything it writes to its manager
+  // socket; only a sealed put's is taken, the rest would pile up here. Once
+  // no frame is partly in, every descriptor left came with a frame already
+  // served. A worker that keeps its socket busy while piling up more than
+  // any sealed puts in flight could explain is cut off.
+  constexpr std::size_t kMaxPending = 64;
+  if (!channel.has_buffered_bytes())
+    for (int fd; (fd = channel.take_fd()) >= 0;) ::close(fd);
+  return channel.pending_fds() <= kMaxPending;
 }
 
 }  // namespace ferry::manager

@@ -10,6 +10,10 @@
 
 #include "manager/store.hpp"
 
+namespace ferry::wire {
+class Channel;
+}
+
 namespace ferry::manager {
 
 // A worker's connection to the manager. Hand worker_fd to the worker (the
@@ -42,6 +46,10 @@ class Server {
  private:
   struct Session;
   void serve(Session& session);
+  Reply perform(Session& session, Request&& request, std::shared_ptr<const detail::SealedBytes> sealed);
+  // Closes descriptors no frame claimed; false when too many are pending
+  // (the connection is then dropped).
+  static bool close_stray_descriptors(wire::Channel& channel);
   void reap_finished();  // joins threads of sessions that ended; mu_ held
 
   std::shared_ptr<Store> store_;

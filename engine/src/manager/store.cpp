@@ -51,7 +51,8 @@ std::string kept(const Request& r, std::vector<std::string>* owned, std::size_t 
 }
 }  // namespace
 
-Reply Store::apply(const Request& r, std::vector<std::string>* owned, ClientId client) {
+Reply Store::apply(const Request& r, std::vector<std::string>* owned, ClientId client,
+                   std::shared_ptr<const detail::SealedBytes> sealed) {
   if (r.op == Op::sync || r.op == Op::descriptor_open) return error("not an operation on a shared object");
   std::unique_lock lock(mu_);
   if (shut_down_) return error("the engine holding shared object '" + r.name + "' has shut down");
@@ -60,7 +61,7 @@ Reply Store::apply(const Request& r, std::vector<std::string>* owned, ClientId c
   if (!o) return error(err);
   try {
     if (auto* d = std::get_if<ListData>(&o->data)) return on_list(r, owned, *d);
-    if (auto* d = std::get_if<QueueData>(&o->data)) return on_queue(r, owned, *d, client, lock);
+    if (auto* d = std::get_if<QueueData>(&o->data)) return on_queue(r, owned, std::move(sealed), *d, client, lock);
     if (auto* d = std::get_if<LockData>(&o->data)) return on_lock(r, *d, client, lock);
     if (auto* d = std::get_if<EventData>(&o->data)) return on_event(r, *d, client, lock);
     if (auto* d = std::get_if<SemaphoreData>(&o->data)) return on_semaphore(r, *d, client, lock);
@@ -155,23 +156,42 @@ Reply Store::on_list(const Request& r, std::vector<std::string>* owned, ListData
   }
 }
 
-Reply Store::on_queue(const Request& r, std::vector<std::string>* owned, QueueData& d, ClientId client,
-                      std::unique_lock<std::mutex>& lock) {
+namespace {
+// At most this many queue items are kept as mappings (each one a mapping of
+// the process's vm.max_map_count, 65530 by default); beyond it a sealed
+// item is copied into the store like any other.
+constexpr std::size_t kMaxSealedHeld = 4096;
+}  // namespace
+
+Reply Store::on_queue(const Request& r, std::vector<std::string>* owned, std::shared_ptr<const detail::SealedBytes> sealed,
+                      QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
   switch (r.op) {
     case Op::queue_put: {
       auto room = [&] { return d.capacity == 0 || d.items.size() < d.capacity; };
       if (auto stopped = wait(lock, r, client, room)) return *stopped;
-      d.items.push_back(kept(r, owned, 0));
+      if (sealed && sealed_held_ >= kMaxSealedHeld) {
+        d.items.push_back({std::string(sealed->view()), nullptr});
+      } else if (sealed) {
+        ++sealed_held_;
+        d.items.push_back({{}, std::move(sealed)});
+      } else {
+        d.items.push_back({kept(r, owned, 0), nullptr});
+      }
       ++d.unfinished;
       changed_.notify_all();
       return ok();
     }
     case Op::queue_get: {
       if (auto stopped = wait(lock, r, client, [&] { return !d.items.empty(); })) return *stopped;
-      std::string v = std::move(d.items.front());
+      QueueItem item = std::move(d.items.front());
       d.items.pop_front();
       changed_.notify_all();
-      return ok_with(std::move(v));
+      Reply reply = ok_with(std::move(item.bytes));
+      if (item.sealed) {
+        --sealed_held_;
+        reply.sealed = std::move(item.sealed);
+      }
+      return reply;
     }
     case Op::queue_size: return ok_with(codec::encode(std::uint64_t{d.items.size()}));
     case Op::queue_task_done:

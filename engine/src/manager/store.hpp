@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include <ferry/detail/lock_word.hpp>
+#include <ferry/detail/sealed_bytes.hpp>
 #include <ferry/manager_protocol.hpp>
 
 #include "manager/replies.hpp"
@@ -31,8 +33,14 @@ class Store {
   // timeout. Never throws: problems become Status::error replies. Given an
   // rvalue, the items it keeps (a put's, an append's) are moved out of
   // request.args rather than copied: a 10 MB item is not copied again.
-  Reply handle(const Request& request, ClientId client) { return apply(request, nullptr, client); }
-  Reply handle(Request&& request, ClientId client) { return apply(request, &request.args, client); }
+  Reply handle(const Request& request, ClientId client) { return apply(request, nullptr, client, nullptr); }
+  Reply handle(Request&& request, ClientId client) { return apply(request, &request.args, client, nullptr); }
+  // A queue put whose item a worker handed over sealed (wire/sealed_item.hpp):
+  // the queue keeps the mapping, and the host's own get reads it in place
+  // (Reply::sealed); a worker's get gets the bytes. request.args[0] is empty.
+  Reply handle(Request&& request, ClientId client, std::shared_ptr<const detail::SealedBytes> item) {
+    return apply(request, &request.args, client, std::move(item));
+  }
 
   // The client is gone: its blocked calls return an error and the locks it
   // held are released.
@@ -60,8 +68,13 @@ class Store {
   struct ListData {
     std::vector<std::string> items;
   };
+  // A queue's item: its bytes, or the sealed mapping holding them.
+  struct QueueItem {
+    std::string bytes;
+    std::shared_ptr<const detail::SealedBytes> sealed;
+  };
   struct QueueData {
-    std::deque<std::string> items;
+    std::deque<QueueItem> items;
     std::uint64_t capacity = 0;
     std::uint64_t unfinished = 0;
   };
@@ -100,10 +113,12 @@ class Store {
   Object* open(const Request& request, std::string& error);
   // owned: r.args, when the caller gave them up (handle(Request&&)), else null.
   Reply on_dict(const Request& r, std::vector<std::string>* owned, Object& o);
-  Reply apply(const Request& r, std::vector<std::string>* owned, ClientId client);
+  // sealed: a queue put's item, handed over sealed, or null.
+  Reply apply(const Request& r, std::vector<std::string>* owned, ClientId client,
+              std::shared_ptr<const detail::SealedBytes> sealed);
   Reply on_list(const Request& r, std::vector<std::string>* owned, ListData& d);
-  Reply on_queue(const Request& r, std::vector<std::string>* owned, QueueData& d, ClientId client,
-                 std::unique_lock<std::mutex>& lock);
+  Reply on_queue(const Request& r, std::vector<std::string>* owned, std::shared_ptr<const detail::SealedBytes> sealed,
+                 QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   Reply on_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   // lock_acquire for client: waits on the word with mu_ released.
   Reply acquire_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock);
@@ -126,6 +141,7 @@ class Store {
   std::map<std::uint64_t, int> segments_;  // id -> memfd; guarded by mu_
   std::uint64_t next_segment_ = 1;         // guarded by mu_
   std::vector<LockTable> lock_tables_;     // guarded by mu_
+  std::size_t sealed_held_ = 0;            // queue items kept as mappings; guarded by mu_
 };
 
 }  // namespace ferry::manager

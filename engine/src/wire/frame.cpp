@@ -14,7 +14,7 @@
 namespace ferry::wire {
 
 bool is_known_kind(std::uint8_t kind) {
-  return kind >= static_cast<std::uint8_t>(FrameKind::hello) && kind <= static_cast<std::uint8_t>(FrameKind::retiring);
+  return kind >= static_cast<std::uint8_t>(FrameKind::hello) && kind <= static_cast<std::uint8_t>(FrameKind::manager_request_sealed);
 }
 
 namespace {

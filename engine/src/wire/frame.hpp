@@ -28,6 +28,10 @@ enum class FrameKind : std::uint8_t {
   manager_reply = 8,    // manager -> worker: its result
   manager_post = 9,     // worker -> manager: an operation with no reply (an unbounded put)
   retiring = 10,        // worker -> host: after its last reply it exits; later calls never ran (reason)
+  // worker -> manager: a queue put whose item is in the attached sealed
+  // memfd (wire/sealed_item.hpp), the request's own item left empty
+  manager_post_sealed = 11,
+  manager_request_sealed = 12,
 };
 
 inline constexpr std::size_t kFrameHeaderSize = 5;
@@ -88,6 +92,11 @@ class Channel {
   // The oldest descriptor that arrived with received bytes (CLOEXEC, owned
   // by the caller), or -1.
   int take_fd();
+  // Descriptors received and not yet taken.
+  std::size_t pending_fds() const { return fds_.size(); }
+  // Whether bytes of a frame not yet returned by receive() are in: until
+  // they are, a pending descriptor may still belong to that frame.
+  bool has_buffered_bytes() const { return direct_ || end_ > begin_; }
 
   // Waits for one whole frame. A large frame is received into a buffer that
   // is then swapped with out.payload: out's old buffer (its capacity) serves

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <ferry/errors.hpp>
+#include <ferry/value.hpp>  // ValueError
 #include <ferry/wire_format.hpp>
 
 namespace ferry::detail {

@@ -4,11 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+
+#include <ferry/detail/sealed_bytes.hpp>
 
 namespace ferry::manager {
 
@@ -77,6 +81,16 @@ struct Reply {
   Status status = Status::ok;
   std::vector<std::string> values;
   std::string error;  // with Status::error
+  // Never encoded: in the host's own replies, a large queue item a worker
+  // handed over in a sealed memfd stands here for values[0] (left empty);
+  // read it with value(). Replies that travel carry the bytes in values.
+  std::shared_ptr<const detail::SealedBytes> sealed{};
+
+  // Value i's bytes, wherever they are.
+  std::string_view value(std::size_t i) const {
+    if (i == 0 && sealed) return sealed->view();
+    return values.at(i);
+  }
 
   template <class Archive>
   void serialize(Archive& ar) {

@@ -116,7 +116,7 @@ class SharedHandle : public BindsToLink {
     return reply;
   }
   template <class T>
-  static T decoded(const std::string& bytes) {
+  static T decoded(std::string_view bytes) {
     T v{};
     codec::decode(bytes, v);
     return v;
@@ -274,13 +274,13 @@ class Queue : public detail::SharedHandle {
            manager::Status::ok;
   }
   // Blocks until an item arrives.
-  T get() { return decoded<T>(call(manager::Op::queue_get, {}, -1, setting_).values.at(0)); }
+  T get() { return decoded<T>(call(manager::Op::queue_get, {}, -1, setting_).value(0)); }
   // Waits at most timeout; nullopt when the queue stayed empty (Python raises queue.Empty).
   template <class Rep, class Period>
   std::optional<T> get(std::chrono::duration<Rep, Period> timeout) {
     auto r = call(manager::Op::queue_get, {}, detail::to_ms(timeout), setting_);
     if (r.status != manager::Status::ok) return std::nullopt;
-    return decoded<T>(r.values.at(0));
+    return decoded<T>(r.value(0));
   }
   // An item if one is there now.
   std::optional<T> get_nowait() { return get(std::chrono::milliseconds(0)); }
