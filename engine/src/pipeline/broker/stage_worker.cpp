@@ -196,7 +196,6 @@ void StageWorker::collect_loop() {
         if (!last) continue;
         locals_.erase(local);
         if (--held->second.remaining == 0) {
-          if (held->second.stream == stage_.suspect_stream) suspect_held_ = false;
           done.push_back(std::move(held->second));
           held_.erase(held);
         }
@@ -204,10 +203,12 @@ void StageWorker::collect_loop() {
     }
     if (done.empty()) continue;
     room_.notify_all();
+    bool suspect_done = false;
     std::vector<std::vector<std::string>> commands;
     for (auto& h : done) {
       broker::Entry out;
       out.items = std::move(h.results);
+      suspect_done = suspect_done || h.stream == stage_.suspect_stream;
       commands.push_back({"EVAL", broker::scripts::finish, "3", h.stream, stage_.out_stream, alive_key_,
                           broker::keys::group, h.id, broker::encode_entry(out)});
     }
@@ -216,6 +217,16 @@ void StageWorker::collect_loop() {
         if (reply.type == broker::Reply::Type::integer && reply.integer < 0) run_gone = true;
     } catch (const broker::BrokerStopped&) {
       break;
+    }
+    // Only once a suspect's entry is acknowledged is the next one read: were
+    // this worker lost while running the next, a suspect still pending
+    // would be charged with the loss too, and fail after max_deliveries.
+    if (suspect_done) {
+      {
+        std::lock_guard lock(mu_);
+        suspect_held_ = false;
+      }
+      room_.notify_all();
     }
   }
   if (run_gone) {
