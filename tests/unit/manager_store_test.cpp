@@ -93,6 +93,50 @@ TEST_CASE("manager store: shutting down ends every wait", "[manager]") {
   CHECK(s.handle(req(Op::dict_size, "d", kDict), 0).status == Status::error);
 }
 
+namespace {
+// Puts v on queue q as a worker's burst does: its getters' wake deferred.
+Reply deferred_put(Store& s, std::int64_t v, ClientId client) {
+  return s.handle(req(Op::queue_put, "q", "queue<i64>", {encode(v)}), client, nullptr, true);
+}
+// A getter on another thread that says it started (event "started") first.
+std::future<Reply> start_getter(Store& s) {
+  auto getter = std::async(std::launch::async, [&s] {
+    s.handle(req(Op::event_set, "started", "event"), 2);
+    return s.handle(req(Op::queue_get, "q", "queue<i64>"), 2);
+  });
+  REQUIRE(s.handle(req(Op::event_wait, "started", "event"), 0).status == Status::ok);
+  return getter;
+}
+}  // namespace
+
+TEST_CASE("manager store: puts of a burst wake their getter once the burst ends", "[manager]") {
+  Store s;
+  auto getter = start_getter(s);
+  REQUIRE(deferred_put(s, 7, 1).status == Status::ok);
+  REQUIRE(deferred_put(s, 8, 1).status == Status::ok);
+  s.wake_deferred();
+  REQUIRE(getter.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  const Reply r = getter.get();
+  REQUIRE(r.status == Status::ok);
+  std::int64_t v = 0;
+  ferry::codec::decode(r.values.at(0), v);
+  CHECK(v == 7);
+}
+
+TEST_CASE("manager store: a deferred wake is given before anything else waits or acts", "[manager]") {
+  Store s;
+  auto getter = start_getter(s);
+  REQUIRE(deferred_put(s, 1, 1).status == Status::ok);
+  // The putter now waits for its item to be done: had the getter been left
+  // asleep, neither would ever go on.
+  auto joiner = std::async(std::launch::async, [&s] { return s.handle(req(Op::queue_join, "q", "queue<i64>"), 1); });
+  REQUIRE(getter.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  CHECK(getter.get().status == Status::ok);
+  CHECK(s.handle(req(Op::queue_task_done, "q", "queue<i64>"), 2).status == Status::ok);
+  REQUIRE(joiner.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  CHECK(joiner.get().status == Status::ok);
+}
+
 TEST_CASE("manager store: a queue created bounded stays bounded", "[manager]") {
   Store s;
   CHECK(s.handle(req(Op::queue_put, "q", "queue<i64>", {encode(std::int64_t{1})}, 0, 1), 0).status == Status::ok);

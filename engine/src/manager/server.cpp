@@ -129,13 +129,13 @@ bool is_request(wire::FrameKind kind) {
 
 // One request for a session: to the broker's objects or the store. A sealed
 // item goes to the broker as bytes; the store keeps it mapped.
-Reply Server::perform(Session& s, Request&& request, std::shared_ptr<const detail::SealedBytes> sealed) {
+Reply Server::perform(Session& s, Request&& request, std::shared_ptr<const detail::SealedBytes> sealed,
+                      bool defer_wake) {
   if (s.objects) {
     if (sealed) request.args[0].assign(sealed->view());
     return s.objects->handle(std::move(request), s.client);
   }
-  return sealed ? store_->handle(std::move(request), s.client, std::move(sealed))
-                : store_->handle(std::move(request), s.client);
+  return store_->handle(std::move(request), s.client, std::move(sealed), defer_wake);
 }
 
 void Server::serve(Session& s) {
@@ -144,6 +144,9 @@ void Server::serve(Session& s) {
   std::string failed_post;  // the first posted request that failed, told on the next sync
   wire::SpinPolicy spin;    // a worker's requests come in bursts
   for (;;) {
+    // Posted puts of a burst wake their getters once, before this thread
+    // can sleep.
+    if (!channel.has_complete_frame()) store_->wake_deferred();
     spin.before_wait(channel);
     if (channel.receive(frame) != wire::ReceiveStatus::frame || (!is_post(frame.kind) && !is_request(frame.kind)))
       break;
@@ -152,7 +155,7 @@ void Server::serve(Session& s) {
       Reply r;
       try {
         Request request = take_request(frame, channel, sealed);
-        r = perform(s, std::move(request), std::move(sealed));
+        r = perform(s, std::move(request), std::move(sealed), channel.has_complete_frame());
       } catch (const std::exception& e) {
         r = Reply{Status::error, {}, e.what()};
       }
@@ -175,7 +178,7 @@ void Server::serve(Session& s) {
         attach = store_->descriptor_fd(id);
         reply.status = attach >= 0 ? Status::ok : Status::missing;
       } else {
-        reply = perform(s, std::move(request), std::move(sealed));
+        reply = perform(s, std::move(request), std::move(sealed), false);
       }
     } catch (const std::exception& e) {
       reply = Reply{Status::error, {}, std::string("bad manager request: ") + e.what()};
@@ -188,6 +191,7 @@ void Server::serve(Session& s) {
     }
     if (!channel.send(wire::FrameKind::manager_reply, manager::encode(reply), attach)) break;
   }
+  store_->wake_deferred();
   // The worker is gone or broke the protocol: give back what it held, and
   // end the connection, so a worker still waiting for a reply (a task wrote
   // junk to its socket) sees it closed instead of waiting forever.

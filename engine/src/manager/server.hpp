@@ -46,7 +46,10 @@ class Server {
  private:
   struct Session;
   void serve(Session& session);
-  Reply perform(Session& session, Request&& request, std::shared_ptr<const detail::SealedBytes> sealed);
+  // One request for a session, to the broker's objects or the store; a
+  // sealed item goes to the broker as bytes. defer_wake: Store::handle.
+  Reply perform(Session& session, Request&& request, std::shared_ptr<const detail::SealedBytes> sealed,
+                bool defer_wake);
   // Closes descriptors no frame claimed; false when too many are pending
   // (the connection is then dropped).
   static bool close_stray_descriptors(wire::Channel& channel);

@@ -31,6 +31,7 @@ Store::Object* Store::open(const Request& r, std::string& err) {
 
 template <class Ready>
 std::optional<Reply> Store::wait(std::unique_lock<std::mutex>& lock, const Request& r, ClientId client, Ready ready) {
+  wake_pending_locked();  // whoever this waits for may be asleep behind a deferred wake
   auto stop = [&] { return shut_down_ || dead_.count(client) > 0; };
   auto done = [&] { return stop() || ready(); };
   if (r.timeout_ms < 0) {
@@ -51,17 +52,29 @@ std::string kept(const Request& r, std::vector<std::string>* owned, std::size_t 
 }
 }  // namespace
 
+void Store::wake_deferred() {
+  std::lock_guard lock(mu_);
+  wake_pending_locked();
+}
+
+void Store::wake_pending_locked() {
+  if (!wake_pending_) return;
+  wake_pending_ = false;
+  changed_.notify_all();
+}
+
 Reply Store::apply(const Request& r, std::vector<std::string>* owned, ClientId client,
-                   std::shared_ptr<const detail::SealedBytes> sealed) {
+                   std::shared_ptr<const detail::SealedBytes> sealed, bool defer_wake) {
   if (r.op == Op::sync || r.op == Op::descriptor_open) return error("not an operation on a shared object");
   std::unique_lock lock(mu_);
+  if (!defer_wake) wake_pending_locked();  // what a burst deferred goes first
   if (shut_down_) return error("the engine holding shared object '" + r.name + "' has shut down");
   std::string err;
   Object* o = open(r, err);
   if (!o) return error(err);
   try {
     if (auto* d = std::get_if<ListData>(&o->data)) return on_list(r, owned, *d);
-    if (auto* d = std::get_if<QueueData>(&o->data)) return on_queue(r, owned, std::move(sealed), *d, client, lock);
+    if (auto* d = std::get_if<QueueData>(&o->data)) return on_queue(r, owned, std::move(sealed), defer_wake, *d, client, lock);
     if (auto* d = std::get_if<LockData>(&o->data)) return on_lock(r, *d, client, lock);
     if (auto* d = std::get_if<EventData>(&o->data)) return on_event(r, *d, client, lock);
     if (auto* d = std::get_if<SemaphoreData>(&o->data)) return on_semaphore(r, *d, client, lock);
@@ -164,7 +177,7 @@ constexpr std::size_t kMaxSealedHeld = 4096;
 }  // namespace
 
 Reply Store::on_queue(const Request& r, std::vector<std::string>* owned, std::shared_ptr<const detail::SealedBytes> sealed,
-                      QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
+                      bool defer_wake, QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
   switch (r.op) {
     case Op::queue_put: {
       auto room = [&] { return d.capacity == 0 || d.items.size() < d.capacity; };
@@ -178,7 +191,9 @@ Reply Store::on_queue(const Request& r, std::vector<std::string>* owned, std::sh
         d.items.push_back({kept(r, owned, 0), nullptr});
       }
       ++d.unfinished;
-      changed_.notify_all();
+      // A getter woken per item of a burst would take one and sleep again.
+      if (defer_wake) wake_pending_ = true;
+      else changed_.notify_all();
       return ok();
     }
     case Op::queue_get: {

@@ -33,14 +33,20 @@ class Store {
   // timeout. Never throws: problems become Status::error replies. Given an
   // rvalue, the items it keeps (a put's, an append's) are moved out of
   // request.args rather than copied: a 10 MB item is not copied again.
-  Reply handle(const Request& request, ClientId client) { return apply(request, nullptr, client, nullptr); }
-  Reply handle(Request&& request, ClientId client) { return apply(request, &request.args, client, nullptr); }
-  // A queue put whose item a worker handed over sealed (wire/sealed_item.hpp):
-  // the queue keeps the mapping, and the host's own get reads it in place
-  // (Reply::sealed); a worker's get gets the bytes. request.args[0] is empty.
-  Reply handle(Request&& request, ClientId client, std::shared_ptr<const detail::SealedBytes> item) {
-    return apply(request, &request.args, client, std::move(item));
+  Reply handle(const Request& request, ClientId client) { return apply(request, nullptr, client, nullptr, false); }
+  Reply handle(Request&& request, ClientId client) { return apply(request, &request.args, client, nullptr, false); }
+  // As above, for a worker's request. sealed: a queue put's item, handed
+  // over sealed (wire/sealed_item.hpp), request.args[0] left empty; the
+  // queue keeps the mapping, and the host's own get reads it in place
+  // (Reply::sealed) while a worker's get gets the bytes. defer_wake: a put
+  // of a burst whose waiters wake once, at wake_deferred(), not per item.
+  Reply handle(Request&& request, ClientId client, std::shared_ptr<const detail::SealedBytes> sealed,
+               bool defer_wake) {
+    return apply(request, &request.args, client, std::move(sealed), defer_wake);
   }
+  // Wakes the waiters puts with defer_wake left asleep. A caller that
+  // defers calls it before it waits for anything itself.
+  void wake_deferred();
 
   // The client is gone: its blocked calls return an error and the locks it
   // held are released.
@@ -113,15 +119,18 @@ class Store {
   Object* open(const Request& request, std::string& error);
   // owned: r.args, when the caller gave them up (handle(Request&&)), else null.
   Reply on_dict(const Request& r, std::vector<std::string>* owned, Object& o);
-  // sealed: a queue put's item, handed over sealed, or null.
+  // sealed, defer_wake: as handle() says.
   Reply apply(const Request& r, std::vector<std::string>* owned, ClientId client,
-              std::shared_ptr<const detail::SealedBytes> sealed);
+              std::shared_ptr<const detail::SealedBytes> sealed, bool defer_wake);
   Reply on_list(const Request& r, std::vector<std::string>* owned, ListData& d);
   Reply on_queue(const Request& r, std::vector<std::string>* owned, std::shared_ptr<const detail::SealedBytes> sealed,
-                 QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock);
+                 bool defer_wake, QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   Reply on_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   // lock_acquire for client: waits on the word with mu_ released.
   Reply acquire_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock);
+  // Wakes what a deferred put left asleep; mu_ held. Every operation that
+  // is not itself deferred, and every wait, does this first.
+  void wake_pending_locked();
   // A free slot in a lock table, making a table when all are full; mu_ held.
   LockData new_lock();
   Reply on_event(const Request& r, EventData& d, ClientId client, std::unique_lock<std::mutex>& lock);
@@ -142,6 +151,7 @@ class Store {
   std::uint64_t next_segment_ = 1;         // guarded by mu_
   std::vector<LockTable> lock_tables_;     // guarded by mu_
   std::size_t sealed_held_ = 0;            // queue items kept as mappings; guarded by mu_
+  bool wake_pending_ = false;              // a deferred put has not woken its waiters; guarded by mu_
 };
 
 }  // namespace ferry::manager

@@ -150,6 +150,15 @@ bool Channel::write_all(iovec* iov, std::size_t count, int attach) {
   return true;
 }
 
+bool Channel::has_complete_frame() const {
+  if (direct_) return direct_got_ >= direct_size_;
+  const std::size_t avail = end_ - begin_;
+  if (avail < kFrameHeaderSize) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(buf_.data() + begin_);
+  const std::uint32_t n = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+  return avail >= kFrameHeaderSize + std::size_t{n};
+}
+
 bool Channel::take_buffered(Frame& out) {
   if (direct_) {
     if (direct_got_ < direct_size_) return false;

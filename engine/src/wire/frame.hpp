@@ -97,6 +97,9 @@ class Channel {
   // Whether bytes of a frame not yet returned by receive() are in: until
   // they are, a pending descriptor may still belong to that frame.
   bool has_buffered_bytes() const { return direct_ || end_ > begin_; }
+  // Whether receive() would return a frame without reading: a burst's
+  // reader may put off what it does once per burst until this is false.
+  bool has_complete_frame() const;
 
   // Waits for one whole frame. A large frame is received into a buffer that
   // is then swapped with out.payload: out's old buffer (its capacity) serves
