@@ -111,6 +111,13 @@ std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_
       s->posted = true;
       if (send_sealed(*s, wire::FrameKind::manager_post_sealed, bytes)) return 0;
       if (!s->manager_broken.empty()) return 1;
+      if (!bytes.empty() && static_cast<manager::Op>(bytes[0]) == manager::Op::dict_set) {
+        // A dict set is followed by more requests of the task, not by a
+        // flood of posts: sent from here, it costs no wake-up of the feeder.
+        if (!s->feeder->drain() || !s->manager->send(wire::FrameKind::manager_post, bytes))
+          return broken(*s, "the manager channel failed: " + s->manager->error());
+        return 0;
+      }
       return s->feeder->post(bytes) ? 0 : broken(*s, "a post failed");
     }
     if (!send_sealed(*s, wire::FrameKind::manager_request_sealed, bytes)) {

@@ -217,6 +217,24 @@ std::int64_t check_mixed(ferry::Queue<std::string> q, std::int64_t n) {
   return good;
 }
 
+// For i = 1..n: d["k"] = i, then i sent on out: whoever receives i must
+// see d["k"] >= i, though the sets are posted.
+void set_then_send(ferry::Dict<std::string, std::int64_t> d, ferry::Connection<std::int64_t> out, std::int64_t n) {
+  for (std::int64_t i = 1; i <= n; ++i) {
+    d.set("k", i);
+    out.send(i);
+  }
+}
+
+// For i = 1..n: d["k"] = i, then v = i: whoever reads v == i must see
+// d["k"] >= i.
+void set_then_value(ferry::Dict<std::string, std::int64_t> d, ferry::SharedValue<std::int64_t> v, std::int64_t n) {
+  for (std::int64_t i = 1; i <= n; ++i) {
+    d.set("k", i);
+    v.set(i);
+  }
+}
+
 // Answers every message on conn with its reply until it receives "bye".
 std::int64_t pipe_echo(ferry::Connection<std::string> conn) {
   std::int64_t n = 0;
@@ -277,6 +295,8 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("die_holding_value", die_holding_value, "takes the value's lock and kills its own worker")
       .task("put_mixed", put_mixed, "puts n strings on q, every third 100,000 bytes, each starting with its index")
       .task("check_mixed", check_mixed, "gets n strings from q as put_mixed puts them; how many were whole, in order")
+      .task("set_then_send", set_then_send, "d[\"k\"] = i, then i sent on out, for i = 1..n")
+      .task("set_then_value", set_then_value, "d[\"k\"] = i, then v = i, for i = 1..n")
       .task("pipe_echo", pipe_echo, "answers each message on conn with 'echo: ' + message until 'bye'")
       .task("pipe_count", pipe_count, "sends 0 .. n-1 on out")
       .task("arrive", arrive, "waits at the barrier; returns the arrival index")

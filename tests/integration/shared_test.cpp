@@ -359,6 +359,45 @@ TEST_CASE("a worker dying with a shared value's lock held does not leave it lock
   CHECK(value.add(1) == 8);
 }
 
+// A worker's dict sets are posted once the dict's type is confirmed; still,
+// whoever learns of a set through a pipe message or a shared value written
+// after it sees it, as with Python's synchronous Manager dict.
+TEST_CASE("a posted dict set is seen by whoever hears of it through a pipe", "[shared][pipe]") {
+  ferry::Engine engine;
+  auto d = engine.dict<std::string, I64>("posted");
+  auto [in, out] = engine.pipe<I64>(false);
+  const I64 n = 2000;
+  ferry::Process p(engine.load("shared"), "set_then_send", d, out, n);
+  p.start();
+  I64 stale = 0;
+  for (I64 i = 1; i <= n; ++i) {
+    REQUIRE(in.recv() == i);
+    stale += d.get("k").value_or(0) < i;
+  }
+  p.join();
+  CHECK(p.exitcode() == 0);
+  CHECK(stale == 0);
+  CHECK(d.get("k") == n);
+}
+
+TEST_CASE("a posted dict set is seen by whoever reads a shared value written after it", "[shared]") {
+  ferry::Engine engine;
+  auto d = engine.dict<std::string, I64>("posted");
+  auto v = engine.shared_value<I64>(0);
+  const I64 n = 2000;
+  ferry::Process p(engine.load("shared"), "set_then_value", d, v, n);
+  p.start();
+  I64 stale = 0, seen = 0;
+  while (seen < n && p.is_alive()) {  // reads as fast as it can: no sleep, no timing
+    seen = v.value();
+    stale += d.get("k").value_or(0) < seen;
+  }
+  p.join();
+  CHECK(p.exitcode() == 0);
+  CHECK(stale == 0);
+  CHECK(d.get("k") == n);
+}
+
 TEST_CASE("a duplex pipe between the host and a process", "[shared][pipe]") {
   ferry::Engine engine;
   auto [parent, child] = engine.pipe<std::string>();

@@ -159,7 +159,7 @@ void Server::serve(Session& s) {
       } catch (const std::exception& e) {
         r = Reply{Status::error, {}, e.what()};
       }
-      if (r.status == Status::error && failed_post.empty()) failed_post = "a posted put failed: " + r.error;
+      if (r.status == Status::error && failed_post.empty()) failed_post = "a posted request failed: " + r.error;
       if (!close_stray_descriptors(channel)) break;
       continue;
     }

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -58,6 +60,16 @@ class HostManagerLink : public ManagerLink {
     if (posted_.exchange(false, std::memory_order_relaxed))
       call(manager::Request{manager::Op::sync, {}, {}, {}, -1, manager::kSyncKeepsFailure});
   }
+  bool verified(std::string_view name, std::string_view type) const override {
+    const std::string_view key = verified_key(name, type);
+    std::lock_guard lock(verified_mu_);
+    return verified_.find(key) != verified_.end();
+  }
+  void mark_verified(std::string_view name, std::string_view type) override {
+    const std::string_view key = verified_key(name, type);
+    std::lock_guard lock(verified_mu_);
+    if (verified_.size() < kMaxVerified) verified_.emplace(key);
+  }
   int open_descriptor(std::uint64_t id) override {
     if (!offers(offsetof(ferry_host_v1, open_descriptor) + sizeof(host_->open_descriptor)) || !host_->open_descriptor)
       throw ManagerError("this worker cannot open shared memory or pipes");
@@ -77,8 +89,22 @@ class HostManagerLink : public ManagerLink {
       throw ManagerError("this worker has no connection to a manager");
   }
 
+  // Names whose type the manager confirmed (ManagerLink::verified); a
+  // task making up names by the million stops adding at kMaxVerified.
+  static constexpr std::size_t kMaxVerified = 4096;
+  // One string for the pair, in this thread's buffer (no allocation per set).
+  static std::string_view verified_key(std::string_view name, std::string_view type) {
+    thread_local std::string key;
+    key.assign(type);
+    key += '\0';
+    key += name;
+    return key;
+  }
+
   const ferry_host_v1* host_;
   std::atomic<bool> posted_{false};  // a post since the last settle()
+  mutable std::mutex verified_mu_;
+  std::set<std::string, std::less<>> verified_;  // type, NUL, name; guarded by verified_mu_
 };
 
 }  // namespace detail

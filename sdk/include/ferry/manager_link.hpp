@@ -32,6 +32,12 @@ class ManagerLink {
   // Returns once every request posted so far has taken effect (a lock
   // released without a round trip must not overtake a posted put).
   virtual void settle() {}
+  // Whether a request on the object name of signature type has succeeded
+  // through this link: a write that cannot fail once the name is known to
+  // hold that type (a dict set) may then be posted.
+  virtual bool verified(std::string_view /*name*/, std::string_view /*type*/) const { return false; }
+  // Records that a request on name of type succeeded.
+  virtual void mark_verified(std::string_view /*name*/, std::string_view /*type*/) {}
 };
 
 }  // namespace ferry

@@ -59,9 +59,12 @@ class Connection : public detail::BindsToLink {
   }
 
   // Sends one message; throws ferry::ManagerError when the other end is gone.
+  // In a task, what the task posted to the manager (dict sets, queue puts)
+  // takes effect first: whoever receives the message also sees those.
   void send(const T& message) {
     State& s = opened();
     if (!s.writable) throw ManagerError("this end of the pipe can only receive");
+    s.link->settle();
     std::lock_guard lock(s.send_mu);
     if constexpr (detail::is_raw_bytes_v<T>) {
       const auto& bytes = detail::raw_bytes(message);

@@ -153,7 +153,25 @@ class Dict : public detail::SharedHandle {
     if (auto v = get(key)) return *v;
     throw ManagerError("dict '" + name_ + "' has no such key");
   }
-  void set(const K& key, const V& value) { call(manager::Op::dict_set, {codec::encode(key), codec::encode(value)}); }
+  // In a task, once the manager has confirmed this name's type, a set is
+  // posted rather than waited for (a set cannot fail then). It takes effect
+  // before anything else this worker asks the manager, before a Lock it
+  // releases is free again, before a Pipe message it sends or a shared
+  // value it writes can be seen, and before the task's result reaches the
+  // host: whoever learns of the set through ferry sees it, as in Python.
+  void set(const K& key, const V& value) {
+    if (link_ && link_->can_post() && link_->verified(name_, type_)) {
+      thread_local std::string bytes;
+      bytes.clear();
+      manager::encode_into(bytes, manager::Request{manager::Op::dict_set, name_, type_,
+                                                   {codec::encode(key), codec::encode(value)}, -1, 0});
+      link_->post(bytes);
+      if (bytes.capacity() > (std::size_t{1} << 20)) std::string().swap(bytes);
+      return;
+    }
+    call(manager::Op::dict_set, {codec::encode(key), codec::encode(value)});
+    if (link_->can_post()) link_->mark_verified(name_, type_);
+  }
   // Stores value unless key is present; returns the value now stored.
   V setdefault(const K& key, const V& value) {
     return decoded<V>(call(manager::Op::dict_setdefault, {codec::encode(key), codec::encode(value)}).values.at(0));

@@ -37,7 +37,13 @@ class SharedMemoryHandle : public BindsToLink {
   SharedMemoryHandle(std::uint64_t id, std::shared_ptr<Segment> segment) : id_(id), segment_(std::move(segment)) {}
 
   // The segment's robust mutex, a BasicLockable: std::lock_guard g(h.get_lock()).
-  Segment& get_lock() const { return const_cast<Segment&>(checked()); }
+  // In a task, what the task posted to the manager (dict sets, queue puts)
+  // takes effect first, so whoever sees what it writes under the lock also
+  // sees those.
+  Segment& get_lock() const {
+    settle();
+    return const_cast<Segment&>(checked());
+  }
 
   // Cereal: travels as its segment id; decoding maps the segment through the
   // worker's manager link and checks its element type.
@@ -49,6 +55,7 @@ class SharedMemoryHandle : public BindsToLink {
     auto link = current_link();
     if (!link) throw ManagerError("shared memory arrived without a manager connection");
     segment_ = map_segment(link, id_);
+    if (link->can_post()) link_ = link;
     const std::string want = type_name<T>();
     if (want != segment_->header().type || segment_->header().elem_size != sizeof(T))
       throw ManagerError("shared memory holds " + std::string(segment_->header().type) + ", not " + want);
@@ -60,9 +67,14 @@ class SharedMemoryHandle : public BindsToLink {
     return *segment_;
   }
   T* ptr() const { return static_cast<T*>(checked().data()); }
+  // Before a write: the task's posted requests take effect first.
+  void settle() const {
+    if (link_) link_->settle();
+  }
 
   std::uint64_t id_ = 0;
   std::shared_ptr<Segment> segment_;
+  std::shared_ptr<ManagerLink> link_;  // a worker's link, which can post; else null
 };
 
 }  // namespace detail
@@ -79,11 +91,13 @@ class SharedValue : public detail::SharedMemoryHandle<T> {
     return *this->ptr();
   }
   void set(const T& v) {
+    this->settle();
     std::lock_guard g(this->checked());
     *this->ptr() = v;
   }
   // Adds delta under the lock; returns the new value.
   T add(const T& delta) {
+    this->settle();
     std::lock_guard g(this->checked());
     return *this->ptr() += delta;
   }
@@ -106,6 +120,7 @@ class SharedArray : public detail::SharedMemoryHandle<T> {
   }
   void set(std::size_t i, const T& v) {
     check(i);
+    this->settle();
     std::lock_guard g(this->checked());
     this->ptr()[i] = v;
   }
