@@ -78,23 +78,31 @@ void send_log(void* state, std::int32_t level, const char* message, std::uint64_
   }
 }
 
+// Sends one frame from this thread, after everything posted before it (the
+// manager applies requests in order); false, with the channel marked
+// broken, when that fails. attach travels with it; the caller keeps it.
+// manager_mu held.
+bool send_after_posts(HostState& s, wire::FrameKind kind, std::string_view payload, int attach = -1) {
+  if (!s.feeder->drain()) {
+    broken(s, "a post failed");
+    return false;
+  }
+  if (s.manager->send(kind, payload, attach)) return true;
+  broken(s, "the manager channel failed: " + s.manager->error());
+  return false;
+}
+
 // Sends a large queue put as kind with its item in a sealed memfd
-// (wire/sealed_item.hpp), after what was posted before it; false when the
-// request is not one, or no memfd could be had (then the caller sends the
-// bytes as usual), or the channel failed (manager_broken set). manager_mu held.
+// (wire/sealed_item.hpp); false when the request is not one, or no memfd
+// could be had (then the caller sends the bytes as usual), or the channel
+// failed (manager_broken set). manager_mu held.
 bool send_sealed(HostState& s, wire::FrameKind kind, std::string_view request) {
   const auto split = wire::split_large_put(request);
   if (!split) return false;
   const int fd = wire::seal_into_memfd(split->item);
   if (fd < 0) return false;
-  if (!s.feeder->drain()) {
-    ::close(fd);
-    broken(s, "a post failed");
-    return false;
-  }
-  const bool sent = s.manager->send(kind, split->head, fd);
+  const bool sent = send_after_posts(s, kind, split->head, fd);
   ::close(fd);
-  if (!sent) broken(s, "the manager channel failed: " + s.manager->error());
   return sent;
 }
 
@@ -111,21 +119,15 @@ std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_
       s->posted = true;
       if (send_sealed(*s, wire::FrameKind::manager_post_sealed, bytes)) return 0;
       if (!s->manager_broken.empty()) return 1;
-      if (!bytes.empty() && static_cast<manager::Op>(bytes[0]) == manager::Op::dict_set) {
-        // A dict set is followed by more requests of the task, not by a
-        // flood of posts: sent from here, it costs no wake-up of the feeder.
-        if (!s->feeder->drain() || !s->manager->send(wire::FrameKind::manager_post, bytes))
-          return broken(*s, "the manager channel failed: " + s->manager->error());
-        return 0;
-      }
+      // A dict set is followed by more requests of the task, not by a flood
+      // of posts: sent from here, it costs no wake-up of the feeder.
+      if (!bytes.empty() && static_cast<manager::Op>(bytes[0]) == manager::Op::dict_set)
+        return send_after_posts(*s, wire::FrameKind::manager_post, bytes) ? 0 : 1;
       return s->feeder->post(bytes) ? 0 : broken(*s, "a post failed");
     }
-    if (!send_sealed(*s, wire::FrameKind::manager_request_sealed, bytes)) {
-      if (!s->manager_broken.empty()) return 1;
-      // Posted requests go first: the manager applies requests in order.
-      if (!s->feeder->drain() || !s->manager->send(wire::FrameKind::manager_request, bytes))
-        return broken(*s, "the manager channel failed: " + s->manager->error());
-    }
+    if (!send_sealed(*s, wire::FrameKind::manager_request_sealed, bytes) &&
+        (!s->manager_broken.empty() || !send_after_posts(*s, wire::FrameKind::manager_request, bytes)))
+      return 1;
     wire::Frame frame;
     if (!receive_reply(*s, frame)) return 1;
     reply->write(reply->state, reinterpret_cast<const std::uint8_t*>(frame.payload.data()), frame.payload.size());
@@ -142,18 +144,11 @@ void sync_posts(HostState& s) {
   if (!s.posted || !s.manager) return;
   s.posted = false;
   if (!s.manager_broken.empty()) return;
-  if (!s.feeder->drain()) {  // the task's result still goes out
-    broken(s, "a post failed");
-    return;
-  }
   manager::Request req;
   req.op = manager::Op::sync;
   wire::Frame frame;
-  if (!s.manager->send(wire::FrameKind::manager_request, manager::encode(req))) {
-    broken(s, "the manager channel failed: " + s.manager->error());
-    return;
-  }
-  if (!receive_reply(s, frame)) return;
+  // On failure the task's result still goes out.
+  if (!send_after_posts(s, wire::FrameKind::manager_request, manager::encode(req)) || !receive_reply(s, frame)) return;
   manager::Reply reply;
   try {
     manager::decode(frame.payload, reply);
@@ -175,10 +170,9 @@ std::int32_t open_descriptor(void* state, std::uint64_t id, std::int32_t* fd) no
     manager::Request req;
     req.op = manager::Op::descriptor_open;
     req.args.push_back(codec::encode(id));
-    if (!s->feeder->drain() || !s->manager->send(wire::FrameKind::manager_request, manager::encode(req)))
-      return broken(*s, "the manager channel failed: " + s->manager->error());
     wire::Frame frame;
-    if (!receive_reply(*s, frame)) return 1;
+    if (!send_after_posts(*s, wire::FrameKind::manager_request, manager::encode(req)) || !receive_reply(*s, frame))
+      return 1;
     *fd = s->manager->take_fd();
     return *fd >= 0 ? 0 : 1;
   } catch (const std::exception&) {

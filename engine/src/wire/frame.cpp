@@ -150,13 +150,16 @@ bool Channel::write_all(iovec* iov, std::size_t count, int attach) {
   return true;
 }
 
+std::optional<std::uint32_t> Channel::buffered_payload_size() const {
+  if (end_ - begin_ < kFrameHeaderSize) return std::nullopt;
+  const auto* p = reinterpret_cast<const unsigned char*>(buf_.data() + begin_);
+  return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+}
+
 bool Channel::has_complete_frame() const {
   if (direct_) return direct_got_ >= direct_size_;
-  const std::size_t avail = end_ - begin_;
-  if (avail < kFrameHeaderSize) return false;
-  const auto* p = reinterpret_cast<const unsigned char*>(buf_.data() + begin_);
-  const std::uint32_t n = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
-  return avail >= kFrameHeaderSize + std::size_t{n};
+  const auto n = buffered_payload_size();
+  return n && end_ - begin_ >= kFrameHeaderSize + std::size_t{*n};
 }
 
 bool Channel::take_buffered(Frame& out) {
@@ -168,10 +171,11 @@ bool Channel::take_buffered(Frame& out) {
     direct_ = false;
     return true;
   }
+  const auto size = buffered_payload_size();
+  if (!size) return false;
+  const std::uint32_t n = *size;
   const std::size_t avail = end_ - begin_;
-  if (avail < kFrameHeaderSize) return false;
   const auto* p = reinterpret_cast<const unsigned char*>(buf_.data() + begin_);
-  const std::uint32_t n = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
   if (n > max_frame_) {
     error_ = "frame of " + std::to_string(n) + " bytes exceeds the limit of " + std::to_string(max_frame_);
     return false;

@@ -124,6 +124,8 @@ class Channel {
 
  private:
   bool take_buffered(Frame& out);  // a complete frame from buf_, if any
+  // The payload size in the header at begin_, once a whole header is in.
+  std::optional<std::uint32_t> buffered_payload_size() const;
   bool check_size(std::size_t payload);  // the channel is open and payload fits a frame
   bool write_all(iovec* iov, std::size_t count, int attach);
   bool fill(bool dont_wait = false);  // one read into buf_ (or big_); false on eof, error or nothing to read
