@@ -79,10 +79,13 @@ Spawned spawn_now(const SpawnSpec& spec, bool forkserver = false) {
   // any host. The child only moves descriptors (place_fds) before exec.
   // Under ThreadSanitizer vfork becomes fork, and Boost's vfork launcher
   // then cannot see a failed exec: its fork launcher is used there.
+  // Const matters: Boost looks for `const use_vfork_&` among the launch
+  // properties, and silently forks when handed a mutable copy (the
+  // launcher_uses_vfork test checks the library really imports vfork).
 #ifdef FERRY_UNDER_TSAN
-  auto launch_mode = bp::extend::on_setup = [](auto&) {};
+  const auto launch_mode = bp::extend::on_setup = [](auto&) {};
 #else
-  auto launch_mode = bp::posix::use_vfork;
+  const auto& launch_mode = bp::posix::use_vfork;
 #endif
   std::error_code ec;
   bp::child child(bp::exe = spec.worker_exe, bp::args = args, bp::std_in < bp::null, launch_mode,
