@@ -60,24 +60,37 @@ std::optional<Pipeline> load(Engine& engine, const PipelineOptions& o) {
 
 double ms(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-nlohmann::json stats_json(const PipelineStats& s) {
-  nlohmann::json stages = nlohmann::json::array();
-  for (const auto& st : s.stages)
-    stages.push_back({{"name", st.name},
-                      {"kind", st.kind},
-                      {"workers", st.workers},
-                      {"items_in", st.items_in},
-                      {"items_out", st.items_out},
-                      {"failed", st.failed},
-                      {"skipped", st.skipped},
-                      {"collected", st.collected},
-                      {"retried", st.retried},
-                      {"wall_ms", ms(st.wall)},
-                      {"busy_ms", ms(st.busy)},
-                      {"resumed", st.resumed}});
-  nlohmann::json j = {
-      {"pipeline", s.pipeline}, {"ok", s.ok}, {"stopped", s.stopped}, {"wall_ms", ms(s.wall)}, {"stages", stages}};
+// The --json-stats document (docs/operations.md#run-statistics): keys in
+// reading order, not alphabetical, and a version that changes only when a
+// key changes meaning or goes away (new keys may appear within a version).
+constexpr int kStatsVersion = 1;
+
+nlohmann::ordered_json stats_json(const PipelineStats& s) {
+  nlohmann::ordered_json stages = nlohmann::ordered_json::array();
+  for (const auto& st : s.stages) {
+    nlohmann::ordered_json j;
+    j["name"] = st.name;
+    j["kind"] = st.kind;
+    j["workers"] = st.workers;
+    j["items_in"] = st.items_in;
+    j["items_out"] = st.items_out;
+    j["failed"] = st.failed;
+    j["skipped"] = st.skipped;
+    j["collected"] = st.collected;
+    j["retried"] = st.retried;
+    j["resumed"] = st.resumed;
+    j["wall_ms"] = ms(st.wall);
+    j["busy_ms"] = ms(st.busy);
+    stages.push_back(std::move(j));
+  }
+  nlohmann::ordered_json j;
+  j["ferry_stats"] = kStatsVersion;
+  j["pipeline"] = s.pipeline;
+  j["ok"] = s.ok;
+  j["stopped"] = s.stopped;
   if (!s.ok) j["error"] = s.error;
+  j["wall_ms"] = ms(s.wall);
+  j["stages"] = std::move(stages);
   return j;
 }
 
@@ -137,8 +150,12 @@ int run_pipeline(const PipelineOptions& o) {
   if (!o.json_stats.empty() && o.json_stats != "-")
     options.other_outputs.push_back({"--json-stats=" + o.json_stats, o.json_stats});
   options.other_outputs.push_back({"standard output", "/dev/stdout"});
+  // Statistics on stderr are alone there (bar what tasks print), so a
+  // program can read them: no progress table, none of ferry's own lines.
+  const bool stats_on_stderr = o.json_stats == "-";
+  const bool quiet = o.quiet || stats_on_stderr;
   std::unique_ptr<ProgressDisplay> display;
-  if (!o.quiet && ::isatty(STDERR_FILENO)) {
+  if (!quiet && ::isatty(STDERR_FILENO)) {
     display = std::make_unique<ProgressDisplay>(stderr);
     options.on_progress = [&](const PipelineStats& s) { display->draw(s); };
   }
@@ -155,6 +172,7 @@ int run_pipeline(const PipelineOptions& o) {
   // A summary asked for and lost fails an otherwise good run.
   const bool stats_written = o.json_stats.empty() || write_stats(stats, o.json_stats);
   if (const int signo = signals.signal_number()) {
+    if (stats_on_stderr) return 128 + signo;
     std::uint64_t written = stats.stages.back().items_in;
     std::cerr << "ferry: pipeline '" << stats.pipeline << "' stopped by " << (signo == SIGINT ? "SIGINT" : "SIGTERM")
               << (stats.ok ? " after finishing the items in progress" : " before the items in progress finished")
@@ -162,12 +180,13 @@ int run_pipeline(const PipelineOptions& o) {
     return 128 + signo;
   }
   if (!stats.ok) {
+    if (stats_on_stderr) return kFailed;  // the error is in the statistics
     std::cerr << "ferry: pipeline '" << stats.pipeline << "' failed: " << stats.error << '\n';
     return kFailed;
   }
   std::uint64_t failed = 0;
   for (const auto& s : stats.stages) failed += s.failed;
-  if (failed && !o.quiet)
+  if (failed && !quiet)
     std::cerr << "ferry: " << failed << (failed == 1 ? " item" : " items")
               << " failed and were skipped or collected (on_error)\n";
   return stats_written ? kOk : kFailed;

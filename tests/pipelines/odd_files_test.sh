@@ -72,7 +72,7 @@ case $case in
     printf 'pipeline: b\nstages:\n  - name: n\n    source: {range: [0, 3]}\n  - name: b\n    batch: 2\n' >"$tmp/p/b.yaml"
     run run "$tmp/p/b.yaml" --json-stats
     expect_code 0
-    grep -Eq '"items_in":3,"items_out":2,"kind":"batch"' "$tmp/err" || fail "batch did not group 3 items into 2" ;;
+    grep -Eq '"kind":"batch","workers":[0-9]+,"items_in":3,"items_out":2' "$tmp/err" || fail "batch did not group 3 items into 2" ;;
   journal_in_sink_file)
     # Item 5: the journal's lines used to interleave with the output.
     refused "$tmp/p/to-file.yaml" --journal ../p/out.jsonl

@@ -31,9 +31,30 @@ case $case in
   json_stats_stderr)
     run run configs/is-prime.yaml --json-stats
     [[ $code -eq 0 ]] || fail "exit $code"
-    grep -q '"pipeline":"is-prime"' "$tmp/err" || fail "no stats: $(cat "$tmp/err")"
-    grep -q '"name":"check"[^}]*' "$tmp/err" || fail "no check stage in stats"
-    grep -Eq '"items_in":8,"items_out":8,"kind":"map","name":"check"' "$tmp/err" || fail "wrong counts: $(cat "$tmp/err")" ;;
+    [[ $(wc -l <"$tmp/err") -eq 1 ]] || fail "stderr is not the statistics alone: $(cat "$tmp/err")"
+    # Keys in reading order, the document's version first.
+    grep -q '^{"ferry_stats":1,"pipeline":"is-prime","ok":true,"stopped":false,"wall_ms":' "$tmp/err" ||
+      fail "no stats header: $(cat "$tmp/err")"
+    grep -Eq '\{"name":"check","kind":"map","workers":[0-9]+,"items_in":8,"items_out":8,"failed":0,' "$tmp/err" ||
+      fail "wrong counts: $(cat "$tmp/err")" ;;
+  json_stats_stderr_alone)
+    # Items skipped: the statistics count them, no "N items failed" line
+    # joins them on stderr.
+    run run configs/async-errors.yaml --set stages.work.on_error=skip --json-stats
+    [[ $code -eq 0 ]] || fail "exit $code"
+    [[ $(wc -l <"$tmp/err") -eq 1 ]] || fail "stderr is not the statistics alone: $(cat "$tmp/err")"
+    grep -q '"name":"work","kind":"map","workers":2,"items_in":2,"items_out":1,"failed":1,"skipped":1,' "$tmp/err" ||
+      fail "wrong counts: $(cat "$tmp/err")"
+    # A failed run: its error is in the statistics, and the exit status says it.
+    run run configs/async-errors.yaml --set stages.work.on_error=fail --json-stats
+    [[ $code -eq 1 ]] || fail "exit $code"
+    [[ $(wc -l <"$tmp/err") -eq 1 ]] || fail "stderr is not the statistics alone: $(cat "$tmp/err")"
+    grep -q '"ok":false,"stopped":false,"error":"stage '"'"'work'"'"': math.work_with_error failed on item 1' "$tmp/err" ||
+      fail "no error in the statistics: $(cat "$tmp/err")"
+    # Statistics in a file leave stderr to ferry's own lines.
+    run run configs/async-errors.yaml --set stages.work.on_error=skip --json-stats="$tmp/stats.json"
+    grep -q '^ferry: 1 item failed' "$tmp/err" || fail "no summary line: $(cat "$tmp/err")"
+    grep -q '^{"ferry_stats":1,' "$tmp/stats.json" || fail "no statistics file: $(cat "$tmp/stats.json")" ;;
   set_override)
     run run configs/is-prime.yaml --set 'stages.numbers.source={range: [10, 14]}'
     [[ $code -eq 0 ]] || fail "exit $code: $(cat "$tmp/err")"
