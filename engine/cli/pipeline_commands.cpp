@@ -136,7 +136,16 @@ int run_pipeline(const PipelineOptions& o) {
   ::signal(SIGPIPE, SIG_IGN);
   if (!(o.grace_seconds >= 0 && o.grace_seconds < 1e6)) throw UsageError("--grace must be 0 or more seconds");
   StopOnSignals signals(std::chrono::milliseconds(static_cast<long>(o.grace_seconds * 1000)));  // before any thread
-  Engine engine;
+  // Statistics on stderr are alone there (bar what tasks print), so a
+  // program can read them: no progress table, none of ferry's own lines.
+  const bool stats_on_stderr = o.json_stats == "-";
+  const bool quiet = o.quiet || stats_on_stderr;
+  std::unique_ptr<ProgressDisplay> display;
+  if (!quiet && ::isatty(STDERR_FILENO)) display = std::make_unique<ProgressDisplay>(stderr, STDERR_FILENO);
+  EngineOptions engine_options;
+  // Task log lines go above the progress table, not through it.
+  if (display) engine_options.log = [&display](const LogRecord& r) { display->print_above(format_log(r)); };
+  Engine engine(std::move(engine_options));
   auto pipeline = load(engine, o);
   if (!pipeline) return kUsage;
   check_stats_target(o.json_stats);
@@ -150,15 +159,7 @@ int run_pipeline(const PipelineOptions& o) {
   if (!o.json_stats.empty() && o.json_stats != "-")
     options.other_outputs.push_back({"--json-stats=" + o.json_stats, o.json_stats});
   options.other_outputs.push_back({"standard output", "/dev/stdout"});
-  // Statistics on stderr are alone there (bar what tasks print), so a
-  // program can read them: no progress table, none of ferry's own lines.
-  const bool stats_on_stderr = o.json_stats == "-";
-  const bool quiet = o.quiet || stats_on_stderr;
-  std::unique_ptr<ProgressDisplay> display;
-  if (!quiet && ::isatty(STDERR_FILENO)) {
-    display = std::make_unique<ProgressDisplay>(stderr);
-    options.on_progress = [&](const PipelineStats& s) { display->draw(s); };
-  }
+  if (display) options.on_progress = [&](const PipelineStats& s) { display->draw(s); };
   if (!signals.attach(&*pipeline)) return 128 + signals.signal_number();
   PipelineStats stats;
   try {

@@ -11,6 +11,9 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$root" || exit 2
 
 fail() { echo "FAIL [$case]: $*" >&2; exit 1; }
+# The lines of $tmp/raw as a terminal shows them, one per redraw: cursor
+# movements and clears dropped, carriage returns as line ends.
+visible_lines() { sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$tmp/raw" | tr '\r' '\n' | grep -v '^$'; }
 # run ARGS...: runs ferry, stdout to $tmp/out, stderr to $tmp/err, status in $code.
 run() { "$ferry" "$@" >"$tmp/out" 2>"$tmp/err"; code=$?; }
 
@@ -25,6 +28,42 @@ case $case in
     script -qec "'$ferry' run configs/is-prime.yaml" /dev/null >"$tmp/out" 2>&1 || fail "exit $?"
     grep -q 'check.*map.*8 done.*0 failed' "$tmp/out" || fail "no progress line for check: $(cat -v "$tmp/out")"
     grep -q 'numbers.*source' "$tmp/out" || fail "no progress line for numbers" ;;
+  progress_width_50 | progress_width_120)
+    # Every redraw fits the terminal (a line as wide as the terminal would
+    # wrap and the table would creep down the screen), and the wide one
+    # shows every column and, while items are left, an ETA.
+    cols=${case#progress_width_}
+    script -qec "stty cols $cols rows 40; '$ferry' run configs/slow-task.yaml --set 'stages.numbers.source={range: [0, 40]}'" \
+      /dev/null >"$tmp/raw" 2>&1 || fail "exit $?"
+    visible_lines >"$tmp/out"
+    grep -q '^slow .*40 done' "$tmp/out" || fail "no final line for slow: $(cat "$tmp/out")"
+    awk -v w="$cols" 'length($0) >= w { print "too wide (" length($0) "): " $0; bad = 1 } END { exit bad }' "$tmp/out" ||
+      fail "a line does not fit $cols columns"
+    if [[ $cols -eq 120 ]]; then
+      grep -q '^slow  *map .*[0-9] done  *0 failed  *[0-9]* in flight  *[0-9]* queued  *[0-9.]*k\?/s' "$tmp/out" ||
+        fail "columns missing at 120: $(cat "$tmp/out")"
+      grep -q '^slow-task  0:0[0-9] elapsed  ETA 0:0[0-9]$' "$tmp/out" || fail "no ETA: $(cat "$tmp/out")"
+    fi ;;
+  progress_logs_above)
+    # Task log lines go above the table, each whole on a line of its own.
+    cat >"$tmp/log.yaml" <<'YAML'
+pipeline: logs
+plugins: {math: math}
+stages:
+  - {name: words, source: {values: [a, b, c, d, e, f, g, h]}}
+  - {name: echo, map: math.log_and_echo, workers: 2}
+  - {name: out, sink: {file: /dev/null}}
+YAML
+    script -qec "stty cols 80 rows 40; '$ferry' run '$tmp/log.yaml'" /dev/null >"$tmp/raw" 2>&1 || fail "exit $?"
+    visible_lines >"$tmp/out"
+    [[ $(grep -c 'echo: ' "$tmp/out") -eq 8 ]] || fail "expected 8 log lines: $(cat "$tmp/out")"
+    ! grep 'echo: ' "$tmp/out" | grep -qv '^\[math\.log_and_echo pid [0-9]*\] info: echo: [a-h]$' ||
+      fail "a log line was cut or mixed with the table: $(cat "$tmp/out")"
+    grep -q '^echo .*8 done' "$tmp/out" || fail "no table after the logs: $(cat "$tmp/out")"
+    # Each was written where the table was, once it was cleared, and the
+    # table drawn again below it.
+    [[ $(grep -o $'\x1b\\[J\\[math\\.log_and_echo' "$tmp/raw" | wc -l) -eq 8 ]] ||
+      fail "log lines not written over a cleared table: $(cat -v "$tmp/raw")" ;;
   quiet_flag_on_terminal)
     script -qec "'$ferry' run --quiet configs/is-prime.yaml" /dev/null >"$tmp/out" 2>&1 || fail "exit $?"
     ! grep -q 'done' "$tmp/out" || fail "progress despite --quiet: $(cat -v "$tmp/out")" ;;

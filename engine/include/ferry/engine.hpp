@@ -31,6 +31,10 @@ struct LogRecord {
   int pid = 0;  // the worker's
 };
 
+// A log record as the default sink prints it, without the newline:
+// "[plugin.task pid 123] info: message".
+FERRY_API std::string format_log(const LogRecord& record);
+
 // How an Engine finds things and where task logs go. All fields optional.
 // How an engine starts worker processes, as Python's start methods.
 //   spawn       each worker is a fresh ferry-worker process that loads the

@@ -8,6 +8,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ struct StageStats {
   std::chrono::nanoseconds wall{};  // from its first item to its end (or now)
   std::chrono::nanoseconds busy{};  // summed time its workers spent in calls
   std::uint64_t resumed = 0;  // sources: items not read again, an earlier run finished them (journal)
+  std::uint64_t queued = 0;     // items waiting in the queue in front of the stage
+  std::uint64_t in_flight = 0;  // task stages: items taken from the queue, not yet passed on or dropped
+  std::optional<std::uint64_t> total{};  // sources: how many items they emit, when known before (range, values)
   bool finished = false;
 };
 

@@ -21,9 +21,8 @@ constexpr std::chrono::seconds kLoadTimeout{30};
 namespace {
 
 void log_to_stderr(const LogRecord& r) {
-  static const char* const levels[] = {"debug", "info", "warning", "error"};
-  const char* level = r.level >= 0 && r.level <= 3 ? levels[r.level] : "info";
-  std::fprintf(stderr, "[%s.%s pid %d] %s: %s\n", r.plugin.c_str(), r.task.c_str(), r.pid, level, r.message.c_str());
+  const std::string line = format_log(r) + "\n";
+  std::fputs(line.c_str(), stderr);
 }
 }  // namespace
 
@@ -39,6 +38,12 @@ process::LogSink EngineCore::log_sink(const std::string& plugin_name) const {
 }
 
 }  // namespace detail
+
+std::string format_log(const LogRecord& r) {
+  static const char* const levels[] = {"debug", "info", "warning", "error"};
+  const char* level = r.level >= 0 && r.level <= 3 ? levels[r.level] : "info";
+  return "[" + r.plugin + "." + r.task + " pid " + std::to_string(r.pid) + "] " + level + ": " + r.message;
+}
 
 const std::string& Plugin::name() const { return state_->hello.plugin_name; }
 const std::string& Plugin::version() const { return state_->hello.plugin_version; }

@@ -88,6 +88,9 @@ class SourceConfig {
   virtual std::string input_path() const { return {}; }
   // Why a journal's restart could not read the same items again, or "".
   virtual std::string not_resumable() const;
+  // How many items read() emits, when that is known before reading (a
+  // range, a list of values): progress shows an ETA then.
+  virtual std::optional<std::uint64_t> size() const { return std::nullopt; }
   // A task source's task and arguments; null for sources the host reads.
   virtual const TaskRef* task() const { return nullptr; }
   virtual const std::vector<Value>* task_args() const { return nullptr; }

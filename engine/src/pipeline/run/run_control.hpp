@@ -27,6 +27,8 @@ struct StageCounters {
   std::atomic<std::uint64_t> failed{0}, skipped{0}, collected{0}, retried{0};
   std::atomic<std::int64_t> busy_ns{0};
   std::atomic<std::uint64_t> resumed{0};  // sources: items skipped as done by an earlier run
+  std::atomic<std::int64_t> in_flight{0};  // task stages: items dispatched and not yet emitted
+  const ItemQueue* input = nullptr;        // the queue in front of the stage, for its depth; set before threads start
   std::atomic<std::int64_t> started_ns{-1}, finished_ns{-1};  // since the run started
 };
 

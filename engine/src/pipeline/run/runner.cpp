@@ -92,6 +92,10 @@ StageStats stage_snapshot(const Plan& plan, RunControl& control, std::size_t i, 
   st.retried = c.retried;
   st.busy = std::chrono::nanoseconds(c.busy_ns.load());
   st.resumed = c.resumed;
+  if (c.input) st.queued = c.input->size();
+  const auto in_flight = c.in_flight.load();
+  if (in_flight > 0) st.in_flight = static_cast<std::uint64_t>(in_flight);
+  if (!sp.plugin && sp.stage->kind == Stage::Kind::source) st.total = sp.stage->source->size();
   const auto started = c.started_ns.load(), finished = c.finished_ns.load();
   st.finished = finished >= 0;
   if (started >= 0) st.wall = std::chrono::nanoseconds((st.finished ? finished : now) - started);
@@ -248,6 +252,7 @@ PipelineStats run_plan(const Plan& plan, const std::shared_ptr<ManagerLink>& man
   }
   auto in_of = [&](std::size_t i) -> ItemQueue& { return *queues[i - 1]; };
   auto out_of = [&](std::size_t i) -> ItemQueue* { return i + 1 < n ? queues[i].get() : nullptr; };
+  for (std::size_t i = 1; i < n; ++i) control.counters(i).input = &in_of(i);
 
   // A generator source is a task stage fed one item: its argument list.
   ItemQueue seed(1);

@@ -92,10 +92,12 @@ void TaskStage::run() {
       std::move(items.begin(), items.end(), std::back_inserter(gathered));
       continue;
     }
+    counters_.in_flight += static_cast<std::int64_t>(items.size());
     dispatch(make_chunk(items));
   }
   if (gather && !control_.failed() && !control_.draining()) {
     auto call = gather_for_apply(gathered);
+    counters_.in_flight += static_cast<std::int64_t>(call.size());
     dispatch(make_chunk(call));
   }
   {
@@ -324,6 +326,7 @@ void TaskStage::on_outcomes(const Call& call, const ferry::detail::ChunkOutcomes
 
 bool TaskStage::emit(std::vector<std::unique_ptr<Chunk>>& ready) {
   for (auto& chunk : ready) {
+    counters_.in_flight -= static_cast<std::int64_t>(chunk->items.size());
     std::vector<Item> items;
     if (!expands_) {
       items = std::move(chunk->items);  // every slot holds its result, passed-through items included

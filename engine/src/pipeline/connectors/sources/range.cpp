@@ -23,6 +23,14 @@ class RangeSource final : public SourceConfig {
       i += step;
     }
   }
+  std::optional<std::uint64_t> size() const override {
+    if (step > 0 ? start >= stop : start <= stop) return 0;
+    // In unsigned arithmetic: stop - start may not fit an i64.
+    const auto span = step > 0 ? static_cast<std::uint64_t>(stop) - static_cast<std::uint64_t>(start)
+                               : static_cast<std::uint64_t>(start) - static_cast<std::uint64_t>(stop);
+    const auto by = step > 0 ? static_cast<std::uint64_t>(step) : 0 - static_cast<std::uint64_t>(step);
+    return (span - 1) / by + 1;
+  }
   std::int64_t start = 0, stop = 0, step = 1;
 };
 

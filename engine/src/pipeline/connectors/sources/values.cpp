@@ -16,6 +16,7 @@ class ValuesSource final : public SourceConfig {
     for (const auto& v : values)
       if (!out.emit(codec::encode_value(v))) return;
   }
+  std::optional<std::uint64_t> size() const override { return values.size(); }
   std::vector<Value> values;
   std::vector<Location> where;  // of each value
 };
