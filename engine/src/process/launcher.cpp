@@ -83,7 +83,7 @@ Spawned spawn_now(const SpawnSpec& spec, bool forkserver = false) {
   // properties, and silently forks when handed a mutable copy (the
   // launcher_uses_vfork test checks the library really imports vfork).
 #ifdef FERRY_UNDER_TSAN
-  const auto launch_mode = bp::extend::on_setup = [](auto&) {};
+  auto launch_mode = bp::extend::on_setup = [](auto&) {};
 #else
   const auto& launch_mode = bp::posix::use_vfork;
 #endif
