@@ -19,6 +19,7 @@
 #include <ferry/pipeline.hpp>
 
 #include "commands.hpp"
+#include "log_output.hpp"
 #include "progress.hpp"
 #include "stop_on_signals.hpp"
 
@@ -36,6 +37,7 @@ struct PipelineOptions {
   double grace_seconds = 10;
   std::string broker;
   double heartbeat_seconds = 1;
+  LogSettings log;
 };
 
 void add_common(CLI::App& cmd, PipelineOptions& o) {
@@ -140,11 +142,12 @@ int run_pipeline(const PipelineOptions& o) {
   // program can read them: no progress table, none of ferry's own lines.
   const bool stats_on_stderr = o.json_stats == "-";
   const bool quiet = o.quiet || stats_on_stderr;
+  LogOutput logs(o.log, o.quiet);
   std::unique_ptr<ProgressDisplay> display;
   if (!quiet && ::isatty(STDERR_FILENO)) display = std::make_unique<ProgressDisplay>(stderr, STDERR_FILENO);
+  logs.attach(display.get());  // log records go above the progress table, not through it
   EngineOptions engine_options;
-  // Task log lines go above the progress table, not through it.
-  if (display) engine_options.log = [&display](const LogRecord& r) { display->print_above(format_log(r)); };
+  logs.configure(engine_options);
   Engine engine(std::move(engine_options));
   auto pipeline = load(engine, o);
   if (!pipeline) return kUsage;
@@ -174,22 +177,23 @@ int run_pipeline(const PipelineOptions& o) {
   const bool stats_written = o.json_stats.empty() || write_stats(stats, o.json_stats);
   if (const int signo = signals.signal_number()) {
     if (stats_on_stderr) return 128 + signo;
-    std::uint64_t written = stats.stages.back().items_in;
-    std::cerr << "ferry: pipeline '" << stats.pipeline << "' stopped by " << (signo == SIGINT ? "SIGINT" : "SIGTERM")
-              << (stats.ok ? " after finishing the items in progress" : " before the items in progress finished")
-              << "; " << written << " items reached its last stage\n";
+    const std::uint64_t written = stats.stages.back().items_in;
+    logs.ferry(Level::warning, "pipeline '" + stats.pipeline + "' stopped by " + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
+                                   (stats.ok ? " after finishing the items in progress"
+                                             : " before the items in progress finished") +
+                                   "; " + std::to_string(written) + " items reached its last stage");
     return 128 + signo;
   }
   if (!stats.ok) {
     if (stats_on_stderr) return kFailed;  // the error is in the statistics
-    std::cerr << "ferry: pipeline '" << stats.pipeline << "' failed: " << stats.error << '\n';
+    logs.ferry(Level::error, "pipeline '" + stats.pipeline + "' failed: " + stats.error);
     return kFailed;
   }
   std::uint64_t failed = 0;
   for (const auto& s : stats.stages) failed += s.failed;
   if (failed && !quiet)
-    std::cerr << "ferry: " << failed << (failed == 1 ? " item" : " items")
-              << " failed and were skipped or collected (on_error)\n";
+    logs.ferry(Level::warning, std::to_string(failed) + (failed == 1 ? " item" : " items") +
+                                   " failed and were skipped or collected (on_error)");
   return stats_written ? kOk : kFailed;
 }
 
@@ -207,7 +211,8 @@ void add_run(CLI::App& app, Action& action) {
   auto o = std::make_shared<PipelineOptions>();
   auto* cmd = app.add_subcommand("run", "Validate a pipeline file, then run it.");
   add_common(*cmd, *o);
-  cmd->add_flag("-q,--quiet", o->quiet, "no progress and no failure summary on stderr");
+  cmd->add_flag("-q,--quiet", o->quiet,
+                "no progress and no failure summary on stderr; log records below error are not written");
   cmd->add_option("--json-stats", o->json_stats,
                   "write a JSON summary (per stage: items, failures, wall and busy time) to FILE, or to stderr "
                   "when FILE is -")
@@ -232,6 +237,7 @@ void add_run(CLI::App& app, Action& action) {
                   "worker is silent for 3 heartbeats goes to another")
       ->default_val(1)
       ->type_name("SECONDS");
+  add_log_options(*cmd, o->log);
   cmd->callback([&action, o] { action = [o] { return run_pipeline(*o); }; });
 }
 

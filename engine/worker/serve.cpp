@@ -1,4 +1,5 @@
 #include "serve.hpp"
+#include "log_limiter.hpp"
 #include "post_feeder.hpp"
 
 #include <unistd.h>
@@ -12,6 +13,7 @@
 
 #include <ferry/abi.h>
 #include <ferry/codec.hpp>
+#include <ferry/context.hpp>
 #include <ferry/errors.hpp>
 #include <ferry/manager_codec.hpp>
 #include <ferry/wire_format.hpp>
@@ -26,10 +28,23 @@
 namespace ferry::worker {
 namespace {
 
+constexpr std::uint64_t kNoItem = ~std::uint64_t{0};
+
 // Behind ferry_host_v1::state: what the worker offers a running task.
 struct HostState {
   wire::Channel* channel = nullptr;
   const char* task = "";
+  // What the log lines say about where they come from, and which go: set
+  // per call from its request (CallRequest::log_level, log_rate).
+  std::uint64_t call = 0;
+  std::uint64_t item = kNoItem;  // index in the call; written by a task's batch entry too (ferry_batch_v1::current)
+  std::int32_t log_level = 0;
+  std::uint32_t log_rate = 0;
+  LogLimiter log_limiter;  // guarded by send_mu
+  std::int64_t last_drop_report_ns = 0;  // guarded by send_mu
+  // Serialises frames on channel: a task's own threads may log while the
+  // worker's thread sends.
+  std::mutex send_mu;
   std::unique_ptr<wire::Channel> manager;  // null when the host runs no manager
   std::unique_ptr<PostFeeder> feeder;      // writes posts to manager's socket; declared after it: goes first
   std::mutex manager_mu;                   // a task's own threads may share it
@@ -70,10 +85,43 @@ void append_output(void* state, const std::uint8_t* data, std::uint64_t size) {
   static_cast<std::string*>(state)->append(reinterpret_cast<const char*>(data), size);
 }
 
+// The item a log line comes from, as LogLine says it: -1 unknown.
+std::int64_t item_of(const HostState& s) {
+  // Written by the worker's thread or a task's batch entry while a task's
+  // own thread may log: read and written as atomics (as the ABI asks).
+  const std::uint64_t item = __atomic_load_n(&s.item, __ATOMIC_RELAXED);
+  return item == kNoItem ? -1 : static_cast<std::int64_t>(std::min<std::uint64_t>(item, INT64_MAX));
+}
+
+// Tells the host how many lines the rate limit dropped since the last
+// report, if any: a second after the first drop, then at most once a
+// second, and whatever the time when the worker is about to exit (last,
+// or the count would be lost). send_mu held.
+void report_dropped(HostState& s, bool last) {
+  if (s.log_limiter.dropped() == 0) return;
+  const auto now = wire::monotonic_ns();
+  if (s.last_drop_report_ns == 0) s.last_drop_report_ns = now;
+  if (!last && now - s.last_drop_report_ns < 1'000'000'000) return;
+  s.last_drop_report_ns = now;
+  const auto n = s.log_limiter.take_dropped();
+  const std::string text = "dropped " + std::to_string(n) + (n == 1 ? " log line" : " log lines") +
+                           " of this worker (more than " + std::to_string(s.log_rate) + " a second)";
+  s.channel->send(wire::FrameKind::log,
+                  wire::encode(wire::LogLine{static_cast<std::int32_t>(LogLevel::warning), s.task, text, s.call, item_of(s), n}));
+}
+
 void send_log(void* state, std::int32_t level, const char* message, std::uint64_t size) noexcept {
   auto* s = static_cast<HostState*>(state);
+  if (level < s->log_level) return;
   try {
-    s->channel->send(wire::FrameKind::log, wire::encode(wire::LogLine{level, s->task, std::string(message, size)}));
+    std::lock_guard lock(s->send_mu);
+    if (!s->log_limiter.admit(s->log_rate, wire::monotonic_ns())) {
+      report_dropped(*s, false);
+      return;
+    }
+    report_dropped(*s, false);
+    s->channel->send(wire::FrameKind::log,
+                     wire::encode(wire::LogLine{level, s->task, std::string(message, size), s->call, item_of(*s), 0}));
   } catch (const std::exception&) {  // no memory for the line: it is dropped, the task goes on
   }
 }
@@ -248,6 +296,10 @@ void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, 
   reply.items.clear();
   const ferry_task_v1& task = plugin.descriptor().tasks[req.task];
   state.task = task.name;
+  state.call = req.id;
+  __atomic_store_n(&state.item, kNoItem, __ATOMIC_RELAXED);
+  state.log_level = req.log_level;
+  state.log_rate = req.log_rate;
   const std::size_t n = req.items.size();
   reply.status.reserve(n);
   std::string& out = reply.items.buffer();
@@ -266,7 +318,7 @@ void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, 
                                reinterpret_cast<const std::uint8_t*>(req.items.bytes().data()),
                                req.items.ends().data(), ferry_sink_v1{&out, &append_output}, ends.data(),
                                statuses.data(), &host, task.name, fits,
-                               reinterpret_cast<const std::uint32_t*>(&state.stop_batch)};
+                               reinterpret_cast<const std::uint32_t*>(&state.stop_batch), &state.item};
     const std::size_t ran = std::min<std::uint64_t>(task.invoke_batch(task.state, &batch), n);
     // Only the last item's output can have taken the reply past its limit.
     for (std::size_t k = 0; k + 1 < ran; ++k) {
@@ -284,6 +336,7 @@ void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, 
     std::int64_t deadline = 0;
     if (req.item_timeout_ns > 0) deadline = progress.begin(req.id, static_cast<std::uint32_t>(i)) + req.item_timeout_ns;
     const std::string_view item = req.items[i];
+    __atomic_store_n(&state.item, std::uint64_t{i}, __ATOMIC_RELAXED);
     const std::size_t start = out.size();
     ferry_call_v1 call{sizeof(ferry_call_v1), req.flags & FERRY_CALL_VALUE,
                        reinterpret_cast<const std::uint8_t*>(item.data()), item.size(),
@@ -392,7 +445,14 @@ int serve_calls(wire::Channel& channel, const Options& options, const plugin::Lo
       case wire::ReceiveStatus::eof: return 0;  // the host closed: a normal stop
       default: return 4;
     }
-    if (frame.kind == wire::FrameKind::shutdown) return 0;
+    if (frame.kind == wire::FrameKind::shutdown) {
+      std::lock_guard lock(state.send_mu);
+      try {
+        report_dropped(state, true);  // the host reads until this worker exits
+      } catch (const std::exception&) {
+      }
+      return 0;
+    }
     if (frame.kind != wire::FrameKind::call) return 4;
     try {
       wire::decode(std::move(frame.payload), req);
@@ -406,8 +466,15 @@ int serve_calls(wire::Channel& channel, const Options& options, const plugin::Lo
     std::cout.flush();
     std::fflush(stdout);
     frame.payload = req.items.take_buffer();  // its capacity serves the next call
-    // Sent from the reply's own buffers, not joined into one first.
-    if (!channel.send_parts(wire::FrameKind::reply, wire::encode_parts(head, reply))) return lost_host(channel);
+    {
+      std::lock_guard lock(state.send_mu);
+      try {
+        report_dropped(state, req.flags & wire::kExitAfterCall);  // before the host hears the call ended
+      } catch (const std::exception&) {
+      }
+      // Sent from the reply's own buffers, not joined into one first.
+      if (!channel.send_parts(wire::FrameKind::reply, wire::encode_parts(head, reply))) return lost_host(channel);
+    }
     if (req.flags & wire::kExitAfterCall) return exit_code_for(reply, d.tasks[req.task].name);
     std::lock_guard lock(state.manager_mu);
     if (!state.manager_broken.empty()) {

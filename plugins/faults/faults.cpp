@@ -128,6 +128,17 @@ i64 echo_after_us(i64 x) {
   return x;
 }
 
+// One log line at each level (debug, info, warning, error), then `lines`
+// more at info as fast as it can: for log levels and the rate limit.
+i64 log_levels(ferry::Context& ctx, i64 lines) {
+  ctx.log("a debug line", ferry::LogLevel::debug);
+  ctx.log("an info line");
+  ctx.log("a warning line", ferry::LogLevel::warning);
+  ctx.log("an error line", ferry::LogLevel::error);
+  for (i64 i = 0; i < lines; ++i) ctx.log("flood " + std::to_string(i));
+  return lines;
+}
+
 i64 sleep_ms(i64 ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   return ms;
@@ -148,6 +159,7 @@ FERRY_PLUGIN(faults, "1.0") {
       .task("garbage_to_host", garbage_to_host, "writes 64 0xFF bytes to the protocol socket (fd 3), returns x")
       .task("close_pipe", close_pipe, "closes the protocol socket (fd 3), returns x")
       .task("sleep_ms", sleep_ms, "sleeps ms milliseconds, returns ms")
+      .task("log_levels", log_levels, "logs a line at each level, then `lines` more at info; returns lines")
       .task("echo_after_us", echo_after_us, "returns x after sleeping 200 microseconds")
       .task("worker_pid", worker_pid, "the pid of the worker running the call")
       .task("pid_after_ms", pid_after_ms, "sleeps ms milliseconds, returns its worker's pid")

@@ -11,6 +11,20 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$root" || exit 2
 
 fail() { echo "FAIL [$case]: $*" >&2; exit 1; }
+# $tmp/levels.yaml: one item through faults.log_levels, which logs a line at
+# each level, then $1 more at info.
+levels_pipeline() {
+  cat >"$tmp/levels.yaml" <<YAML
+pipeline: levels
+plugins: {faults: faults}
+stages:
+  - {name: items, source: {values: [$1]}}
+  - {name: levels, map: faults.log_levels, workers: 1}
+  - {name: out, sink: {file: /dev/null}}
+YAML
+}
+# The levels of the "a/an LEVEL line" lines in $tmp/err, in order.
+levels_seen() { sed -n 's/.*\] \([a-z]*\): an\? \1 line$/\1/p' "$tmp/err" | tr '\n' ' ' | sed 's/ $//'; }
 # The lines of $tmp/raw as a terminal shows them, one per redraw: cursor
 # movements and clears dropped, carriage returns as line ends.
 visible_lines() { sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$tmp/raw" | tr '\r' '\n' | grep -v '^$'; }
@@ -64,6 +78,60 @@ YAML
     # table drawn again below it.
     [[ $(grep -o $'\x1b\\[J\\[math\\.log_and_echo' "$tmp/raw" | wc -l) -eq 8 ]] ||
       fail "log lines not written over a cleared table: $(cat -v "$tmp/raw")" ;;
+  log_levels)
+    # One line at each level; stderr is a file here, so each line starts
+    # with its time.
+    levels_pipeline 0
+    run run "$tmp/levels.yaml"
+    [[ $code -eq 0 ]] || fail "exit $code: $(cat "$tmp/err")"
+    grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z \[faults\.log_levels pid [0-9]+\] info: an info line$' \
+      "$tmp/err" || fail "no timestamped info line: $(cat "$tmp/err")"
+    [[ $(levels_seen) == "info warning error" ]] || fail "default level: $(levels_seen)"
+    run run "$tmp/levels.yaml" --log-level debug
+    [[ $(levels_seen) == "debug info warning error" ]] || fail "--log-level debug: $(levels_seen)"
+    run run "$tmp/levels.yaml" --log-level error
+    [[ $(levels_seen) == "error" ]] || fail "--log-level error: $(levels_seen)"
+    FERRY_LOG_LEVEL=warn run run "$tmp/levels.yaml"
+    [[ $(levels_seen) == "warning error" ]] || fail "FERRY_LOG_LEVEL=warn: $(levels_seen)"
+    FERRY_LOG_LEVEL=warn run run "$tmp/levels.yaml" --log-level info  # the option wins
+    [[ $(levels_seen) == "info warning error" ]] || fail "--log-level over FERRY_LOG_LEVEL: $(levels_seen)"
+    run run "$tmp/levels.yaml" --quiet
+    [[ $(levels_seen) == "error" ]] || fail "--quiet: $(levels_seen)"
+    run run "$tmp/levels.yaml" --log-level loud
+    [[ $code -eq 2 ]] || fail "a bad level: exit $code"
+    grep -q "^ferry: .*--log-level=loud: not a log level (error, warn, info or debug)" "$tmp/err" || fail "$(cat "$tmp/err")"
+    FERRY_LOG_LEVEL=loud run run "$tmp/levels.yaml"
+    grep -q "FERRY_LOG_LEVEL=loud: not a log level" "$tmp/err" || fail "$(cat "$tmp/err")" ;;
+  log_json)
+    # One JSON object a line, keys in a reading order, the item's position
+    # in the stage's input included.
+    levels_pipeline 0
+    run run "$tmp/levels.yaml" --log-format json
+    [[ $code -eq 0 ]] || fail "exit $code: $(cat "$tmp/err")"
+    [[ $(wc -l <"$tmp/err") -eq 3 ]] || fail "expected 3 lines: $(cat "$tmp/err")"
+    grep -Eq '^\{"time":"[0-9T:.-]+Z","level":"warning","source":"task","stage":"levels","plugin":"faults","task":"log_levels","pid":[0-9]+,"item":0,"message":"a warning line"\}$' \
+      "$tmp/err" || fail "$(cat "$tmp/err")"
+    # ferry's own messages too.
+    run run configs/async-errors.yaml --set stages.work.on_error=skip --log-format json
+    grep -Eq '^\{"time":"[0-9T:.-]+Z","level":"warning","source":"ferry","message":"1 item failed and were skipped or collected \(on_error\)"\}$' \
+      "$tmp/err" || fail "$(cat "$tmp/err")"
+    run run "$tmp/levels.yaml" --log-format yaml
+    [[ $code -eq 2 ]] || fail "a bad format: exit $code" ;;
+  log_rate_limit)
+    # 2003 lines reach the limiter (the debug line is dropped before it):
+    # what it lets through and what it says it dropped add up to that.
+    levels_pipeline 2000
+    run run "$tmp/levels.yaml" --log-rate 50
+    [[ $code -eq 0 ]] || fail "exit $code: $(cat "$tmp/err")"
+    shown=$(grep -c '\] [a-z]*: \(an\|a\|flood\) ' "$tmp/err")
+    dropped=$(sed -n 's/.*warning: dropped \([0-9]*\) log lines\? of this worker (more than 50 a second)$/\1/p' "$tmp/err" |
+      awk '{ n += $1 } END { print n + 0 }')
+    [[ -n $dropped && $dropped -gt 0 ]] || fail "no dropped report: $(tail -3 "$tmp/err")"
+    [[ $((shown + dropped)) -eq 2003 ]] || fail "shown $shown + dropped $dropped != 2003"
+    [[ $shown -lt 1000 ]] || fail "the limit let $shown lines through"
+    run run "$tmp/levels.yaml" --log-rate 0
+    [[ $(grep -c 'flood ' "$tmp/err") -eq 2000 ]] || fail "--log-rate 0 dropped lines"
+    ! grep -q 'dropped' "$tmp/err" || fail "a dropped report without a limit" ;;
   quiet_flag_on_terminal)
     script -qec "'$ferry' run --quiet configs/is-prime.yaml" /dev/null >"$tmp/out" 2>&1 || fail "exit $?"
     ! grep -q 'done' "$tmp/out" || fail "progress despite --quiet: $(cat -v "$tmp/out")" ;;

@@ -54,7 +54,7 @@ TEST_CASE("plugins faults: healthy tasks and thrown errors", "[plugins]") {
   const ferry_plugin_v1* p = faults();
   CHECK(std::string(p->name) == "faults");
   CHECK(std::string(p->version) == "1.0");
-  CHECK(p->task_count == 20);
+  CHECK(p->task_count == 21);
   CHECK(call(p, "segfault_on_3", {12}).value() == Value(12));
   CHECK(call(p, "throw_on_7", {6}).value() == Value(6));
   CHECK(call(p, "throw_on_7", {17}).error() == "std::domain_error: item 17 ends in 7");

@@ -3,6 +3,7 @@
 // through the raw-number path and the general one; and where a batch stops.
 #include <catch2/catch.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -24,6 +25,7 @@ struct Point {
 };
 
 std::uint32_t stop_flag = 0;  // a batch's stop word, for the stopping task
+std::uint64_t current_item = 0;  // a batch's `current`, for the task that reports it
 
 void define_sample(ferry::PluginBuilder& plugin) {
   plugin.task("add", [](std::int64_t a, std::int64_t b) { return a + b; })
@@ -37,7 +39,8 @@ void define_sample(ferry::PluginBuilder& plugin) {
       .task("stop_at_2", [](std::int64_t x) {
         if (x == 2) stop_flag = 1;
         return x;
-      });
+      })
+      .task("current", [](std::int64_t) { return static_cast<std::int64_t>(current_item); });
 }
 
 const ferry_task_v1& task_of(const ferry_plugin_v1* d, const std::string& name) {
@@ -68,7 +71,8 @@ Item invoke_one(const ferry_task_v1& t, const std::string& input, std::uint32_t 
 
 // Runs items through the batch entry; the items that ran.
 std::vector<Item> invoke_batch(const ferry_task_v1& t, const std::vector<std::string>& inputs, std::uint32_t flags,
-                               std::uint64_t max_output = UINT64_MAX, const std::uint32_t* stop = nullptr) {
+                               std::uint64_t max_output = UINT64_MAX, const std::uint32_t* stop = nullptr,
+                               std::uint64_t* current = nullptr, std::uint32_t struct_size = sizeof(ferry_batch_v1)) {
   std::string input, output;
   std::vector<std::uint32_t> ends;
   for (const auto& in : inputs) {
@@ -78,9 +82,9 @@ std::vector<Item> invoke_batch(const ferry_task_v1& t, const std::vector<std::st
   std::vector<std::uint64_t> output_ends(inputs.size());
   std::vector<std::int32_t> statuses(inputs.size());
   const ferry_host_v1 host{sizeof(ferry_host_v1), 0, nullptr, nullptr, nullptr, nullptr, {}};
-  const ferry_batch_v1 batch{sizeof(ferry_batch_v1), flags, inputs.size(), reinterpret_cast<const std::uint8_t*>(input.data()),
+  const ferry_batch_v1 batch{struct_size, flags, inputs.size(), reinterpret_cast<const std::uint8_t*>(input.data()),
                              ends.data(), ferry_sink_v1{&output, &append}, output_ends.data(), statuses.data(), &host,
-                             t.name, max_output, stop};
+                             t.name, max_output, stop, current};
   REQUIRE(t.invoke_batch != nullptr);
   const std::uint64_t ran = t.invoke_batch(t.state, &batch);
   REQUIRE(ran <= inputs.size());
@@ -154,6 +158,24 @@ TEST_CASE("sdk batch: it stops at its stop word and past its output limit", "[sd
   // 8 bytes an item: the third takes the output to 24 > 20.
   CHECK(invoke_batch(task_of(d, "add"), std::vector<std::string>(5, codec::encode(std::int64_t{1}, std::int64_t{1})), 0, 20)
             .size() == 3);
+}
+
+TEST_CASE("sdk batch: it says which item runs, when the host's struct has room for it", "[sdk][batch]") {
+  const ferry::detail::PluginHolder holder("sample", "1", &define_sample);
+  const auto* d = holder.descriptor();
+  const std::vector<std::string> xs(3, codec::encode(std::int64_t{0}));
+  current_item = 99;
+  const auto seen = invoke_batch(task_of(d, "current"), xs, 0, UINT64_MAX, nullptr, &current_item);
+  REQUIRE(seen.size() == 3);
+  for (std::int64_t i = 0; i < 3; ++i) CHECK(seen[i] == Item{FERRY_OK, codec::encode(i)});  // written before each item
+
+  // A host built before `current` existed passes a shorter struct: the
+  // field is not read, whatever lies there.
+  current_item = 99;
+  const auto old = invoke_batch(task_of(d, "current"), xs, 0, UINT64_MAX, nullptr, &current_item,
+                                static_cast<std::uint32_t>(offsetof(ferry_batch_v1, current)));
+  REQUIRE(old.size() == 3);
+  CHECK(old[2] == Item{FERRY_OK, codec::encode(std::int64_t{99})});
 }
 
 TEST_CASE("sdk batch: a task keeps one state whichever way it is called", "[sdk][batch]") {

@@ -87,7 +87,7 @@ TEST_CASE("wire: messages round-trip", "[wire]") {
   CHECK(h2.protocol == kProtocolVersion);
   CHECK(hello_protocol(encode(h)) == kProtocolVersion);  // first, whatever follows
 
-  CallRequest c{7, 2, kExitAfterCall, 123, {}};
+  CallRequest c{7, 2, kExitAfterCall, 123, 2, 50, {}};
   for (const std::string& item : {std::string("ab"), std::string(), std::string(3, '\0')}) c.items.push_back(item);
   CallRequest c2;
   decode(encode(c), c2);
@@ -95,6 +95,8 @@ TEST_CASE("wire: messages round-trip", "[wire]") {
   CHECK(c2.task == 2);
   CHECK(c2.flags == kExitAfterCall);
   CHECK(c2.item_timeout_ns == 123);
+  CHECK(c2.log_level == 2);
+  CHECK(c2.log_rate == 50);
   REQUIRE(c2.items.size() == 3);
   CHECK(c2.items == c.items);
   CHECK(c2.items[1].empty());
@@ -126,9 +128,10 @@ TEST_CASE("wire: messages round-trip", "[wire]") {
   for (std::size_t n = 0; n < call_bytes.size(); ++n) CHECK_THROWS_AS(decode(call_bytes.substr(0, n), c2), ValueError);
   for (std::size_t n = 0; n < reply_bytes.size(); ++n) CHECK_THROWS_AS(decode(reply_bytes.substr(0, n), r2), ValueError);
 
-  LogLine l{2, "t", "m"}, l2;
+  LogLine l{2, "t", "m", 9, 4, 17}, l2;
   decode(encode(l), l2);
   CHECK((l2.level == 2 && l2.task == "t" && l2.message == "m"));
+  CHECK((l2.call == 9 && l2.item == 4 && l2.dropped == 17));
   LoadFailed f{"why"}, f2;
   decode(encode(f), f2);
   CHECK(f2.reason == "why");
@@ -148,8 +151,9 @@ TEST_CASE("wire: lengths and counts beyond the payload are refused before alloca
   // A call or reply claiming a billion items, or items past its end.
   const auto u32 = [](std::uint32_t x) { return ferry::codec::encode(x); };
   CHECK_THAT(refusal<CallReply>(u64(7) + u32(1u << 30) + i32), Catch::Contains("malformed reply"));
-  CHECK_THAT(refusal<CallRequest>(u64(7) + i32 + i32 + u64(0) + u32(~0u)), Catch::Contains("malformed call"));
-  CHECK_THAT(refusal<CallRequest>(u64(7) + i32 + i32 + u64(0) + u32(1) + u32(1000) + "x"),
+  // id, task, flags, item timeout, log level, log rate, then the item count.
+  CHECK_THAT(refusal<CallRequest>(u64(7) + i32 + i32 + u64(0) + i32 + u32(0) + u32(~0u)), Catch::Contains("malformed call"));
+  CHECK_THAT(refusal<CallRequest>(u64(7) + i32 + i32 + u64(0) + i32 + u32(0) + u32(1) + u32(1000) + "x"),
              Catch::Contains("items take 1000 bytes, but 1 are left"));
   CHECK_THAT(refusal<CallReply>(u64(7) + u32(2) + i32 + i32 + u32(2) + u32(1) + "xx"),
              Catch::Contains("item offsets out of order"));

@@ -2,6 +2,9 @@
 // the services (worker launcher, log sink) that pools and processes share.
 #pragma once
 
+#include <chrono>
+#include <optional>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,13 +25,23 @@ struct PluginState;
 struct PluginAccess;  // how ferry's own Pool and Process reach a plugin's state
 }  // namespace detail
 
-// One log line written by a task through ferry::Context::log.
+// One log line written by a task through ferry::Context::log, or a report
+// of lines the worker's rate limit dropped (EngineOptions::log_rate).
 struct LogRecord {
   int level = 1;  // 0 debug, 1 info, 2 warning, 3 error
   std::string plugin;
   std::string task;
   std::string message;
   int pid = 0;  // the worker's
+  // The pipeline stage whose worker wrote it; empty outside a pipeline.
+  std::string stage{};
+  // In a pipeline: the position in the stage's input of the item being run,
+  // when the worker knew it (a task's batch entry does not tell).
+  std::optional<std::uint64_t> item{};
+  // Nonzero: this record reports that many lines dropped by the rate limit.
+  std::uint64_t dropped = 0;
+  // When the host received it.
+  std::chrono::system_clock::time_point time{};
 };
 
 // A log record as the default sink prints it, without the newline:
@@ -54,8 +67,16 @@ struct EngineOptions {
   std::vector<std::string> plugin_path{};
   // The ferry-worker executable; default: FERRY_WORKER, else the built-in one.
   std::string worker_executable{};
-  // Receives task log lines, from pool threads; default: one line on stderr.
+  // Receives task log lines, from pool threads; default: one line on stderr
+  // (format_log).
   std::function<void(const LogRecord&)> log{};
+  // Task log lines below this level (0 debug, 1 info, 2 warning, 3 error)
+  // are dropped by the worker, never sent.
+  int log_level = 1;
+  // At most this many task log lines a second from each worker (a second's
+  // worth may come at once); the worker counts the rest and sends a warning
+  // record saying how many it dropped (LogRecord::dropped). 0: no limit.
+  std::uint32_t log_rate = 100;
   // How workers of Pools and Processes start (see StartMethod).
   StartMethod start_method = StartMethod::spawn;
 };

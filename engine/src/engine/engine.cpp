@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <ferry/engine.hpp>
 
 #include <fcntl.h>
@@ -32,9 +33,22 @@ EngineCore::EngineCore(EngineOptions o)
 }
 
 process::LogSink EngineCore::log_sink(const std::string& plugin_name) const {
-  return [sink = options.log, plugin_name](const wire::LogLine& line, pid_t pid) {
-    sink(LogRecord{line.level, plugin_name, line.task, line.message, static_cast<int>(pid)});
-  };
+  return [this, plugin_name](const wire::LogLine& line, pid_t pid) { deliver_log(line, pid, plugin_name, "", {}); };
+}
+
+void EngineCore::deliver_log(const wire::LogLine& line, pid_t pid, const std::string& plugin, const std::string& stage,
+                             std::optional<std::uint64_t> item) const {
+  LogRecord r;
+  r.level = std::clamp(line.level, 0, 3);  // what a worker says is not trusted
+  r.plugin = plugin;
+  r.task = line.task;
+  r.message = line.message;
+  r.pid = static_cast<int>(pid);
+  r.stage = stage;
+  r.item = item;
+  r.dropped = line.dropped;
+  r.time = std::chrono::system_clock::now();
+  options.log(r);
 }
 
 }  // namespace detail

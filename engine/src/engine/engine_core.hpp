@@ -27,8 +27,17 @@ struct EngineCore {
   std::map<std::string, std::weak_ptr<const PluginState>> plugins;  // guarded by mu
 
   explicit EngineCore(EngineOptions o);
-  // The log sink for workers of plugin name.
+  // The log sink for workers of plugin name, outside any pipeline stage.
   process::LogSink log_sink(const std::string& plugin_name) const;
+  // Hands a worker's log line to options.log, saying which plugin, stage
+  // and item (a position in the stage's input) it comes from.
+  void deliver_log(const wire::LogLine& line, pid_t pid, const std::string& plugin, const std::string& stage,
+                   std::optional<std::uint64_t> item) const;
+  // Stamps the engine's log settings on a call.
+  void set_log_options(wire::CallRequest& request) const {
+    request.log_level = options.log_level;
+    request.log_rate = options.log_rate;
+  }
 };
 
 struct PluginState {

@@ -66,6 +66,7 @@ Process::Process(const Plugin& plugin, std::string_view task, const std::string&
   req.task = static_cast<std::uint32_t>(index);
   req.flags = wire::kExitAfterCall | (values ? FERRY_CALL_VALUE : 0u);
   req.items.push_back(args);
+  detail::PluginAccess::state(plugin).engine->set_log_options(req);
   core_ = std::make_unique<detail::ProcessCore>(plugin, std::move(req));
 }
 

@@ -46,8 +46,8 @@ BatchDone fill_slots(std::shared_ptr<ResultBuffer> buffer, std::size_t first) {
   };
 }
 
-PoolCore::PoolCore(Plugin plugin, PoolOptions options)
-    : plugin_(std::move(plugin)), options_(std::move(options)), log_(PluginAccess::state(plugin_).engine->log_sink(plugin_.name())) {
+PoolCore::PoolCore(Plugin plugin, PoolOptions options, std::string stage)
+    : plugin_(std::move(plugin)), options_(std::move(options)), stage_(std::move(stage)) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
   if (wake_fd_ < 0) throw Error(std::string("cannot create an eventfd: ") + std::strerror(errno));
   std::size_t n = options_.workers ? options_.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -180,6 +180,7 @@ void PoolCore::send_batches(Slot& slot, std::vector<Batch>& taken) {
     if (slot.in_flight.empty()) slot.oldest_started = process::Clock::now();
     const auto timeout = batch.timeout ? batch.timeout : options_.timeout;
     batch.request.item_timeout_ns = timeout ? std::chrono::nanoseconds(*timeout).count() : 0;
+    PluginAccess::state(plugin_).engine->set_log_options(batch.request);
     // A failed send means the worker is gone: finish_oldest reports how.
     slot.worker->send(batch.request, i + 1 < taken.size());
     slot.in_flight.push_back(std::move(batch));
@@ -220,6 +221,17 @@ bool PoolCore::drained() {
 
 void PoolCore::slot_main() {
   Slot slot;
+  slot.log = [this, &slot](const wire::LogLine& line, pid_t pid) {
+    std::optional<std::uint64_t> item;
+    const auto position_in = [&](const Batch& b) {
+      if (b.request.id == line.call && b.position) item = b.position(static_cast<std::size_t>(line.item));
+    };
+    if (line.item >= 0) {
+      if (slot.awaited) position_in(*slot.awaited);
+      for (const auto& b : slot.in_flight) position_in(b);
+    }
+    PluginAccess::state(plugin_).engine->deliver_log(line, pid, plugin_.name(), stage_, item);
+  };
   std::vector<Batch> taken;
   const auto start = [&] {
     try {
@@ -249,7 +261,7 @@ void PoolCore::slot_main() {
       killed = terminated_;
     }
     if (killed) slot.worker->kill();
-    else slot.worker->shutdown();
+    else slot.worker->shutdown(process::kStopGrace, &slot.log);
   }
 }
 

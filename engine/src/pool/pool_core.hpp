@@ -40,6 +40,9 @@ struct Batch {
   // calls): a worker queues a batch behind others only once it has timed
   // one of the same group, so a quick earlier map says nothing about this one.
   std::uint64_t group = 0;
+  // Where item k of the call is in the input of the stage it serves, for
+  // log records; empty when the batch serves no stage.
+  std::function<std::optional<std::uint64_t>(std::size_t)> position{};
 };
 
 // A BatchDone that fills buffer slots [first, first + n).
@@ -47,7 +50,8 @@ BatchDone fill_slots(std::shared_ptr<ResultBuffer> buffer, std::size_t first);
 
 class PoolCore {
  public:
-  PoolCore(Plugin plugin, PoolOptions options);
+  // stage: the pipeline stage the pool serves, for log records ("" none).
+  PoolCore(Plugin plugin, PoolOptions options, std::string stage = "");
   ~PoolCore();  // terminates, then joins the slot threads
 
   void submit(std::vector<Batch> batches);  // throws StateError after close
@@ -92,7 +96,7 @@ class PoolCore {
 
   Plugin plugin_;
   PoolOptions options_;
-  process::LogSink log_;
+  std::string stage_;
   std::shared_ptr<BufferRecycler> recycler_ = std::make_shared<BufferRecycler>();
   int wake_fd_ = -1;  // eventfd, made readable once by terminate()
 

@@ -43,7 +43,7 @@ ChunkOutcomes PoolCore::outcomes_from(wire::CallReply& reply, const std::string&
 process::CallOutcome PoolCore::await_reply(Slot& slot, const Batch& batch, std::optional<std::size_t>& culprit) {
   auto& worker = *slot.worker;
   const auto timeout = batch.timeout ? batch.timeout : options_.timeout;
-  if (!timeout) return worker.wait_reply(std::nullopt, wake_fd_, log_, process::OnTimeout::keep);
+  if (!timeout) return worker.wait_reply(std::nullopt, wake_fd_, slot.log, process::OnTimeout::keep);
   // A batch with a timeout runs alone on its worker (take_batches), so it
   // began when it was sent. Each item may run `timeout` from its own start,
   // which the worker's progress page tells; the host's own limit, whatever
@@ -56,7 +56,7 @@ process::CallOutcome PoolCore::await_reply(Slot& slot, const Batch& batch, std::
   const auto backstop = *timeout >= room / n ? process::Clock::time_point::max() : began + *timeout * n;
   auto deadline = began + *timeout;
   for (;;) {
-    auto outcome = worker.wait_reply(std::min(deadline, backstop), wake_fd_, log_, process::OnTimeout::keep);
+    auto outcome = worker.wait_reply(std::min(deadline, backstop), wake_fd_, slot.log, process::OnTimeout::keep);
     if (outcome.kind != process::CallOutcome::timed_out) return outcome;
     const auto now = process::Clock::now();
     if (now < backstop) {
@@ -114,7 +114,9 @@ void PoolCore::finish_oldest(Slot& slot) {
   const std::string& task = plugin_.tasks()[batch.request.task].name;
   std::optional<std::size_t> culprit;
   if (worker) worker->offer_buffer(recycler_->take());  // a large reply lands in it
+  slot.awaited = &batch;
   process::CallOutcome outcome = await_reply(slot, batch, culprit);
+  slot.awaited = nullptr;
   const auto now = process::Clock::now();
   const auto busy = now - slot.oldest_started;
   slot.oldest_started = now;
@@ -156,7 +158,7 @@ void PoolCore::finish_oldest(Slot& slot) {
       recycler_->give(batch.request.items.take_buffer());
       if (options_.max_tasks_per_child && ++slot.calls_done >= options_.max_tasks_per_child) {
         const pid_t pid = worker->pid();
-        worker->shutdown();  // nothing else is in flight: may_take saw to that
+        worker->shutdown(process::kStopGrace, &slot.log);  // nothing else is in flight: may_take saw to that
         worker.reset();
         report_loss(pid, WorkerLoss::max_tasks,
                     "ran " + std::to_string(slot.calls_done) + " calls (max_tasks_per_child)");

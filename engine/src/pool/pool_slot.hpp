@@ -23,6 +23,8 @@ struct PoolCore::Slot {
   process::Clock::time_point oldest_started{};
   std::optional<std::chrono::nanoseconds> last_busy;  // how long the last batch took
   std::uint64_t last_group = 0;                        // and its group
+  process::LogSink log;  // the worker's log lines, told which item of which batch wrote them
+  const Batch* awaited = nullptr;  // the oldest batch, out of in_flight while its reply is awaited
 };
 
 }  // namespace ferry::detail

@@ -68,9 +68,24 @@ void Worker::stop(std::chrono::milliseconds grace) {
   channel_.close();
 }
 
-void Worker::shutdown(std::chrono::milliseconds grace) {
+void Worker::shutdown(std::chrono::milliseconds grace, const LogSink* log) {
   if (running()) {
     channel_.send(wire::FrameKind::shutdown, {});
+    if (log && *log) {
+      // Its last log lines, until it exits (or grace runs out).
+      const auto deadline = Clock::now() + grace;
+      wire::Frame frame;
+      while (channel_.receive(frame, deadline, -1, pidfd_) == wire::ReceiveStatus::frame) {
+        if (frame.kind != wire::FrameKind::log) continue;
+        wire::LogLine line;
+        try {
+          wire::decode(frame.payload, line);
+        } catch (const std::exception&) {
+          break;
+        }
+        (*log)(line, pid_);
+      }
+    }
     channel_.close();
     if (!wait_exited(pidfd_, Clock::now() + grace)) signal_process(pid_, pidfd_, SIGKILL);
   }

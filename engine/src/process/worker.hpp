@@ -80,7 +80,9 @@ class Worker {
   // Sends a signal if the worker still runs.
   void signal(int sig);
   // Asks the worker to exit, waits up to grace, then kills it; always reaps.
-  void shutdown(std::chrono::milliseconds grace = kStopGrace);
+  // With log, the log lines it sends before exiting go there (its last
+  // report of lines dropped by the rate limit, say).
+  void shutdown(std::chrono::milliseconds grace = kStopGrace, const LogSink* log = nullptr);
   // SIGTERM, grace, SIGKILL; reaps.
   void stop(std::chrono::milliseconds grace = kStopGrace);
   // SIGKILL and reap.

@@ -28,7 +28,7 @@ void serialize(Archive& ar, LoadFailed& m) {
 }
 template <class Archive>
 void serialize(Archive& ar, LogLine& m) {
-  ar(m.level, m.task, m.message);
+  ar(m.level, m.task, m.message, m.call, m.item, m.dropped);
 }
 
 namespace {
@@ -85,7 +85,7 @@ class Loader {
 
 void load(Loader& in, Hello& m) { in(m.protocol, m.abi_version, m.pid, m.plugin_name, m.plugin_version, m.tasks); }
 void load(Loader& in, LoadFailed& m) { in(m.reason); }
-void load(Loader& in, LogLine& m) { in(m.level, m.task, m.message); }
+void load(Loader& in, LogLine& m) { in(m.level, m.task, m.message, m.call, m.item, m.dropped); }
 
 template <class M>
 void decode_message(std::string_view bytes, M& m, const char* what) {
@@ -138,6 +138,8 @@ void read_call(detail::ByteReader& in, CallRequest& m, std::string&& payload) {
   m.task = in.raw<std::uint32_t>();
   m.flags = in.raw<std::uint32_t>();
   m.item_timeout_ns = in.raw<std::int64_t>();
+  m.log_level = in.raw<std::int32_t>();
+  m.log_rate = in.raw<std::uint32_t>();
   auto ends = read_array<std::uint32_t>(in, in.raw<std::uint32_t>());
   const std::size_t base = read_items(in, ends);
   m.items.adopt(std::move(payload), base, std::move(ends));
@@ -171,6 +173,8 @@ void put_head(std::string& out, const CallRequest& m) {
   put(out, m.task);
   put(out, m.flags);
   put(out, m.item_timeout_ns);
+  put(out, m.log_level);
+  put(out, m.log_rate);
   put(out, item_count(m.items));
 }
 

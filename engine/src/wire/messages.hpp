@@ -33,7 +33,7 @@ inline constexpr std::int32_t kStatusNotRun = 101;
 // The worker protocol's version (frames and messages): a host and a worker
 // of different versions refuse each other. 1 was the unversioned protocol,
 // whose hello began with the plugin ABI version (1). Bump on any change.
-inline constexpr std::uint32_t kProtocolVersion = 2;
+inline constexpr std::uint32_t kProtocolVersion = 3;
 
 // Encoded with protocol first, so that any version can read it.
 struct Hello {
@@ -67,6 +67,11 @@ struct CallRequest {
   // deadline its start plus this (ferry_call_v1::deadline_ns) and records
   // the start in its progress page (call_progress.hpp).
   std::int64_t item_timeout_ns = 0;
+  // The task's log lines below this level (LogLevel) are not sent; at most
+  // log_rate a second are (0: no limit), the rest counted and reported as
+  // dropped (LogLine::dropped).
+  std::int32_t log_level = 0;
+  std::uint32_t log_rate = 0;
   detail::ItemList items;        // each the encoded arguments of one call
 };
 
@@ -80,6 +85,9 @@ struct LogLine {
   std::int32_t level = 1;
   std::string task;
   std::string message;
+  std::uint64_t call = 0;   // CallRequest::id of the call that wrote it
+  std::int64_t item = -1;   // index in that call of the item it ran, -1 unknown
+  std::uint64_t dropped = 0;  // a report of this many lines the rate limit dropped
 };
 
 // encode(x) gives a frame payload; decode(payload, x) throws ferry::ValueError

@@ -111,6 +111,10 @@ typedef struct ferry_batch_v1 {
   uint64_t max_output;
   /* Read (atomically) before each item: nonzero stops the batch there. */
   const uint32_t* stop;
+  /* Added after stop: a task reads it only when struct_size covers it. When
+   * non-null, the task writes the index of each item here (an atomic store)
+   * before running it, so the worker can say which item a log line is from. */
+  uint64_t* current;
 } ferry_batch_v1;
 
 /* Runs items of a batch in order, each exactly as invoke would, until the

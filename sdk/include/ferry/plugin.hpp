@@ -17,6 +17,7 @@
 
 #include <cxxabi.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -234,9 +235,13 @@ std::uint64_t run_batch(F& f, const ferry_batch_v1* b) {
   ferry_call_v1 call{sizeof(ferry_call_v1), b->flags, nullptr, 0, ferry_sink_v1{&out, &append_to_string},
                      b->host, b->task_name, 0};
   const bool raw = RawScalarTask<Inv, R>::value && (b->flags & FERRY_CALL_VALUE) == 0;
+  // A host of an older build passes a shorter struct, without `current`.
+  std::uint64_t* current =
+      b->struct_size >= offsetof(ferry_batch_v1, current) + sizeof(b->current) ? b->current : nullptr;
   std::uint64_t i = 0;
   for (std::uint32_t begin = 0; i < b->count;) {
     if (b->stop && __atomic_load_n(b->stop, __ATOMIC_RELAXED) != 0) break;
+    if (current) __atomic_store_n(current, i, __ATOMIC_RELAXED);  // a task's own thread may log meanwhile
     const std::uint32_t end = b->input_ends[i];
     call.input = b->input + begin;
     call.input_size = end - begin;

@@ -41,7 +41,8 @@ TaskStage::TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, It
                                       .max_tasks_per_child = plan.settings.max_tasks_per_child,
                                       .timeout = std::nullopt,
                                       .memory_limit = plan.settings.memory_limit,
-                                      .on_worker_replaced = worker_replaced_hook(control, plan.stage->name)}),
+                                      .on_worker_replaced = worker_replaced_hook(control, plan.stage->name)},
+            plan.stage->name),
       window_(2 * std::max<std::size_t>(1, plan.settings.workers)) {
   if (!plan.typed_in) flags_ |= FERRY_CALL_VALUE_IN;
   if (!plan.typed_out) flags_ |= FERRY_CALL_VALUE_OUT;
@@ -187,8 +188,14 @@ void TaskStage::send(std::vector<Call> calls) {
     b.request.items.reserve(call.slots.size(), bytes);
     for (auto slot : call.slots) append_request(b.request.items, call.chunk->items[slot].bytes);
     b.timeout = plan_.settings.timeout;  // per item, whatever the chunk's size
-    b.done = [this, call](ferry::detail::ChunkOutcomes outcomes, std::chrono::nanoseconds busy) {
-      on_outcomes(call, outcomes, busy);
+    auto shared = std::make_shared<const Call>(std::move(call));
+    // Valid while the call is in flight: its chunk waits for its outcomes.
+    b.position = [shared](std::size_t k) -> std::optional<std::uint64_t> {
+      if (k >= shared->slots.size()) return std::nullopt;  // a worker's claim, not trusted
+      return shared->chunk->first_item + shared->slots[k];
+    };
+    b.done = [this, shared](ferry::detail::ChunkOutcomes outcomes, std::chrono::nanoseconds busy) {
+      on_outcomes(*shared, outcomes, busy);
     };
     batches.push_back(std::move(b));
   }
