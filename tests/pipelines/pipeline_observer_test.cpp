@@ -5,6 +5,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <filesystem>
@@ -33,6 +34,7 @@ struct Event {
   WorkerLoss cause{};                   // worker_replaced
   ferry::StageStats stats{};            // stage_finished
   std::vector<std::string> stages{};    // run_started
+  ferry::ChunkRun run{};                // chunk_finished
 };
 
 // Records every event. No lock: the gate serializes hooks, which is part of
@@ -54,6 +56,12 @@ class Recorder : public ferry::PipelineObserver {
   void item_failed(const std::string& stage, std::optional<std::uint64_t> item, const std::string& error,
                    ItemAction action) override {
     add({.hook = "item_failed", .stage = stage, .item = item, .text = error, .action = action});
+  }
+  void worker_started(const std::string& stage, pid_t pid) override {
+    add({.hook = "worker_started", .stage = stage, .pid = pid});
+  }
+  void chunk_finished(const std::string& stage, const ferry::ChunkRun& run) override {
+    add({.hook = "chunk_finished", .stage = stage, .pid = run.pid, .run = run});
   }
   void worker_replaced(const std::string& stage, pid_t pid, WorkerLoss cause, const std::string& detail) override {
     add({.hook = "worker_replaced", .stage = stage, .text = detail, .pid = pid, .cause = cause});
@@ -180,6 +188,26 @@ TEST_CASE("observer: run_started first, run_finished last, each stage's items ad
   }
   // Per chunk, not per item: 300 items in chunks of 7.
   CHECK(rec.of("items_done", "square").size() <= 43);
+
+  // The stage's two workers started, each before any chunk it ran; the
+  // chunks cover items 0..299 once each, in runs of 7 (the last 6).
+  const auto started = rec.of("worker_started", "square");
+  REQUIRE(started.size() == 2);
+  std::set<pid_t> pids;
+  for (const auto& e : started) pids.insert(e.pid);
+  CHECK(pids.size() == 2);
+  const auto chunks = rec.of("chunk_finished", "square");
+  REQUIRE(chunks.size() == 43);
+  std::vector<int> covered(300, 0);
+  for (const auto& c : chunks) {
+    CHECK(pids.count(c.run.pid) == 1);
+    CHECK(c.run.duration.count() >= 0);
+    CHECK(c.run.items == (c.run.first_item == 294 ? 6u : 7u));
+    for (std::uint64_t i = c.run.first_item; i < c.run.first_item + c.run.items && i < 300; ++i) ++covered[i];
+  }
+  CHECK(std::count(covered.begin(), covered.end(), 1) == 300);
+  CHECK(rec.index("worker_started", "square") < rec.index("chunk_finished", "square"));
+  CHECK(rec.of("worker_started", "numbers").empty());  // the host runs it
 }
 
 TEST_CASE("observer: failed items with what became of them", "[pipeline][observer]") {
@@ -256,6 +284,15 @@ TEST_CASE("observer: a retried item and its replaced worker", "[pipeline][observ
   const auto replaced = rec.of("worker_replaced", "flaky");
   CHECK(replaced.size() == 6);
   for (const auto& e : replaced) CHECK(e.cause == WorkerLoss::died);
+  // Every worker lost or running a chunk was one seen starting; only calls
+  // that came back are chunks (the 6 second attempts).
+  std::set<pid_t> started;
+  for (const auto& e : rec.of("worker_started", "flaky")) started.insert(e.pid);
+  CHECK(started.size() >= 2 + 5);
+  for (const auto& e : replaced) CHECK(started.count(e.pid) == 1);
+  const auto chunks = rec.of("chunk_finished", "flaky");
+  CHECK(chunks.size() == 6);
+  for (const auto& c : chunks) CHECK((started.count(c.run.pid) == 1 && c.run.items == 1));
 }
 
 TEST_CASE("observer: max_tasks_per_child replacements", "[pipeline][observer]") {

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,6 +24,16 @@ enum class ItemAction {
   skipped,    // on_error: skip; the item is dropped
   collected,  // on_error: collect; an error record goes on in its place
   retried,    // it runs again (retries:); if that fails too, another event follows
+};
+
+// One call of a task stage's task, run by one worker: what a timeline
+// shows as a slice.
+struct ChunkRun {
+  pid_t pid = 0;            // the worker that ran it
+  std::uint64_t first_item = 0;  // the stage's input position of its first item
+  std::uint64_t items = 0;  // how many items it ran (a retry runs the failed ones of a chunk again)
+  std::chrono::steady_clock::time_point started{};  // when the worker began it
+  std::chrono::nanoseconds duration{};              // until its reply came
 };
 
 // Hooks called during Pipeline::run. Every hook does nothing by default:
@@ -50,6 +61,11 @@ class FERRY_API PipelineObserver {
   // stage knows it), the error ("type: message") and what happens next.
   virtual void item_failed(const std::string& /*stage*/, std::optional<std::uint64_t> /*item*/,
                            const std::string& /*error*/, ItemAction /*action*/) {}
+  // A worker process of a task stage started: the stage's first workers,
+  // and each one that replaces a lost or retired one.
+  virtual void worker_started(const std::string& /*stage*/, pid_t /*pid*/) {}
+  // A call of the stage's task came back (whatever became of its items).
+  virtual void chunk_finished(const std::string& /*stage*/, const ChunkRun& /*run*/) {}
   // A worker of the stage was lost and is being replaced.
   virtual void worker_replaced(const std::string& /*stage*/, pid_t /*pid*/, WorkerLoss /*cause*/,
                                const std::string& /*detail*/) {}

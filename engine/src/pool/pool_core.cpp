@@ -46,8 +46,8 @@ BatchDone fill_slots(std::shared_ptr<ResultBuffer> buffer, std::size_t first) {
   };
 }
 
-PoolCore::PoolCore(Plugin plugin, PoolOptions options, std::string stage)
-    : plugin_(std::move(plugin)), options_(std::move(options)), stage_(std::move(stage)) {
+PoolCore::PoolCore(Plugin plugin, PoolOptions options, PoolHooks hooks)
+    : plugin_(std::move(plugin)), options_(std::move(options)), hooks_(std::move(hooks)) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
   if (wake_fd_ < 0) throw Error(std::string("cannot create an eventfd: ") + std::strerror(errno));
   std::size_t n = options_.workers ? options_.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -230,12 +230,13 @@ void PoolCore::slot_main() {
       if (slot.awaited) position_in(*slot.awaited);
       for (const auto& b : slot.in_flight) position_in(b);
     }
-    PluginAccess::state(plugin_).engine->deliver_log(line, pid, plugin_.name(), stage_, item);
+    PluginAccess::state(plugin_).engine->deliver_log(line, pid, plugin_.name(), hooks_.stage, item);
   };
   std::vector<Batch> taken;
   const auto start = [&] {
     try {
       slot.worker = start_worker();
+      if (hooks_.worker_started) hooks_.worker_started(slot.worker->pid());
       slot.start_error = nullptr;
       slot.calls_done = 0;
     } catch (...) {

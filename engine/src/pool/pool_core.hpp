@@ -43,6 +43,15 @@ struct Batch {
   // Where item k of the call is in the input of the stage it serves, for
   // log records; empty when the batch serves no stage.
   std::function<std::optional<std::uint64_t>(std::size_t)> position{};
+  // Told, before done, that worker pid ran the call from started for busy
+  // (replied calls only); may be empty.
+  std::function<void(pid_t pid, process::Clock::time_point started, std::chrono::nanoseconds busy)> ran{};
+};
+
+// What a pool tells the pipeline stage it serves, besides outcomes.
+struct PoolHooks {
+  std::string stage;  // for log records; "" outside a pipeline
+  std::function<void(pid_t)> worker_started{};  // after each worker's hello
 };
 
 // A BatchDone that fills buffer slots [first, first + n).
@@ -50,8 +59,7 @@ BatchDone fill_slots(std::shared_ptr<ResultBuffer> buffer, std::size_t first);
 
 class PoolCore {
  public:
-  // stage: the pipeline stage the pool serves, for log records ("" none).
-  PoolCore(Plugin plugin, PoolOptions options, std::string stage = "");
+  PoolCore(Plugin plugin, PoolOptions options, PoolHooks hooks = {});
   ~PoolCore();  // terminates, then joins the slot threads
 
   void submit(std::vector<Batch> batches);  // throws StateError after close
@@ -96,7 +104,7 @@ class PoolCore {
 
   Plugin plugin_;
   PoolOptions options_;
-  std::string stage_;
+  PoolHooks hooks_;
   std::shared_ptr<BufferRecycler> recycler_ = std::make_shared<BufferRecycler>();
   int wake_fd_ = -1;  // eventfd, made readable once by terminate()
 

@@ -39,6 +39,12 @@ class ObserverGate {
                    ItemAction action) {
     if (observer_) call("item_failed", [&](PipelineObserver& o) { o.item_failed(stage, item, error, action); });
   }
+  void worker_started(const std::string& stage, pid_t pid) {
+    if (observer_) call("worker_started", [&](PipelineObserver& o) { o.worker_started(stage, pid); });
+  }
+  void chunk_finished(const std::string& stage, const ChunkRun& run) {
+    if (observer_) call("chunk_finished", [&](PipelineObserver& o) { o.chunk_finished(stage, run); });
+  }
   void worker_replaced(const std::string& stage, const WorkerReplaced& w) {
     if (observer_)
       call("worker_replaced", [&](PipelineObserver& o) { o.worker_replaced(stage, w.pid, w.cause, w.detail); });

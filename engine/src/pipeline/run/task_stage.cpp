@@ -21,6 +21,12 @@ constexpr std::chrono::nanoseconds kChunkTime = std::chrono::milliseconds(10);
 // Chunks before the first call has told how long an item takes.
 constexpr std::size_t kFirstChunks = 64;
 
+// Passes the pool's started workers on to the run's observer; none without one.
+std::function<void(pid_t)> worker_started_hook(RunControl& control, const std::string& stage) {
+  if (!control.observer().active()) return {};
+  return [&control, &stage](pid_t pid) { control.observer().worker_started(stage, pid); };
+}
+
 // Passes the pool's replaced workers on to the run's observer; none without
 // one, so the pool does not even call out.
 std::function<void(const WorkerReplaced&)> worker_replaced_hook(RunControl& control, const std::string& stage) {
@@ -42,7 +48,7 @@ TaskStage::TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, It
                                       .timeout = std::nullopt,
                                       .memory_limit = plan.settings.memory_limit,
                                       .on_worker_replaced = worker_replaced_hook(control, plan.stage->name)},
-            plan.stage->name),
+            ferry::detail::PoolHooks{plan.stage->name, worker_started_hook(control, plan.stage->name)}),
       window_(2 * std::max<std::size_t>(1, plan.settings.workers)) {
   if (!plan.typed_in) flags_ |= FERRY_CALL_VALUE_IN;
   if (!plan.typed_out) flags_ |= FERRY_CALL_VALUE_OUT;
@@ -194,6 +200,11 @@ void TaskStage::send(std::vector<Call> calls) {
       if (k >= shared->slots.size()) return std::nullopt;  // a worker's claim, not trusted
       return shared->chunk->first_item + shared->slots[k];
     };
+    if (control_.observer().active() && !shared->slots.empty())
+      b.ran = [this, shared](pid_t pid, ferry::process::Clock::time_point started, std::chrono::nanoseconds busy) {
+        control_.observer().chunk_finished(
+            stage_name_, ChunkRun{pid, shared->chunk->first_item + shared->slots.front(), shared->slots.size(), started, busy});
+      };
     b.done = [this, shared](ferry::detail::ChunkOutcomes outcomes, std::chrono::nanoseconds busy) {
       on_outcomes(*shared, outcomes, busy);
     };
