@@ -20,8 +20,10 @@
 
 #include "commands.hpp"
 #include "log_output.hpp"
+#include "observer_fanout.hpp"
 #include "progress.hpp"
 #include "stop_on_signals.hpp"
+#include "trace_writer.hpp"
 
 namespace fs = std::filesystem;
 
@@ -38,6 +40,7 @@ struct PipelineOptions {
   std::string broker;
   double heartbeat_seconds = 1;
   LogSettings log;
+  std::string trace;  // --trace FILE
 };
 
 void add_common(CLI::App& cmd, PipelineOptions& o) {
@@ -96,22 +99,23 @@ nlohmann::ordered_json stats_json(const PipelineStats& s) {
   return j;
 }
 
-// Before the run: a --json-stats file that cannot be made is a usage
-// error while nothing has run, not a failure found after a long run. Only
-// checked, not created: a refused run must leave every file as it was.
-void check_stats_target(const std::string& target) {
+// Before the run: an output file (--json-stats, --trace) that cannot be
+// made is a usage error while nothing has run, not a failure found after a
+// long run. Only checked, not created: a refused run must leave every file
+// as it was.
+void check_output_target(const std::string& option, const std::string& target) {
   if (target.empty() || target == "-") return;
   std::error_code ec;
-  if (fs::is_directory(target, ec)) throw UsageError("--json-stats=" + target + ": it is a folder");
+  if (fs::is_directory(target, ec)) throw UsageError(option + "=" + target + ": it is a folder");
   if (fs::exists(target, ec)) {
     if (::access(target.c_str(), W_OK) != 0)
-      throw UsageError("--json-stats=" + target + ": cannot write it: " + std::strerror(errno));
+      throw UsageError(option + "=" + target + ": cannot write it: " + std::strerror(errno));
     return;
   }
   const auto folder = fs::path(target).parent_path();
   const std::string dir = folder.empty() ? "." : folder.string();
   if (::access(dir.c_str(), W_OK) != 0)
-    throw UsageError("--json-stats=" + target + ": cannot create a file in " + dir + ": " + std::strerror(errno));
+    throw UsageError(option + "=" + target + ": cannot create a file in " + dir + ": " + std::strerror(errno));
 }
 
 // Writes the summary to stderr ("-") or a file; false, after saying why on
@@ -151,7 +155,8 @@ int run_pipeline(const PipelineOptions& o) {
   Engine engine(std::move(engine_options));
   auto pipeline = load(engine, o);
   if (!pipeline) return kUsage;
-  check_stats_target(o.json_stats);
+  check_output_target("--json-stats", o.json_stats);
+  check_output_target("--trace", o.trace);
   PipelineRunOptions options;
   options.journal = o.journal;
   options.broker = o.broker;
@@ -162,7 +167,19 @@ int run_pipeline(const PipelineOptions& o) {
   if (!o.json_stats.empty() && o.json_stats != "-")
     options.other_outputs.push_back({"--json-stats=" + o.json_stats, o.json_stats});
   options.other_outputs.push_back({"standard output", "/dev/stdout"});
-  if (display) options.on_progress = [&](const PipelineStats& s) { display->draw(s); };
+  if (!o.trace.empty()) options.other_outputs.push_back({"--trace=" + o.trace, o.trace});
+  // The trace file is made when the run starts: after the checks that may
+  // refuse it, which must leave every file as it was.
+  std::unique_ptr<TraceWriter> trace;
+  if (!o.trace.empty()) trace = std::make_unique<TraceWriter>(o.trace);
+  ObserverFanout observers;
+  observers.add(trace.get());
+  if (!observers.empty()) options.observer = &observers;
+  if (display || trace)
+    options.on_progress = [&](const PipelineStats& s) {
+      if (display) display->draw(s);
+      if (trace) trace->sample(s);
+    };
   if (!signals.attach(&*pipeline)) return 128 + signals.signal_number();
   PipelineStats stats;
   try {
@@ -173,6 +190,9 @@ int run_pipeline(const PipelineOptions& o) {
   }
   signals.attach(nullptr);
   if (display) display->draw(stats);
+  std::string trace_error;
+  const bool trace_written = !trace || trace->close(trace_error);
+  if (!trace_written) logs.ferry(Level::error, trace_error);
   // A summary asked for and lost fails an otherwise good run.
   const bool stats_written = o.json_stats.empty() || write_stats(stats, o.json_stats);
   if (const int signo = signals.signal_number()) {
@@ -194,7 +214,7 @@ int run_pipeline(const PipelineOptions& o) {
   if (failed && !quiet)
     logs.ferry(Level::warning, std::to_string(failed) + (failed == 1 ? " item" : " items") +
                                    " failed and were skipped or collected (on_error)");
-  return stats_written ? kOk : kFailed;
+  return stats_written && trace_written ? kOk : kFailed;
 }
 
 int validate_pipeline(const PipelineOptions& o) {
@@ -238,6 +258,10 @@ void add_run(CLI::App& app, Action& action) {
       ->default_val(1)
       ->type_name("SECONDS");
   add_log_options(*cmd, o->log);
+  cmd->add_option("--trace", o->trace,
+                  "write the run as Chrome trace events to FILE (Perfetto, chrome://tracing): a track per worker, "
+                  "a slice per call, queue depths")
+      ->type_name("FILE");
   cmd->callback([&action, o] { action = [o] { return run_pipeline(*o); }; });
 }
 

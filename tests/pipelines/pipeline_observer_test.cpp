@@ -190,19 +190,21 @@ TEST_CASE("observer: run_started first, run_finished last, each stage's items ad
   CHECK(rec.of("items_done", "square").size() <= 43);
 
   // The stage's two workers started, each before any chunk it ran; the
-  // chunks cover items 0..299 once each, in runs of 7 (the last 6).
+  // chunks cover items 0..299 once each, in runs of at most 7 (a chunk
+  // takes what is queued).
   const auto started = rec.of("worker_started", "square");
   REQUIRE(started.size() == 2);
   std::set<pid_t> pids;
   for (const auto& e : started) pids.insert(e.pid);
   CHECK(pids.size() == 2);
   const auto chunks = rec.of("chunk_finished", "square");
-  REQUIRE(chunks.size() == 43);
+  REQUIRE(chunks.size() >= 43);
   std::vector<int> covered(300, 0);
   for (const auto& c : chunks) {
     CHECK(pids.count(c.run.pid) == 1);
     CHECK(c.run.duration.count() >= 0);
-    CHECK(c.run.items == (c.run.first_item == 294 ? 6u : 7u));
+    CHECK((c.run.items >= 1 && c.run.items <= 7));
+    CHECK(c.run.task == "math.square");
     for (std::uint64_t i = c.run.first_item; i < c.run.first_item + c.run.items && i < 300; ++i) ++covered[i];
   }
   CHECK(std::count(covered.begin(), covered.end(), 1) == 300);

@@ -29,6 +29,7 @@ enum class ItemAction {
 // One call of a task stage's task, run by one worker: what a timeline
 // shows as a slice.
 struct ChunkRun {
+  std::string task;         // "plugin.task", as the pipeline file names it
   pid_t pid = 0;            // the worker that ran it
   std::uint64_t first_item = 0;  // the stage's input position of its first item
   std::uint64_t items = 0;  // how many items it ran (a retry runs the failed ones of a chunk again)

@@ -203,7 +203,8 @@ void TaskStage::send(std::vector<Call> calls) {
     if (control_.observer().active() && !shared->slots.empty())
       b.ran = [this, shared](pid_t pid, ferry::process::Clock::time_point started, std::chrono::nanoseconds busy) {
         control_.observer().chunk_finished(
-            stage_name_, ChunkRun{pid, shared->chunk->first_item + shared->slots.front(), shared->slots.size(), started, busy});
+            stage_name_, ChunkRun{plan_.task_label, pid, shared->chunk->first_item + shared->slots.front(),
+                                  shared->slots.size(), started, busy});
       };
     b.done = [this, shared](ferry::detail::ChunkOutcomes outcomes, std::chrono::nanoseconds busy) {
       on_outcomes(*shared, outcomes, busy);

@@ -1,0 +1,127 @@
+#include "trace_writer.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+
+namespace ferry::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+const char* loss_name(WorkerLoss cause) {
+  switch (cause) {
+    case WorkerLoss::died: return "died";
+    case WorkerLoss::timed_out: return "timed_out";
+    case WorkerLoss::max_tasks: return "max_tasks";
+    case WorkerLoss::protocol_error: return "protocol_error";
+    case WorkerLoss::retired: return "retired";
+  }
+  return "lost";
+}
+
+}  // namespace
+
+TraceWriter::TraceWriter(std::string path) : path_(std::move(path)), host_pid_(::getpid()) {}
+
+TraceWriter::~TraceWriter() {
+  std::string why;
+  close(why);
+}
+
+double TraceWriter::micros(std::chrono::steady_clock::time_point t) const {
+  return std::chrono::duration<double, std::micro>(t - start_).count();
+}
+
+void TraceWriter::event(const std::string& json) {
+  if (!file_) return;
+  if (!first_) std::fputs(",\n", file_);
+  first_ = false;
+  if (std::fputs(json.c_str(), file_) < 0) failed_ = true;
+}
+
+void TraceWriter::run_started(const std::string& pipeline, const std::vector<std::string>&) {
+  std::lock_guard lock(mu_);
+  start_ = std::chrono::steady_clock::now();
+  file_ = std::fopen(path_.c_str(), "w");
+  // The run stops, saying why (observer: run_started: ...).
+  if (!file_) throw std::runtime_error("cannot write --trace file " + path_ + ": " + std::strerror(errno));
+  std::fputs("[\n", file_);
+  event(dump({{"name", "process_name"}, {"ph", "M"}, {"pid", host_pid_}, {"tid", host_pid_},
+              {"args", {{"name", "ferry run " + pipeline}}}}));
+  event(dump({{"name", "process_sort_index"}, {"ph", "M"}, {"pid", host_pid_}, {"tid", host_pid_},
+              {"args", {{"sort_index", -1}}}}));
+}
+
+void TraceWriter::worker_started(const std::string& stage, pid_t pid) {
+  std::lock_guard lock(mu_);
+  const double ts = micros(std::chrono::steady_clock::now());
+  if (named_.insert(pid).second) {
+    event(dump({{"name", "process_name"}, {"ph", "M"}, {"pid", pid}, {"tid", pid},
+                {"args", {{"name", "worker " + std::to_string(pid) + " (" + stage + ")"}}}}));
+    event(dump({{"name", "thread_name"}, {"ph", "M"}, {"pid", pid}, {"tid", pid}, {"args", {{"name", stage}}}}));
+  }
+  event(dump({{"name", "worker started"}, {"cat", "worker"}, {"ph", "i"}, {"s", "p"}, {"ts", ts}, {"pid", pid},
+              {"tid", pid}, {"args", {{"stage", stage}}}}));
+}
+
+void TraceWriter::chunk_finished(const std::string& stage, const ChunkRun& run) {
+  std::lock_guard lock(mu_);
+  const std::uint64_t last = run.items ? run.first_item + run.items - 1 : run.first_item;
+  event(dump({{"name", stage},
+              {"cat", "chunk"},
+              {"ph", "X"},
+              {"ts", micros(run.started)},
+              {"dur", std::chrono::duration<double, std::micro>(run.duration).count()},
+              {"pid", run.pid},
+              {"tid", run.pid},
+              {"args", {{"stage", stage}, {"task", run.task}, {"first_item", run.first_item}, {"last_item", last},
+                        {"items", run.items}}}}));
+}
+
+void TraceWriter::worker_replaced(const std::string& stage, pid_t pid, WorkerLoss cause, const std::string& detail) {
+  std::lock_guard lock(mu_);
+  event(dump({{"name", std::string("worker lost: ") + loss_name(cause)},
+              {"cat", "worker"},
+              {"ph", "i"},
+              {"s", "p"},
+              {"ts", micros(std::chrono::steady_clock::now())},
+              {"pid", pid},
+              {"tid", pid},
+              {"args", {{"stage", stage}, {"cause", loss_name(cause)}, {"detail", detail}}}}));
+}
+
+void TraceWriter::sample(const PipelineStats& stats) {
+  std::lock_guard lock(mu_);
+  const double ts = micros(std::chrono::steady_clock::now());
+  for (const auto& s : stats.stages) {
+    if (s.kind == "source") continue;  // nothing queues in front of a source
+    event(dump({{"name", "queue " + s.name}, {"cat", "queue"}, {"ph", "C"}, {"ts", ts}, {"pid", host_pid_},
+                {"tid", host_pid_}, {"args", {{"depth", s.queued}}}}));
+  }
+}
+
+void TraceWriter::run_finished(const PipelineStats& stats) { sample(stats); }
+
+bool TraceWriter::close(std::string& why) {
+  std::lock_guard lock(mu_);
+  if (!file_) return !failed_;
+  std::fputs("\n]\n", file_);
+  if (std::fflush(file_) != 0 || std::ferror(file_)) failed_ = true;
+  const int saved = errno;
+  if (std::fclose(file_) != 0) failed_ = true;
+  file_ = nullptr;
+  if (failed_) why = "cannot write --trace file " + path_ + ": " + std::strerror(saved ? saved : EIO);
+  return !failed_;
+}
+
+}  // namespace ferry::cli
