@@ -20,6 +20,7 @@
 
 #include "commands.hpp"
 #include "log_output.hpp"
+#include "metrics_server.hpp"
 #include "observer_fanout.hpp"
 #include "progress.hpp"
 #include "stop_on_signals.hpp"
@@ -41,6 +42,7 @@ struct PipelineOptions {
   double heartbeat_seconds = 1;
   LogSettings log;
   std::string trace;  // --trace FILE
+  std::string metrics;  // --metrics [ADDR:]PORT
 };
 
 void add_common(CLI::App& cmd, PipelineOptions& o) {
@@ -172,13 +174,20 @@ int run_pipeline(const PipelineOptions& o) {
   // refuse it, which must leave every file as it was.
   std::unique_ptr<TraceWriter> trace;
   if (!o.trace.empty()) trace = std::make_unique<TraceWriter>(o.trace);
+  std::unique_ptr<MetricsServer> metrics;
+  if (!o.metrics.empty()) {
+    metrics = std::make_unique<MetricsServer>(o.metrics);
+    logs.ferry(Level::info, "serving metrics at " + metrics->url() + "/metrics");
+  }
   ObserverFanout observers;
   observers.add(trace.get());
+  observers.add(metrics.get());
   if (!observers.empty()) options.observer = &observers;
-  if (display || trace)
+  if (display || trace || metrics)
     options.on_progress = [&](const PipelineStats& s) {
       if (display) display->draw(s);
       if (trace) trace->sample(s);
+      if (metrics) metrics->sample(s);
     };
   if (!signals.attach(&*pipeline)) return 128 + signals.signal_number();
   PipelineStats stats;
@@ -258,6 +267,10 @@ void add_run(CLI::App& app, Action& action) {
       ->default_val(1)
       ->type_name("SECONDS");
   add_log_options(*cmd, o->log);
+  cmd->add_option("--metrics", o->metrics,
+                  "serve the run's metrics in the Prometheus text format at http://ADDRESS:PORT/metrics, and "
+                  "/ready; PORT alone listens on 127.0.0.1 (0 picks a free port)")
+      ->type_name("[ADDRESS:]PORT");
   cmd->add_option("--trace", o->trace,
                   "write the run as Chrome trace events to FILE (Perfetto, chrome://tracing): a track per worker, "
                   "a slice per call, queue depths")

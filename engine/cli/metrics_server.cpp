@@ -1,0 +1,239 @@
+#include "metrics_server.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include <CivetServer.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
+#include "commands.hpp"
+
+namespace ferry::cli {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+// Upper bounds, in seconds, of the per-item latency buckets: 10 us to 100 s.
+const std::vector<double> kLatencyBounds = {1e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 100};
+
+const char* loss_name(WorkerLoss cause) {
+  switch (cause) {
+    case WorkerLoss::died: return "died";
+    case WorkerLoss::timed_out: return "timed_out";
+    case WorkerLoss::max_tasks: return "max_tasks";
+    case WorkerLoss::protocol_error: return "protocol_error";
+    case WorkerLoss::retired: return "retired";
+  }
+  return "lost";
+}
+
+MetricFamily family(const char* name, const char* help, MetricType type) { return MetricFamily{name, help, type, {}}; }
+
+ClientMetric labelled(std::vector<ClientMetric::Label> labels) {
+  ClientMetric m;
+  m.label = std::move(labels);
+  return m;
+}
+
+// A worker's resident memory from /proc; 0 when it is gone.
+double resident_bytes(pid_t pid) {
+  std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
+  long pages = 0, resident = 0;
+  if (!(statm >> pages >> resident)) return 0;
+  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+}
+
+class Handler : public CivetHandler {
+ public:
+  Handler(const MetricsServer& server, bool metrics) : server_(server), metrics_(metrics) {}
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    std::string body, status = "200 OK", type = "text/plain; charset=utf-8";
+    if (metrics_) {
+      std::ostringstream out;
+      prometheus::TextSerializer().Serialize(out, server_.collect());
+      body = out.str();
+      type = "text/plain; version=0.0.4; charset=utf-8";
+    } else if (server_.ready()) {
+      body = "ready\n";
+    } else {
+      status = "503 Service Unavailable";
+      body = "not ready\n";
+    }
+    mg_printf(conn, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+              status.c_str(), type.c_str(), body.size());
+    mg_write(conn, body.data(), body.size());
+    return true;
+  }
+
+ private:
+  const MetricsServer& server_;
+  const bool metrics_;
+};
+
+}  // namespace
+
+MetricsServer::MetricsServer(const std::string& where) {
+  std::string address = where;
+  if (address.find(':') == std::string::npos) address = "127.0.0.1:" + address;  // loopback unless told
+  const auto colon = address.rfind(':');
+  const std::string port = address.substr(colon + 1);
+  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5)
+    throw UsageError("--metrics=" + where + ": expected PORT or ADDRESS:PORT");
+  try {
+    server_ = std::make_unique<CivetServer>(
+        std::vector<std::string>{"listening_ports", address, "num_threads", "2", "enable_keep_alive", "no"});
+  } catch (const CivetException& e) {
+    throw UsageError("--metrics=" + where + ": cannot listen there: " + e.what());
+  }
+  const auto ports = server_->getListeningPorts();
+  url_ = "http://" + address.substr(0, colon) + ":" + std::to_string(ports.empty() ? 0 : ports.front());
+  handlers_.push_back(std::make_unique<Handler>(*this, true));
+  server_->addHandler("/metrics", *handlers_.back());
+  handlers_.push_back(std::make_unique<Handler>(*this, false));
+  server_->addHandler("/ready", *handlers_.back());
+}
+
+MetricsServer::~MetricsServer() {
+  if (server_) server_->close();  // no request is served once the handlers go
+}
+
+void MetricsServer::run_started(const std::string& pipeline, const std::vector<std::string>&) {
+  std::lock_guard lock(mu_);
+  pipeline_ = pipeline;
+  running_ = true;
+}
+
+void MetricsServer::worker_started(const std::string& stage, pid_t pid) {
+  std::lock_guard lock(mu_);
+  ++starts_[stage];
+  workers_[pid] = stage;
+}
+
+void MetricsServer::chunk_finished(const std::string& stage, const ChunkRun& run) {
+  if (run.items == 0) return;
+  std::lock_guard lock(mu_);
+  auto& h = latency_[stage];
+  if (h.counts.empty()) h.counts.assign(kLatencyBounds.size() + 1, 0);
+  // Each item of the call is counted at the call's average: the worker
+  // reports one time per call, not per item.
+  const double per_item = std::chrono::duration<double>(run.duration).count() / static_cast<double>(run.items);
+  std::size_t bucket = 0;
+  while (bucket < kLatencyBounds.size() && per_item > kLatencyBounds[bucket]) ++bucket;
+  h.counts[bucket] += run.items;
+  h.count += run.items;
+  h.sum += per_item * static_cast<double>(run.items);
+}
+
+void MetricsServer::worker_replaced(const std::string& stage, pid_t pid, WorkerLoss cause, const std::string&) {
+  std::lock_guard lock(mu_);
+  ++losses_[{stage, loss_name(cause)}];
+  workers_.erase(pid);
+}
+
+void MetricsServer::run_finished(const PipelineStats& stats) {
+  sample(stats);
+  std::lock_guard lock(mu_);
+  running_ = false;
+  workers_.clear();
+}
+
+void MetricsServer::sample(const PipelineStats& stats) {
+  std::lock_guard lock(mu_);
+  last_ = stats;
+}
+
+bool MetricsServer::ready() const {
+  std::lock_guard lock(mu_);
+  return running_;
+}
+
+std::vector<MetricFamily> MetricsServer::collect() const {
+  std::lock_guard lock(mu_);
+  const ClientMetric::Label run{"pipeline", pipeline_};
+  std::vector<MetricFamily> out;
+  auto per_stage = [&](const char* name, const char* help, MetricType type, auto value) {
+    auto f = family(name, help, type);
+    for (const auto& s : last_.stages) {
+      auto m = labelled({run, {"stage", s.name}, {"kind", s.kind}});
+      (type == MetricType::Counter ? m.counter.value : m.gauge.value) = static_cast<double>(value(s));
+      f.metric.push_back(std::move(m));
+    }
+    out.push_back(std::move(f));
+  };
+  per_stage("ferry_stage_items_in_total", "Items the stage took in.", MetricType::Counter,
+            [](const StageStats& s) { return s.items_in; });
+  per_stage("ferry_stage_items_out_total", "Items the stage passed on.", MetricType::Counter,
+            [](const StageStats& s) { return s.items_out; });
+  per_stage("ferry_stage_items_failed_total", "Items whose call failed for good.", MetricType::Counter,
+            [](const StageStats& s) { return s.failed; });
+  per_stage("ferry_stage_items_skipped_total", "Failed items dropped (on_error: skip).", MetricType::Counter,
+            [](const StageStats& s) { return s.skipped; });
+  per_stage("ferry_stage_items_collected_total", "Failed items passed on as error records.", MetricType::Counter,
+            [](const StageStats& s) { return s.collected; });
+  per_stage("ferry_stage_retries_total", "Extra attempts made (retries:).", MetricType::Counter,
+            [](const StageStats& s) { return s.retried; });
+  per_stage("ferry_stage_items_in_flight", "Items taken from the queue, not yet passed on.", MetricType::Gauge,
+            [](const StageStats& s) { return s.in_flight; });
+  per_stage("ferry_stage_queue_depth", "Items waiting in the queue in front of the stage.", MetricType::Gauge,
+            [](const StageStats& s) { return s.queued; });
+  per_stage("ferry_stage_busy_seconds_total", "Time the stage's workers spent in calls.", MetricType::Counter,
+            [](const StageStats& s) { return std::chrono::duration<double>(s.busy).count(); });
+  per_stage("ferry_stage_finished", "1 once the stage has ended.", MetricType::Gauge,
+            [](const StageStats& s) { return s.finished ? 1 : 0; });
+
+  auto latency = family("ferry_stage_item_duration_seconds",
+                        "Time a worker spent on an item (its call's time over its items).", MetricType::Histogram);
+  for (const auto& [stage, h] : latency_) {
+    auto m = labelled({run, {"stage", stage}});
+    m.histogram.sample_count = h.count;
+    m.histogram.sample_sum = h.sum;
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < kLatencyBounds.size(); ++b) {
+      cumulative += h.counts[b];
+      m.histogram.bucket.push_back({cumulative, kLatencyBounds[b]});
+    }
+    m.histogram.bucket.push_back({h.count, std::numeric_limits<double>::infinity()});
+    latency.metric.push_back(std::move(m));
+  }
+  out.push_back(std::move(latency));
+
+  auto starts = family("ferry_worker_starts_total", "Worker processes started.", MetricType::Counter);
+  for (const auto& [stage, n] : starts_) {
+    auto m = labelled({run, {"stage", stage}});
+    m.counter.value = static_cast<double>(n);
+    starts.metric.push_back(std::move(m));
+  }
+  out.push_back(std::move(starts));
+  auto losses = family("ferry_worker_losses_total", "Worker processes lost and replaced, by cause.", MetricType::Counter);
+  for (const auto& [key, n] : losses_) {
+    auto m = labelled({run, {"stage", key.first}, {"cause", key.second}});
+    m.counter.value = static_cast<double>(n);
+    losses.metric.push_back(std::move(m));
+  }
+  out.push_back(std::move(losses));
+  auto rss = family("ferry_worker_resident_memory_bytes", "Resident memory of each live worker process.",
+                    MetricType::Gauge);
+  for (const auto& [pid, stage] : workers_) {
+    const double bytes = resident_bytes(pid);
+    if (bytes == 0) continue;  // it has exited (a finished stage's pool)
+    auto m = labelled({run, {"stage", stage}, {"pid", std::to_string(pid)}});
+    m.gauge.value = bytes;
+    rss.metric.push_back(std::move(m));
+  }
+  out.push_back(std::move(rss));
+
+  auto elapsed = family("ferry_run_elapsed_seconds", "Time since the run started.", MetricType::Gauge);
+  auto m = labelled({run});
+  m.gauge.value = std::chrono::duration<double>(last_.wall).count();
+  elapsed.metric.push_back(std::move(m));
+  out.push_back(std::move(elapsed));
+  return out;
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,75 @@
+// `ferry run --metrics [ADDR:]PORT`: the run's counters in the Prometheus
+// text format at /metrics, and /ready (200 while the run goes on, 503
+// before and after), served by civetweb (the server prometheus-cpp's own
+// exposer is built on, used directly for /ready's status codes), the
+// families made with prometheus-cpp. A PipelineObserver for what only events
+// tell (worker starts and losses, per-item latency); progress snapshots for
+// the rest.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <ferry/pipeline.hpp>
+#include <ferry/pipeline_observer.hpp>
+
+class CivetServer;
+class CivetHandler;
+
+namespace prometheus {
+struct MetricFamily;
+}
+
+namespace ferry::cli {
+
+class MetricsServer : public PipelineObserver {
+ public:
+  // Listens on where: PORT (on 127.0.0.1) or ADDR:PORT; port 0 picks a free
+  // one. Throws UsageError when it cannot.
+  explicit MetricsServer(const std::string& where);
+  ~MetricsServer() override;
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+
+  // http://ADDR:PORT, the port as bound.
+  const std::string& url() const { return url_; }
+
+  void run_started(const std::string& pipeline, const std::vector<std::string>& stages) override;
+  void worker_started(const std::string& stage, pid_t pid) override;
+  void chunk_finished(const std::string& stage, const ChunkRun& run) override;
+  void worker_replaced(const std::string& stage, pid_t pid, WorkerLoss cause, const std::string& detail) override;
+  void run_finished(const PipelineStats& stats) override;
+  // The counters of a progress snapshot (any thread).
+  void sample(const PipelineStats& stats);
+
+  // The families as a scrape sees them now.
+  std::vector<prometheus::MetricFamily> collect() const;
+  bool ready() const;
+
+ private:
+  struct Latency {  // a histogram of seconds per item
+    std::vector<std::uint64_t> counts;  // per bucket (not cumulative), + the +Inf one
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+
+  mutable std::mutex mu_;
+  std::string pipeline_;                        // guarded by mu_
+  bool running_ = false;                        // guarded by mu_
+  PipelineStats last_;                          // guarded by mu_
+  std::map<std::string, Latency> latency_;      // by stage; guarded by mu_
+  std::map<std::string, std::uint64_t> starts_;  // by stage; guarded by mu_
+  std::map<std::pair<std::string, std::string>, std::uint64_t> losses_;  // (stage, cause); guarded by mu_
+  std::map<pid_t, std::string> workers_;  // live worker pids and their stage; guarded by mu_
+  std::string url_;
+  std::vector<std::unique_ptr<CivetHandler>> handlers_;
+  std::unique_ptr<CivetServer> server_;  // last: stops before what its handlers read goes
+};
+
+}  // namespace ferry::cli
