@@ -1,8 +1,12 @@
 #include "metrics_server.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <future>
 #include <limits>
 #include <sstream>
 
@@ -92,7 +96,9 @@ MetricsServer::MetricsServer(const std::string& where) {
     throw UsageError("--metrics=" + where + ": cannot listen there: " + e.what());
   }
   const auto ports = server_->getListeningPorts();
-  url_ = "http://" + address.substr(0, colon) + ":" + std::to_string(ports.empty() ? 0 : ports.front());
+  host_ = address.substr(0, colon);
+  port_ = ports.empty() ? 0 : ports.front();
+  url_ = "http://" + host_ + ":" + std::to_string(port_);
   handlers_.push_back(std::make_unique<Handler>(*this, true));
   server_->addHandler("/metrics", *handlers_.back());
   handlers_.push_back(std::make_unique<Handler>(*this, false));
@@ -100,7 +106,26 @@ MetricsServer::MetricsServer(const std::string& where) {
 }
 
 MetricsServer::~MetricsServer() {
-  if (server_) server_->close();  // no request is served once the handlers go
+  if (!server_) return;
+  // No request may be served once the handlers go. civetweb notices that it
+  // is told to stop only between waits of up to 2 s for a connection, so
+  // while it stops, a request of our own wakes it.
+  auto closed = std::async(std::launch::async, [this] { server_->close(); });
+  while (closed.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) poke();
+}
+
+void MetricsServer::poke() const {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port_));
+  if (::inet_pton(AF_INET, host_ == "0.0.0.0" ? "127.0.0.1" : host_.c_str(), &to.sin_addr) == 1 &&
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0) {
+    static const char request[] = "GET /ready HTTP/1.0\r\n\r\n";
+    [[maybe_unused]] auto n = ::send(fd, request, sizeof request - 1, MSG_NOSIGNAL);
+  }
+  ::close(fd);
 }
 
 void MetricsServer::run_started(const std::string& pipeline, const std::vector<std::string>&) {

@@ -67,6 +67,11 @@ class MetricsServer : public PipelineObserver {
   std::map<std::string, std::uint64_t> starts_;  // by stage; guarded by mu_
   std::map<std::pair<std::string, std::string>, std::uint64_t> losses_;  // (stage, cause); guarded by mu_
   std::map<pid_t, std::string> workers_;  // live worker pids and their stage; guarded by mu_
+  // Connects and asks for /ready, so a stopping server wakes up.
+  void poke() const;
+
+  std::string host_;
+  int port_ = 0;
   std::string url_;
   std::vector<std::unique_ptr<CivetHandler>> handlers_;
   std::unique_ptr<CivetServer> server_;  // last: stops before what its handlers read goes

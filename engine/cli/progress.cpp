@@ -99,8 +99,11 @@ std::vector<std::string> ProgressDisplay::render(const PipelineStats& stats, std
     }
     name.cells.push_back(s.name);
     kind.cells.push_back(s.kind);
-    std::string d = count_text(count) + (s.total ? "/" + count_text(*s.total) : "") + " done";
-    done.cells.push_back(d);
+    // Appended piece by piece: GCC 12 warns (-Wrestrict, wrongly) on "/" + a temporary.
+    std::string d = count_text(count);
+    if (s.total) d.append("/").append(count_text(*s.total));
+    d.append(" done");
+    done.cells.push_back(std::move(d));
     failed.cells.push_back(count_text(s.failed) + " failed");
     in_flight.cells.push_back(s.workers ? count_text(s.in_flight) + " in flight" : "");
     queued.cells.push_back(source ? "" : count_text(s.queued) + " queued");
