@@ -26,16 +26,6 @@ using prometheus::MetricType;
 // Upper bounds, in seconds, of the per-item latency buckets: 10 us to 100 s.
 const std::vector<double> kLatencyBounds = {1e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 100};
 
-const char* loss_name(WorkerLoss cause) {
-  switch (cause) {
-    case WorkerLoss::died: return "died";
-    case WorkerLoss::timed_out: return "timed_out";
-    case WorkerLoss::max_tasks: return "max_tasks";
-    case WorkerLoss::protocol_error: return "protocol_error";
-    case WorkerLoss::retired: return "retired";
-  }
-  return "lost";
-}
 
 MetricFamily family(const char* name, const char* help, MetricType type) { return MetricFamily{name, help, type, {}}; }
 
@@ -157,7 +147,7 @@ void MetricsServer::chunk_finished(const std::string& stage, const ChunkRun& run
 
 void MetricsServer::worker_replaced(const std::string& stage, pid_t pid, WorkerLoss cause, const std::string&) {
   std::lock_guard lock(mu_);
-  ++losses_[{stage, loss_name(cause)}];
+  ++losses_[{stage, to_string(cause)}];
   workers_.erase(pid);
 }
 

@@ -18,16 +18,6 @@ using Json = nlohmann::ordered_json;
 
 std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
-const char* loss_name(WorkerLoss cause) {
-  switch (cause) {
-    case WorkerLoss::died: return "died";
-    case WorkerLoss::timed_out: return "timed_out";
-    case WorkerLoss::max_tasks: return "max_tasks";
-    case WorkerLoss::protocol_error: return "protocol_error";
-    case WorkerLoss::retired: return "retired";
-  }
-  return "lost";
-}
 
 }  // namespace
 
@@ -90,14 +80,14 @@ void TraceWriter::chunk_finished(const std::string& stage, const ChunkRun& run) 
 
 void TraceWriter::worker_replaced(const std::string& stage, pid_t pid, WorkerLoss cause, const std::string& detail) {
   std::lock_guard lock(mu_);
-  event(dump({{"name", std::string("worker lost: ") + loss_name(cause)},
+  event(dump({{"name", std::string("worker lost: ") + to_string(cause)},
               {"cat", "worker"},
               {"ph", "i"},
               {"s", "p"},
               {"ts", micros(std::chrono::steady_clock::now())},
               {"pid", pid},
               {"tid", pid},
-              {"args", {{"stage", stage}, {"cause", loss_name(cause)}, {"detail", detail}}}}));
+              {"args", {{"stage", stage}, {"cause", to_string(cause)}, {"detail", detail}}}}));
 }
 
 void TraceWriter::sample(const PipelineStats& stats) {

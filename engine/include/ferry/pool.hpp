@@ -56,6 +56,10 @@ enum class WorkerLoss {
   retired,         // a task broke its channel to the manager; it stopped taking calls
 };
 
+// The cause's name as written here: "died", "timed_out", "max_tasks",
+// "protocol_error" or "retired".
+FERRY_API const char* to_string(WorkerLoss cause);
+
 // One worker a pool replaced.
 struct WorkerReplaced {
   pid_t pid = -1;  // the worker that is gone (its replacement has another pid)

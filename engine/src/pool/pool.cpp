@@ -11,6 +11,17 @@ Pool::~Pool() = default;
 Pool::Pool(Pool&&) noexcept = default;
 Pool& Pool::operator=(Pool&&) noexcept = default;
 
+const char* to_string(WorkerLoss cause) {
+  switch (cause) {
+    case WorkerLoss::died: return "died";
+    case WorkerLoss::timed_out: return "timed_out";
+    case WorkerLoss::max_tasks: return "max_tasks";
+    case WorkerLoss::protocol_error: return "protocol_error";
+    case WorkerLoss::retired: return "retired";
+  }
+  return "lost";
+}
+
 void Pool::close() { core_->close(); }
 void Pool::join() { core_->join(); }
 void Pool::terminate() { core_->terminate(); }
