@@ -101,7 +101,8 @@ MetricsServer::~MetricsServer() {
   // is told to stop only between waits of up to 2 s for a connection, so
   // while it stops, a request of our own wakes it.
   auto closed = std::async(std::launch::async, [this] { server_->close(); });
-  while (closed.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) poke();
+  do poke();
+  while (closed.wait_for(std::chrono::milliseconds(2)) != std::future_status::ready);
 }
 
 void MetricsServer::poke() const {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
@@ -40,7 +41,7 @@ void TraceWriter::event(const std::string& json) {
 }
 
 void TraceWriter::run_started(const std::string& pipeline, const std::vector<std::string>&) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(file_mu_);
   start_ = std::chrono::steady_clock::now();
   file_ = std::fopen(path_.c_str(), "w");
   // The run stops, saying why (observer: run_started: ...).
@@ -53,7 +54,7 @@ void TraceWriter::run_started(const std::string& pipeline, const std::vector<std
 }
 
 void TraceWriter::worker_started(const std::string& stage, pid_t pid) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(file_mu_);
   const double ts = micros(std::chrono::steady_clock::now());
   if (named_.insert(pid).second) {
     event(dump({{"name", "process_name"}, {"ph", "M"}, {"pid", pid}, {"tid", pid},
@@ -65,21 +66,36 @@ void TraceWriter::worker_started(const std::string& stage, pid_t pid) {
 }
 
 void TraceWriter::chunk_finished(const std::string& stage, const ChunkRun& run) {
-  std::lock_guard lock(mu_);
-  const std::uint64_t last = run.items ? run.first_item + run.items - 1 : run.first_item;
-  event(dump({{"name", stage},
-              {"cat", "chunk"},
-              {"ph", "X"},
-              {"ts", micros(run.started)},
-              {"dur", std::chrono::duration<double, std::micro>(run.duration).count()},
-              {"pid", run.pid},
-              {"tid", run.pid},
-              {"args", {{"stage", stage}, {"task", run.task}, {"first_item", run.first_item}, {"last_item", last},
-                        {"items", run.items}}}}));
+  std::lock_guard lock(slices_mu_);
+  slices_.push_back({stage, run});
+}
+
+void TraceWriter::write_slices() {
+  std::vector<Slice> slices;
+  {
+    std::lock_guard lock(slices_mu_);
+    slices.swap(slices_);
+  }
+  // The most frequent event by far, written without a JSON tree: a tenth
+  // of the time, on a CPU the pipeline wants.
+  std::string line;
+  for (const auto& [stage, run] : slices) {
+    const std::uint64_t last = run.items ? run.first_item + run.items - 1 : run.first_item;
+    const std::string name = Json(stage).dump(), task = Json(run.task).dump();  // quoted, escaped
+    char numbers[256];
+    std::snprintf(numbers, sizeof numbers, R"(,"cat":"chunk","ph":"X","ts":%.3f,"dur":%.3f,"pid":%d,"tid":%d,"args":{"stage":)",
+                  micros(run.started), std::chrono::duration<double, std::micro>(run.duration).count(),
+                  static_cast<int>(run.pid), static_cast<int>(run.pid));
+    line.assign(R"({"name":)").append(name).append(numbers).append(name).append(R"(,"task":)").append(task);
+    std::snprintf(numbers, sizeof numbers, R"(,"first_item":%llu,"last_item":%llu,"items":%llu}})",
+                  static_cast<unsigned long long>(run.first_item), static_cast<unsigned long long>(last),
+                  static_cast<unsigned long long>(run.items));
+    event(line.append(numbers));
+  }
 }
 
 void TraceWriter::worker_replaced(const std::string& stage, pid_t pid, WorkerLoss cause, const std::string& detail) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(file_mu_);
   event(dump({{"name", std::string("worker lost: ") + to_string(cause)},
               {"cat", "worker"},
               {"ph", "i"},
@@ -91,7 +107,8 @@ void TraceWriter::worker_replaced(const std::string& stage, pid_t pid, WorkerLos
 }
 
 void TraceWriter::sample(const PipelineStats& stats) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(file_mu_);
+  write_slices();
   const double ts = micros(std::chrono::steady_clock::now());
   for (const auto& s : stats.stages) {
     if (s.kind == "source") continue;  // nothing queues in front of a source
@@ -103,8 +120,9 @@ void TraceWriter::sample(const PipelineStats& stats) {
 void TraceWriter::run_finished(const PipelineStats& stats) { sample(stats); }
 
 bool TraceWriter::close(std::string& why) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(file_mu_);
   if (!file_) return !failed_;
+  write_slices();
   std::fputs("\n]\n", file_);
   if (std::fflush(file_) != 0 || std::ferror(file_)) failed_ = true;
   const int saved = errno;

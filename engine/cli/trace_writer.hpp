@@ -43,11 +43,23 @@ class TraceWriter : public PipelineObserver {
  private:
   // Microseconds from the run's start to t.
   double micros(std::chrono::steady_clock::time_point t) const;
-  void event(const std::string& json);  // mu_ held
+  void event(const std::string& json);  // file_mu_ held
+  void write_slices();                   // the slices kept since the last call; file_mu_ held
+
+  // A call's slice, kept as it came: the hook runs on the stage's pool
+  // thread, between two of its calls (holding the run's observer lock), so
+  // it only stores it; the progress sample (or the end) writes it, under
+  // another lock.
+  struct Slice {
+    std::string stage;
+    ChunkRun run;
+  };
+  std::mutex slices_mu_;
+  std::vector<Slice> slices_;  // guarded by slices_mu_
 
   std::FILE* file_ = nullptr;  // open from run_started to close
   std::string path_;
-  std::mutex mu_;
+  std::mutex file_mu_;  // the file and what is written to it
   bool first_ = true;
   bool failed_ = false;
   const pid_t host_pid_;
