@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <future>
 #include <limits>
@@ -119,6 +120,29 @@ void MetricsServer::poke() const {
   ::close(fd);
 }
 
+void MetricsServer::set_ready(bool ready) {
+  std::lock_guard lock(mu_);
+  running_ = ready;
+}
+
+void MetricsServer::items_done(const std::string& stage, std::uint64_t count) {
+  std::lock_guard lock(mu_);
+  counted_[stage].out += count;
+}
+
+void MetricsServer::item_failed(const std::string& stage, std::optional<std::uint64_t>, const std::string&,
+                                ItemAction action) {
+  std::lock_guard lock(mu_);
+  auto& c = counted_[stage];
+  if (action == ItemAction::retried) {
+    ++c.retried;
+    return;
+  }
+  ++c.failed;
+  if (action == ItemAction::skipped) ++c.skipped;
+  if (action == ItemAction::collected) ++c.collected;
+}
+
 void MetricsServer::run_started(const std::string& pipeline, const std::vector<std::string>&) {
   std::lock_guard lock(mu_);
   pipeline_ = pipeline;
@@ -134,6 +158,7 @@ void MetricsServer::worker_started(const std::string& stage, pid_t pid) {
 void MetricsServer::chunk_finished(const std::string& stage, const ChunkRun& run) {
   if (run.items == 0) return;
   std::lock_guard lock(mu_);
+  counted_[stage].busy += std::chrono::duration<double>(run.duration).count();
   auto& h = latency_[stage];
   if (h.counts.empty()) h.counts.assign(kLatencyBounds.size() + 1, 0);
   // Each item of the call is counted at the call's average: the worker
@@ -173,7 +198,32 @@ std::vector<MetricFamily> MetricsServer::collect() const {
   std::lock_guard lock(mu_);
   const ClientMetric::Label run{"pipeline", pipeline_};
   std::vector<MetricFamily> out;
+  // A run's counters come from its snapshots; a `ferry worker`'s (which has
+  // none) from the events of the stages it serves, for those events tell.
+  const bool from_events = last_.stages.empty();
+  auto counted = [&](const char* name, const char* help, auto value) {
+    auto f = family(name, help, MetricType::Counter);
+    for (const auto& [stage, c] : counted_) {
+      auto m = labelled({run, {"stage", stage}});
+      m.counter.value = static_cast<double>(value(c));
+      f.metric.push_back(std::move(m));
+    }
+    out.push_back(std::move(f));
+  };
+  if (from_events) {
+    counted("ferry_stage_items_out_total", "Items the stage passed on.", [](const Counted& c) { return c.out; });
+    counted("ferry_stage_items_failed_total", "Items whose call failed for good.",
+            [](const Counted& c) { return c.failed; });
+    counted("ferry_stage_items_skipped_total", "Failed items dropped (on_error: skip).",
+            [](const Counted& c) { return c.skipped; });
+    counted("ferry_stage_items_collected_total", "Failed items passed on as error records.",
+            [](const Counted& c) { return c.collected; });
+    counted("ferry_stage_retries_total", "Extra attempts made (retries:).", [](const Counted& c) { return c.retried; });
+    counted("ferry_stage_busy_seconds_total", "Time the stage's workers spent in calls.",
+            [](const Counted& c) { return c.busy; });
+  }
   auto per_stage = [&](const char* name, const char* help, MetricType type, auto value) {
+    if (from_events) return;
     auto f = family(name, help, type);
     for (const auto& s : last_.stages) {
       auto m = labelled({run, {"stage", s.name}, {"kind", s.kind}});
@@ -244,11 +294,17 @@ std::vector<MetricFamily> MetricsServer::collect() const {
   }
   out.push_back(std::move(rss));
 
-  auto elapsed = family("ferry_run_elapsed_seconds", "Time since the run started.", MetricType::Gauge);
-  auto m = labelled({run});
-  m.gauge.value = std::chrono::duration<double>(last_.wall).count();
-  elapsed.metric.push_back(std::move(m));
-  out.push_back(std::move(elapsed));
+  if (!from_events) {
+    auto elapsed = family("ferry_run_elapsed_seconds", "Time since the run started.", MetricType::Gauge);
+    auto m = labelled({run});
+    m.gauge.value = std::chrono::duration<double>(last_.wall).count();
+    elapsed.metric.push_back(std::move(m));
+    out.push_back(std::move(elapsed));
+  }
+  // A `ferry worker` serves stages of any run: no pipeline label there.
+  for (auto& f : out)
+    for (auto& m : f.metric)
+      std::erase_if(m.label, [](const ClientMetric::Label& l) { return l.value.empty(); });
   return out;
 }
 

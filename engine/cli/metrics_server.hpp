@@ -40,7 +40,14 @@ class MetricsServer : public PipelineObserver {
   // http://ADDR:PORT, the port as bound.
   const std::string& url() const { return url_; }
 
+  // /ready answers 200 from now on (true) or 503 (false); a run's start
+  // and end say so by themselves.
+  void set_ready(bool ready);
+
   void run_started(const std::string& pipeline, const std::vector<std::string>& stages) override;
+  void items_done(const std::string& stage, std::uint64_t count) override;
+  void item_failed(const std::string& stage, std::optional<std::uint64_t> item, const std::string& error,
+                   ItemAction action) override;
   void worker_started(const std::string& stage, pid_t pid) override;
   void chunk_finished(const std::string& stage, const ChunkRun& run) override;
   void worker_replaced(const std::string& stage, pid_t pid, WorkerLoss cause, const std::string& detail) override;
@@ -53,6 +60,11 @@ class MetricsServer : public PipelineObserver {
   bool ready() const;
 
  private:
+  // Per stage, what events tell: a `ferry worker` has no run snapshots.
+  struct Counted {
+    std::uint64_t out = 0, failed = 0, skipped = 0, collected = 0, retried = 0;
+    double busy = 0;
+  };
   struct Latency {  // a histogram of seconds per item
     std::vector<std::uint64_t> counts;  // per bucket (not cumulative), + the +Inf one
     std::uint64_t count = 0;
@@ -64,6 +76,7 @@ class MetricsServer : public PipelineObserver {
   bool running_ = false;                        // guarded by mu_
   PipelineStats last_;                          // guarded by mu_
   std::map<std::string, Latency> latency_;      // by stage; guarded by mu_
+  std::map<std::string, Counted> counted_;      // by stage; guarded by mu_
   std::map<std::string, std::uint64_t> starts_;  // by stage; guarded by mu_
   std::map<std::pair<std::string, std::string>, std::uint64_t> losses_;  // (stage, cause); guarded by mu_
   std::map<pid_t, std::string> workers_;  // live worker pids and their stage; guarded by mu_

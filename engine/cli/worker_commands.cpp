@@ -19,6 +19,7 @@
 #include <ferry/broker.hpp>
 
 #include "commands.hpp"
+#include "metrics_server.hpp"
 
 namespace ferry::cli {
 namespace {
@@ -29,6 +30,7 @@ struct WorkerOptions {
   std::vector<std::string> plugin_path;
   std::string name;
   bool json = false;
+  std::string metrics;  // --metrics [ADDR:]PORT
 };
 
 // SIGINT/SIGTERM: the first drains (finish what is held, take nothing
@@ -40,7 +42,12 @@ void serve(const WorkerOptions& o) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before any thread: they inherit it
-  BrokerWorker worker(BrokerWorkerOptions{o.broker, o.workers, o.plugin_path, o.name, {}});
+  std::unique_ptr<MetricsServer> metrics;
+  if (!o.metrics.empty()) {
+    metrics = std::make_unique<MetricsServer>(o.metrics);
+    std::cerr << "ferry worker: serving metrics at " << metrics->url() << "/metrics" << std::endl;
+  }
+  BrokerWorker worker(BrokerWorkerOptions{o.broker, o.workers, o.plugin_path, o.name, {}, metrics.get()});
   const int signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
   int wake[2];
   if (signal_fd < 0 || ::pipe2(wake, O_CLOEXEC) != 0)
@@ -62,7 +69,9 @@ void serve(const WorkerOptions& o) {
       }
     }
   });
+  if (metrics) metrics->set_ready(true);
   worker.run();
+  if (metrics) metrics->set_ready(false);
   ::close(wake[1]);
   signals.join();
   ::close(wake[0]);
@@ -112,6 +121,10 @@ void add_worker(CLI::App& app, Action& action) {
   cmd->add_option("--plugin-path", o->plugin_path, "a folder searched for plugins, before FERRY_PLUGIN_PATH (repeatable)")
       ->type_name("DIR");
   cmd->add_option("--name", o->name, "how `ferry workers` lists it (default: HOSTNAME:PID)");
+  cmd->add_option("--metrics", o->metrics,
+                  "serve its metrics in the Prometheus text format at http://ADDRESS:PORT/metrics, and /ready; "
+                  "PORT alone listens on 127.0.0.1 (0 picks a free port)")
+      ->type_name("[ADDRESS:]PORT");
   cmd->callback([&action, o] {
     action = [o] {
       serve(*o);

@@ -335,6 +335,30 @@ YAML
     start_host squares.yaml
     finish_host
     all_squares 50 || fail "the next run's output is wrong" ;;
+  worker_metrics)
+    # `ferry worker --metrics`: scraped with curl after it served a run, the
+    # counts of what it did; /ready answers 200 while it serves, and
+    # nothing listens once it stopped.
+    command -v curl >/dev/null || fail "curl is not installed (scripts/install-deps installs it)"
+    start_redis
+    start_worker w1 --workers 2 --metrics 0
+    wait_for 30 grep -q 'serving metrics at http' "$tmp/w1.log" || fail "no metrics address"
+    url=$(sed -n 's|^ferry worker: serving metrics at \(http://127\.0\.0\.1:[0-9]*\)/metrics$|\1|p' "$tmp/w1.log")
+    [[ -n $url ]] || fail "not on loopback: $(cat "$tmp/w1.log")"
+    wait_for 30 workers_listed 1 || fail "the worker did not come up"
+    squares_file 50 square
+    start_host squares.yaml
+    finish_host
+    all_squares 50 || fail "output changed"
+    curl -sf "$url/metrics" >"$tmp/metrics" || fail "cannot scrape"
+    grep -qx 'ferry_stage_items_out_total{stage="square"} 50' "$tmp/metrics" || fail "$(grep items_out "$tmp/metrics")"
+    grep -qx 'ferry_worker_starts_total{stage="square"} 2' "$tmp/metrics" || fail "$(grep starts "$tmp/metrics")"
+    grep -qx 'ferry_stage_item_duration_seconds_count{stage="square"} 50' "$tmp/metrics" ||
+      fail "$(grep duration_seconds_count "$tmp/metrics")"
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "$url/ready") == 200 ]] || fail "/ready is not 200 while serving"
+    kill -TERM "$pid_w1"
+    wait_for 60 gone "$pid_w1" || fail "the worker did not stop"
+    ! curl -s "$url/metrics" >/dev/null || fail "still serving after it stopped" ;;
   worker_drains_on_sigint)
     # SIGINT to a worker mid-run: it finishes what it holds and exits 0;
     # the run completes on the others.

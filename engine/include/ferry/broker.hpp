@@ -12,6 +12,7 @@
 
 #include <ferry/export.hpp>
 #include <ferry/pipeline.hpp>
+#include <ferry/pipeline_observer.hpp>
 
 namespace ferry {
 
@@ -33,6 +34,13 @@ struct BrokerWorkerOptions {
   // Its messages (runs taken, stages refused, broker outages); default: one
   // line on stderr.
   std::function<void(const std::string&)> log{};
+  // Told of the events of every stage it serves (items done and failed,
+  // worker processes started and lost, each call), as a local run tells
+  // its observer, except run_started, stage_started, stage_finished and
+  // run_finished. Stages of several runs are served at once, so hooks may
+  // be called from several threads at once: it must be thread-safe. Not
+  // owned; it must outlive run(). Null: nobody is told.
+  PipelineObserver* observer = nullptr;
 };
 
 // A worker of the broker: takes work from every run on the broker whose

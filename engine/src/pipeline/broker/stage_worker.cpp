@@ -16,7 +16,7 @@ bool fans_out(Stage::Kind kind) { return kind == Stage::Kind::flat_map || kind =
 
 StageWorker::StageWorker(const broker::RedisUrl& url, std::shared_ptr<broker::BrokerHealth> health,
                          const RemotePlan& plan, const RemoteStage& stage, const Plugin& plugin, std::size_t workers,
-                         std::string consumer)
+                         std::string consumer, PipelineObserver* observer)
     : stage_(stage),
       alive_key_(broker::keys::alive(plan.run)),
       consumer_(std::move(consumer)),
@@ -24,7 +24,7 @@ StageWorker::StageWorker(const broker::RedisUrl& url, std::shared_ptr<broker::Br
       // that a worker hoards what idle peers could run.
       max_held_(std::max<std::size_t>(1, workers) + 1),
       stage_plan_(stage_plan_for(stage, plugin, stage_holder_)),
-      control_(1, nullptr),
+      control_(1, observer),
       in_(1 << 16),
       out_(1 << 16),
       reader_client_(std::make_unique<broker::RedisClient>(url, health)),

@@ -29,7 +29,8 @@ namespace ferry::pipeline {
 class StageWorker {
  public:
   StageWorker(const broker::RedisUrl& url, std::shared_ptr<broker::BrokerHealth> health, const RemotePlan& plan,
-              const RemoteStage& stage, const Plugin& plugin, std::size_t workers, std::string consumer);
+              const RemoteStage& stage, const Plugin& plugin, std::size_t workers, std::string consumer,
+              PipelineObserver* observer = nullptr);
   ~StageWorker();  // stops now (terminate) if still running
   StageWorker(const StageWorker&) = delete;
   StageWorker& operator=(const StageWorker&) = delete;

@@ -219,7 +219,7 @@ void WorkerDaemon::start_run(const std::string& run) {
         Plugin own = served.engine->load(plugin->path());
         detail::PluginAccess::state(own).engine->manager.route_objects(served.objects);
         served.stages.push_back(std::make_unique<pipeline::StageWorker>(url_, health_, served.plan, stage, own,
-                                                                        workers_, consumer_));
+                                                                        workers_, consumer_, options_.observer));
         served.plugins.push_back(own);
         continue;
       } catch (const std::exception& e) {
