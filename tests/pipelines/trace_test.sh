@@ -29,10 +29,11 @@ case $case in
     [[ $(wc -l <"$tmp/out") -eq 300 ]] || fail "results lost"
     "$check" "$tmp/trace.json" >"$tmp/summary" || fail "not a valid trace"
     # Every item of each stage in its chunks (at most 7 or 50 items each:
-    # a chunk takes what is queued), on 3 worker tracks.
+    # a chunk takes what is queued).
     grep -Eqx 'slices square (4[3-9]|[5-9][0-9]|[12][0-9][0-9]|300) 300' "$tmp/summary" || fail "square: $(cat "$tmp/summary")"
     grep -Eqx 'slices echo [0-9]+ 300' "$tmp/summary" || fail "echo: $(cat "$tmp/summary")"
-    grep -qx 'tracks 3' "$tmp/summary" || fail "tracks: $(cat "$tmp/summary")"
+    # A track per worker that ran a call (one of square's two may have had none).
+    grep -Eqx 'tracks (2|3)' "$tmp/summary" || fail "tracks: $(cat "$tmp/summary")"
     grep -qx 'instants worker started 3' "$tmp/summary" || fail "worker starts: $(cat "$tmp/summary")"
     grep -Eqx 'counters queue square [1-9][0-9]*' "$tmp/summary" || fail "no queue depth: $(cat "$tmp/summary")"
     grep -Eqx 'counters queue out [1-9][0-9]*' "$tmp/summary" || fail "no queue depth: $(cat "$tmp/summary")" ;;
