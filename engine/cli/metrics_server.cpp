@@ -1,17 +1,12 @@
 #include "metrics_server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
-#include <future>
 #include <limits>
 #include <sstream>
 
-#include <CivetServer.h>
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
@@ -44,32 +39,16 @@ double resident_bytes(pid_t pid) {
   return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE));
 }
 
-class Handler : public CivetHandler {
- public:
-  Handler(const MetricsServer& server, bool metrics) : server_(server), metrics_(metrics) {}
-  bool handleGet(CivetServer*, mg_connection* conn) override {
-    std::string body, status = "200 OK", type = "text/plain; charset=utf-8";
-    if (metrics_) {
-      std::ostringstream out;
-      prometheus::TextSerializer().Serialize(out, server_.collect());
-      body = out.str();
-      type = "text/plain; version=0.0.4; charset=utf-8";
-    } else if (server_.ready()) {
-      body = "ready\n";
-    } else {
-      status = "503 Service Unavailable";
-      body = "not ready\n";
-    }
-    mg_printf(conn, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-              status.c_str(), type.c_str(), body.size());
-    mg_write(conn, body.data(), body.size());
-    return true;
+HttpResponse answer(const MetricsServer& server, const std::string& path) {
+  if (path == "/metrics") {
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, server.collect());
+    return {200, "text/plain; version=0.0.4; charset=utf-8", out.str()};
   }
-
- private:
-  const MetricsServer& server_;
-  const bool metrics_;
-};
+  if (path == "/ready") return server.ready() ? HttpResponse{200, "text/plain; charset=utf-8", "ready\n"}
+                                              : HttpResponse{503, "text/plain; charset=utf-8", "not ready\n"};
+  return {404, "text/plain; charset=utf-8", "not found: try /metrics or /ready\n"};
+}
 
 }  // namespace
 
@@ -80,45 +59,19 @@ MetricsServer::MetricsServer(const std::string& where) {
   const std::string port = address.substr(colon + 1);
   if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5)
     throw UsageError("--metrics=" + where + ": expected PORT or ADDRESS:PORT");
+  const std::string host = address.substr(0, colon);
+  const int number = std::stoi(port);
+  if (number > 65535) throw UsageError("--metrics=" + where + ": no port " + port);
   try {
-    server_ = std::make_unique<CivetServer>(
-        std::vector<std::string>{"listening_ports", address, "num_threads", "2", "enable_keep_alive", "no"});
-  } catch (const CivetException& e) {
+    server_ = std::make_unique<HttpListener>(host == "localhost" ? "127.0.0.1" : host, number,
+                                             [this](const std::string& path) { return answer(*this, path); });
+  } catch (const std::exception& e) {
     throw UsageError("--metrics=" + where + ": cannot listen there: " + e.what());
   }
-  const auto ports = server_->getListeningPorts();
-  host_ = address.substr(0, colon);
-  port_ = ports.empty() ? 0 : ports.front();
-  url_ = "http://" + host_ + ":" + std::to_string(port_);
-  handlers_.push_back(std::make_unique<Handler>(*this, true));
-  server_->addHandler("/metrics", *handlers_.back());
-  handlers_.push_back(std::make_unique<Handler>(*this, false));
-  server_->addHandler("/ready", *handlers_.back());
+  url_ = "http://" + host + ":" + std::to_string(server_->port());
 }
 
-MetricsServer::~MetricsServer() {
-  if (!server_) return;
-  // No request may be served once the handlers go. civetweb notices that it
-  // is told to stop only between waits of up to 2 s for a connection, so
-  // while it stops, a request of our own wakes it.
-  auto closed = std::async(std::launch::async, [this] { server_->close(); });
-  do poke();
-  while (closed.wait_for(std::chrono::milliseconds(2)) != std::future_status::ready);
-}
-
-void MetricsServer::poke() const {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return;
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<std::uint16_t>(port_));
-  if (::inet_pton(AF_INET, host_ == "0.0.0.0" ? "127.0.0.1" : host_.c_str(), &to.sin_addr) == 1 &&
-      ::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0) {
-    static const char request[] = "GET /ready HTTP/1.0\r\n\r\n";
-    [[maybe_unused]] auto n = ::send(fd, request, sizeof request - 1, MSG_NOSIGNAL);
-  }
-  ::close(fd);
-}
+MetricsServer::~MetricsServer() = default;
 
 void MetricsServer::set_ready(bool ready) {
   std::lock_guard lock(mu_);

@@ -1,10 +1,9 @@
 // `ferry run --metrics [ADDR:]PORT`: the run's counters in the Prometheus
 // text format at /metrics, and /ready (200 while the run goes on, 503
-// before and after), served by civetweb (the server prometheus-cpp's own
-// exposer is built on, used directly for /ready's status codes), the
-// families made with prometheus-cpp. A PipelineObserver for what only events
-// tell (worker starts and losses, per-item latency); progress snapshots for
-// the rest.
+// before and after); the families made and written by prometheus-cpp,
+// served by HttpListener. A PipelineObserver for what only events tell
+// (worker starts and losses, per-item latency); progress snapshots for the
+// rest.
 #pragma once
 
 #include <sys/types.h>
@@ -19,8 +18,7 @@
 #include <ferry/pipeline.hpp>
 #include <ferry/pipeline_observer.hpp>
 
-class CivetServer;
-class CivetHandler;
+#include "http_listener.hpp"
 
 namespace prometheus {
 struct MetricFamily;
@@ -80,14 +78,8 @@ class MetricsServer : public PipelineObserver {
   std::map<std::string, std::uint64_t> starts_;  // by stage; guarded by mu_
   std::map<std::pair<std::string, std::string>, std::uint64_t> losses_;  // (stage, cause); guarded by mu_
   std::map<pid_t, std::string> workers_;  // live worker pids and their stage; guarded by mu_
-  // Connects and asks for /ready, so a stopping server wakes up.
-  void poke() const;
-
-  std::string host_;
-  int port_ = 0;
   std::string url_;
-  std::vector<std::unique_ptr<CivetHandler>> handlers_;
-  std::unique_ptr<CivetServer> server_;  // last: stops before what its handlers read goes
+  std::unique_ptr<HttpListener> server_;  // last: stops before what its handler reads goes
 };
 
 }  // namespace ferry::cli

@@ -66,6 +66,13 @@ case $case in
     worker=$(sed -n 's/^ferry_worker_resident_memory_bytes{pipeline="metrics",stage="wait",pid="\([0-9]*\)"} [1-9][0-9]*$/\1/p' "$tmp/metrics")
     [[ -n $worker && $(ps -o comm= -p "$worker") == ferry-worker ]] || fail "worker rss: $(grep resident "$tmp/metrics")"
     [[ $(curl -s -o /dev/null -w '%{http_code}' "$url/ready") == 200 ]] || fail "/ready is not 200 during the run"
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "$url/nope") == 404 ]] || fail "an unknown path is not 404"
+    # A client that connects and says nothing holds the server a bounded
+    # time, then the next scrape is answered.
+    port=${url##*:}
+    exec 3<>"/dev/tcp/127.0.0.1/$port" || fail "cannot connect"
+    curl -sf --max-time 30 "$url/metrics" >/dev/null || fail "a silent client blocked the endpoint"
+    exec 3>&-
     kill -TERM "$pid"
     wait "$pid"
     code=$?
