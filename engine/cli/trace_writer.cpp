@@ -70,6 +70,12 @@ void TraceWriter::chunk_finished(const std::string& stage, const ChunkRun& run) 
   slices_.push_back({stage, run});
 }
 
+const std::string& TraceWriter::quoted(const std::string& text) {
+  auto it = quoted_.find(text);
+  if (it == quoted_.end()) it = quoted_.emplace(text, dump(Json(text))).first;
+  return it->second;
+}
+
 void TraceWriter::write_slices() {
   std::vector<Slice> slices;
   {
@@ -81,7 +87,8 @@ void TraceWriter::write_slices() {
   std::string line;
   for (const auto& [stage, run] : slices) {
     const std::uint64_t last = run.items ? run.first_item + run.items - 1 : run.first_item;
-    const std::string name = Json(stage).dump(), task = Json(run.task).dump();  // quoted, escaped
+    const std::string& name = quoted(stage);
+    const std::string& task = quoted(run.task);
     char numbers[256];
     std::snprintf(numbers, sizeof numbers, R"(,"cat":"chunk","ph":"X","ts":%.3f,"dur":%.3f,"pid":%d,"tid":%d,"args":{"stage":)",
                   micros(run.started), std::chrono::duration<double, std::micro>(run.duration).count(),

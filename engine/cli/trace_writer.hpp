@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -45,6 +46,9 @@ class TraceWriter : public PipelineObserver {
   double micros(std::chrono::steady_clock::time_point t) const;
   void event(const std::string& json);  // file_mu_ held
   void write_slices();                   // the slices kept since the last call; file_mu_ held
+  // text as a JSON string, quotes and escapes included; made once per
+  // text (stage and task names repeat in every slice). file_mu_ held.
+  const std::string& quoted(const std::string& text);
 
   // A call's slice, kept as it came: the hook runs on the stage's pool
   // thread, between two of its calls (holding the run's observer lock), so
@@ -65,6 +69,7 @@ class TraceWriter : public PipelineObserver {
   const pid_t host_pid_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::set<pid_t> named_;  // worker tracks given a name
+  std::map<std::string, std::string> quoted_;  // see quoted(); guarded by file_mu_
 };
 
 }  // namespace ferry::cli
