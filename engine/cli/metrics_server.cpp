@@ -52,6 +52,13 @@ HttpResponse answer(const MetricsServer& server, const std::string& path) {
 
 }  // namespace
 
+void add_metrics_option(CLI::App& cmd, std::string& where, const std::string& what) {
+  cmd.add_option("--metrics", where,
+                 "serve " + what + " in the Prometheus text format at http://ADDRESS:PORT/metrics, and /ready; "
+                 "PORT alone listens on 127.0.0.1 (0 picks a free port)")
+      ->type_name("[ADDRESS:]PORT");
+}
+
 MetricsServer::MetricsServer(const std::string& where) {
   std::string address = where;
   if (address.find(':') == std::string::npos) address = "127.0.0.1:" + address;  // loopback unless told

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include <ferry/pipeline.hpp>
 #include <ferry/pipeline_observer.hpp>
 
@@ -25,6 +27,9 @@ struct MetricFamily;
 }
 
 namespace ferry::cli {
+
+// Adds --metrics [ADDRESS:]PORT to cmd; what names what is served.
+void add_metrics_option(CLI::App& cmd, std::string& where, const std::string& what);
 
 class MetricsServer : public PipelineObserver {
  public:

@@ -267,10 +267,7 @@ void add_run(CLI::App& app, Action& action) {
       ->default_val(1)
       ->type_name("SECONDS");
   add_log_options(*cmd, o->log);
-  cmd->add_option("--metrics", o->metrics,
-                  "serve the run's metrics in the Prometheus text format at http://ADDRESS:PORT/metrics, and "
-                  "/ready; PORT alone listens on 127.0.0.1 (0 picks a free port)")
-      ->type_name("[ADDRESS:]PORT");
+  add_metrics_option(*cmd, o->metrics, "the run's metrics");
   cmd->add_option("--trace", o->trace,
                   "write the run as Chrome trace events to FILE (Perfetto, chrome://tracing): a track per worker, "
                   "a slice per call, queue depths")

@@ -2,9 +2,10 @@
 // Format of the Trace Event Format, which Perfetto and chrome://tracing
 // open). One track per worker process with each call it ran as a slice
 // (stage, task, item range), its start and loss as instant events, and one
-// counter track per stage for its queue depth. Events are written as they
-// happen, so a run killed half way still leaves a file the viewers read
-// (the format lets the closing bracket be missing).
+// counter track per stage for its queue depth. Events are written while the
+// run goes on (slices at each progress sample, four times a second), so a
+// run killed half way still leaves a file the viewers read, short of its
+// last quarter second (the format lets the closing bracket be missing).
 #pragma once
 
 #include <sys/types.h>

@@ -121,10 +121,7 @@ void add_worker(CLI::App& app, Action& action) {
   cmd->add_option("--plugin-path", o->plugin_path, "a folder searched for plugins, before FERRY_PLUGIN_PATH (repeatable)")
       ->type_name("DIR");
   cmd->add_option("--name", o->name, "how `ferry workers` lists it (default: HOSTNAME:PID)");
-  cmd->add_option("--metrics", o->metrics,
-                  "serve its metrics in the Prometheus text format at http://ADDRESS:PORT/metrics, and /ready; "
-                  "PORT alone listens on 127.0.0.1 (0 picks a free port)")
-      ->type_name("[ADDRESS:]PORT");
+  add_metrics_option(*cmd, o->metrics, "its metrics");
   cmd->callback([&action, o] {
     action = [o] {
       serve(*o);
