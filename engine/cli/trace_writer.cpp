@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,6 +20,23 @@ using Json = nlohmann::ordered_json;
 
 std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
+void append_decimal(std::string& out, std::int64_t n) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+}
+
+// A duration as microseconds with three decimals, the unit the trace format
+// reads ("ts" and "dur"), exactly, from whole nanoseconds.
+void append_micros(std::string& out, std::chrono::nanoseconds d) {
+  std::int64_t ns = d.count();
+  if (ns < 0) {  // a slice started before the run's clock (cannot, but stay valid)
+    out += '-';
+    ns = -ns;
+  }
+  append_decimal(out, ns / 1000);
+  char frac[4] = {'.', char('0' + ns / 100 % 10), char('0' + ns / 10 % 10), char('0' + ns % 10)};
+  out.append(frac, 4);
+}
 
 }  // namespace
 
@@ -70,6 +88,12 @@ void TraceWriter::chunk_finished(const std::string& stage, const ChunkRun& run) 
   slices_.push_back({stage, run});
 }
 
+const std::string& TraceWriter::decimal(pid_t pid) {
+  auto it = decimals_.find(pid);
+  if (it == decimals_.end()) it = decimals_.emplace(pid, std::to_string(pid)).first;
+  return it->second;
+}
+
 const std::string& TraceWriter::quoted(const std::string& text) {
   auto it = quoted_.find(text);
   if (it == quoted_.end()) it = quoted_.emplace(text, dump(Json(text))).first;
@@ -82,22 +106,27 @@ void TraceWriter::write_slices() {
     std::lock_guard lock(slices_mu_);
     slices.swap(slices_);
   }
-  // The most frequent event by far, written without a JSON tree: a tenth
-  // of the time, on a CPU the pipeline wants.
+  // The most frequent event by far, written without a JSON tree and without
+  // printf's floating point (timestamps are whole nanoseconds, printed as
+  // microseconds with three decimals): on a CPU the pipeline wants.
   std::string line;
   for (const auto& [stage, run] : slices) {
     const std::uint64_t last = run.items ? run.first_item + run.items - 1 : run.first_item;
     const std::string& name = quoted(stage);
-    const std::string& task = quoted(run.task);
-    char numbers[256];
-    std::snprintf(numbers, sizeof numbers, R"(,"cat":"chunk","ph":"X","ts":%.3f,"dur":%.3f,"pid":%d,"tid":%d,"args":{"stage":)",
-                  micros(run.started), std::chrono::duration<double, std::micro>(run.duration).count(),
-                  static_cast<int>(run.pid), static_cast<int>(run.pid));
-    line.assign(R"({"name":)").append(name).append(numbers).append(name).append(R"(,"task":)").append(task);
-    std::snprintf(numbers, sizeof numbers, R"(,"first_item":%llu,"last_item":%llu,"items":%llu}})",
-                  static_cast<unsigned long long>(run.first_item), static_cast<unsigned long long>(last),
-                  static_cast<unsigned long long>(run.items));
-    event(line.append(numbers));
+    const std::string& pid = decimal(run.pid);
+    line.assign(R"({"name":)").append(name).append(R"(,"cat":"chunk","ph":"X","ts":)");
+    append_micros(line, run.started - start_);
+    line.append(R"(,"dur":)");
+    append_micros(line, run.duration);
+    line.append(R"(,"pid":)").append(pid).append(R"(,"tid":)").append(pid);
+    line.append(R"(,"args":{"stage":)").append(name).append(R"(,"task":)").append(quoted(run.task));
+    line.append(R"(,"first_item":)");
+    append_decimal(line, run.first_item);
+    line.append(R"(,"last_item":)");
+    append_decimal(line, last);
+    line.append(R"(,"items":)");
+    append_decimal(line, run.items);
+    event(line.append("}}"));
   }
 }
 

@@ -50,6 +50,7 @@ class TraceWriter : public PipelineObserver {
   // text as a JSON string, quotes and escapes included; made once per
   // text (stage and task names repeat in every slice). file_mu_ held.
   const std::string& quoted(const std::string& text);
+  const std::string& decimal(pid_t pid);  // a worker's pid as text, made once; file_mu_ held
 
   // A call's slice, kept as it came: the hook runs on the stage's pool
   // thread, between two of its calls (holding the run's observer lock), so
@@ -71,6 +72,7 @@ class TraceWriter : public PipelineObserver {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::set<pid_t> named_;  // worker tracks given a name
   std::map<std::string, std::string> quoted_;  // see quoted(); guarded by file_mu_
+  std::map<pid_t, std::string> decimals_;      // see decimal(); guarded by file_mu_
 };
 
 }  // namespace ferry::cli
