@@ -80,10 +80,19 @@ void LogOutput::configure(EngineOptions& options) {
   options.log_rate = rate_;
 }
 
-void LogOutput::ferry(Level level, std::string_view message) {
+void LogOutput::configure(BrokerWorkerOptions& options) {
+  options.task_log = [this](const LogRecord& r) { task(r); };
+  options.task_log_level = static_cast<int>(level_);
+  options.task_log_rate = rate_;
+  options.log = [this](const std::string& message) { line(Level::info, message); };
+}
+
+void LogOutput::ferry(Level level, std::string_view message) { own(level, "ferry: ", message); }
+
+void LogOutput::own(Level level, std::string_view text_prefix, std::string_view message) {
   if (!enabled(level)) return;
   if (!json_) {
-    write("ferry: " + std::string(message));
+    write(std::string(text_prefix).append(message));
     return;
   }
   nlohmann::ordered_json j;

@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <ferry/broker.hpp>
 #include <ferry/engine.hpp>
 
 namespace ferry::cli {
@@ -42,14 +43,20 @@ class LogOutput {
   // Makes an engine send its task log records here, filtered and limited
   // in its workers.
   void configure(EngineOptions& options);
+  // The same for the tasks a `ferry worker` runs, and its own messages
+  // (info records, written as they come: they name the worker already).
+  void configure(BrokerWorkerOptions& options);
 
   bool enabled(Level level) const { return static_cast<int>(level) >= static_cast<int>(level_); }
   // One of ferry's own messages: "ferry: MESSAGE" in text.
   void ferry(Level level, std::string_view message);
+  // One of ferry's own messages, written as given in text.
+  void line(Level level, std::string_view message) { own(level, "", message); }
   // A task's log record.
   void task(const LogRecord& record);
 
  private:
+  void own(Level level, std::string_view text_prefix, std::string_view message);
   void write(std::string line);
 
   Level level_ = Level::info;

@@ -19,6 +19,7 @@
 #include <ferry/broker.hpp>
 
 #include "commands.hpp"
+#include "log_output.hpp"
 #include "metrics_server.hpp"
 
 namespace ferry::cli {
@@ -31,6 +32,7 @@ struct WorkerOptions {
   std::string name;
   bool json = false;
   std::string metrics;  // --metrics [ADDR:]PORT
+  LogSettings log;
 };
 
 // SIGINT/SIGTERM: the first drains (finish what is held, take nothing
@@ -42,12 +44,16 @@ void serve(const WorkerOptions& o) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before any thread: they inherit it
+  LogOutput log(o.log, false);
   std::unique_ptr<MetricsServer> metrics;
   if (!o.metrics.empty()) {
     metrics = std::make_unique<MetricsServer>(o.metrics);
-    std::cerr << "ferry worker: serving metrics at " << metrics->url() << "/metrics" << std::endl;
+    log.line(Level::info, "ferry worker: serving metrics at " + metrics->url() + "/metrics");
   }
-  BrokerWorker worker(BrokerWorkerOptions{o.broker, o.workers, o.plugin_path, o.name, {}, metrics.get()});
+  BrokerWorkerOptions options{.broker = o.broker, .workers = o.workers, .plugin_path = o.plugin_path, .name = o.name};
+  options.observer = metrics.get();
+  log.configure(options);
+  BrokerWorker worker(std::move(options));
   const int signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
   int wake[2];
   if (signal_fd < 0 || ::pipe2(wake, O_CLOEXEC) != 0)
@@ -61,8 +67,8 @@ void serve(const WorkerOptions& o) {
       signalfd_siginfo info{};
       if (::read(signal_fd, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
       if (seen++ == 0) {
-        std::cerr << "ferry worker: " << (info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM")
-                  << ": finishing what it holds (again to stop at once)" << std::endl;
+        log.line(Level::info, std::string("ferry worker: ") + (info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM") +
+                                  ": finishing what it holds (again to stop at once)");
         worker.stop(StopMode::drain);
       } else {
         worker.stop(StopMode::now);
@@ -122,6 +128,7 @@ void add_worker(CLI::App& app, Action& action) {
       ->type_name("DIR");
   cmd->add_option("--name", o->name, "how `ferry workers` lists it (default: HOSTNAME:PID)");
   add_metrics_option(*cmd, o->metrics, "its metrics");
+  add_log_options(*cmd, o->log);
   cmd->callback([&action, o] {
     action = [o] {
       serve(*o);

@@ -359,6 +359,32 @@ YAML
     kill -TERM "$pid_w1"
     wait_for 60 gone "$pid_w1" || fail "the worker did not stop"
     ! curl -s "$url/metrics" >/dev/null || fail "still serving after it stopped" ;;
+  worker_logs)
+    # `ferry worker --log-level warn --log-format json`: its tasks' records
+    # at warning and above, one JSON object a line naming the stage; its own
+    # info lines and the tasks' info and debug lines are not written.
+    start_redis
+    start_worker w1 --workers 1 --log-level warn --log-format json
+    wait_for 30 workers_listed 1 || fail "the worker did not come up"
+    cat >"$tmp/logs.yaml" <<YAML
+pipeline: logs
+plugins: {faults: faults}
+stages:
+  - name: numbers
+    source: {values: [3]}
+  - name: talk
+    map: faults.log_levels
+  - name: out
+    sink: {file: out.jsonl}
+YAML
+    start_host logs.yaml
+    finish_host
+    [[ $(cat "$tmp/out.jsonl") == 3 ]] || fail "output: $(cat "$tmp/out.jsonl")"
+    wait_for 30 grep -q '"message":"an error line"' "$tmp/w1.log" || fail "no error record: $(cat "$tmp/w1.log")"
+    grep -q '^{"time":"[^"]*","level":"warning","source":"task","stage":"talk","plugin":"faults","task":"log_levels",.*"message":"a warning line"}$' \
+      "$tmp/w1.log" || fail "no warning record: $(cat "$tmp/w1.log")"
+    ! grep -q 'info line\|debug line\|flood\|serving' "$tmp/w1.log" || fail "records below warn: $(cat "$tmp/w1.log")"
+    ! grep -qv '^{.*}$' "$tmp/w1.log" || fail "not one JSON object a line: $(cat "$tmp/w1.log")" ;;
   worker_drains_on_sigint)
     # SIGINT to a worker mid-run: it finishes what it holds and exits 0;
     # the run completes on the others.

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <ferry/engine.hpp>
 #include <ferry/export.hpp>
 #include <ferry/pipeline.hpp>
 #include <ferry/pipeline_observer.hpp>
@@ -34,6 +36,13 @@ struct BrokerWorkerOptions {
   // Its messages (runs taken, stages refused, broker outages); default: one
   // line on stderr.
   std::function<void(const std::string&)> log{};
+  // The log records of the tasks it runs, as EngineOptions::log, log_level
+  // and log_rate say for an Engine's: where they go (default: one line on
+  // stderr), the lowest level sent, and the most lines a second from each
+  // worker process.
+  std::function<void(const LogRecord&)> task_log{};
+  int task_log_level = 1;
+  std::uint32_t task_log_rate = 100;
   // Told of the events of every stage it serves (items done and failed,
   // worker processes started and lost, each call), as a local run tells
   // its observer, except run_started, stage_started, stage_finished and

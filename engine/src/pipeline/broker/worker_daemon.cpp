@@ -208,7 +208,10 @@ void WorkerDaemon::start_run(const std::string& run) {
   }
   served.objects = std::make_shared<pipeline::RedisObjects>(
       url_, health_, run, pipeline::run_key_ttl(served.plan.heartbeat), consumer_);
-  served.engine = std::make_unique<Engine>(EngineOptions{.plugin_path = options_.plugin_path});
+  served.engine = std::make_unique<Engine>(EngineOptions{.plugin_path = options_.plugin_path,
+                                                         .log = options_.task_log,
+                                                         .log_level = options_.task_log_level,
+                                                         .log_rate = options_.task_log_rate});
   for (const auto& stage : served.plan.stages) {
     std::optional<Plugin> plugin;
     std::string why = refusal(stage, plugin);
