@@ -121,3 +121,19 @@ TEST_CASE("output: to a stream that cannot be written fails the run", "[pipeline
   CHECK_FALSE(s.ok);
   CHECK(s.error == "output: cannot write to the output stream: No space left on device");
 }
+
+TEST_CASE("a JSON lines sink writes integers, booleans and null as JSON does, and every other value too",
+          "[pipeline]") {
+  // Integers, booleans and null are written straight from their bytes, the
+  // rest through a Value: both ways must give the same JSON.
+  ferry::Engine engine;
+  TempDir dir;
+  const auto s = run(engine, dir,
+                     "pipeline: j\nstages:\n  - name: n\n    source: {values: [0, -1, 42, 9223372036854775807, "
+                     "-9223372036854775808, true, false, null, 1.5, 's', [1, true, null], {k: -7}]}\n"
+                     "  - name: save\n    sink: {file: out.jsonl}\n");
+  REQUIRE(s.ok);
+  CHECK(read_file(dir.path() / "out.jsonl") ==
+        "0\n-1\n42\n9223372036854775807\n-9223372036854775808\ntrue\nfalse\nnull\n1.5\n\"s\"\n[1,true,null]\n"
+        "{\"k\":-7}\n");
+}

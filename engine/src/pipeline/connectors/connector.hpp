@@ -105,6 +105,10 @@ class SinkWriter {
   virtual ~SinkWriter() = default;
   // Adds one item; throws ferry::Error (ValueError, ...) for one it cannot take.
   virtual void add(const Value& item) = 0;
+  // Adds one item given as its Value archive bytes (codec::encode_value).
+  // By default decodes it and calls add; a writer that can write common
+  // values straight from their bytes overrides it (the sink's hot path).
+  virtual void add_encoded(std::string_view bytes);
   // Hands on everything added so far; throws ferry::Error on failure.
   virtual void flush() = 0;
   // Ends the output after the last flush; throws ferry::Error on failure.

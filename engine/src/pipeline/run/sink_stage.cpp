@@ -66,7 +66,7 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
   // into the sink when it takes records, else to stderr as a JSON line.
   const auto write_one = [&](const Item& item) {
     if (item.error_record && item.dead_letter) return control.dead_letters().write(item);
-    if (!item.error_record || inline_records) return writer->add(codec::decode_value(item.bytes));
+    if (!item.error_record || inline_records) return writer->add_encoded(item.bytes);
     if (!write_all(io.err, to_json(codec::decode_value(item.bytes)) + '\n'))
       throw std::runtime_error("cannot write an error record to stderr: " + write_failure());
   };

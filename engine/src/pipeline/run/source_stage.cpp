@@ -29,10 +29,9 @@ class Pusher final : public ItemEmitter {
       ++counters_.resumed;
       return true;
     }
-    Item item;
+    Item& item = pending_.emplace_back();  // in place: an Item is large to move
     item.bytes = std::move(bytes);
     item.from.origin = origin;
-    pending_.push_back(std::move(item));
     return pending_.size() < limit_ || flush();
   }
   bool stopping() const override { return control_.draining() || control_.failed(); }

@@ -70,8 +70,6 @@ class TaskStage {
     std::size_t max, slack;
   };
   ChunkSize next_chunk_size() const;
-  // Appends a slot's call arguments, made from its input, to a request.
-  void append_request(ferry::detail::ItemList& items, std::string_view input) const;
   std::unique_ptr<Chunk> make_chunk(std::vector<Item>& items);
   // Registers a chunk (waiting for room in the window) and sends its calls.
   void dispatch(std::unique_ptr<Chunk> chunk);

@@ -50,6 +50,15 @@ class ItemList {
     ends_.push_back(static_cast<std::uint32_t>(end));
   }
 
+  // Room for `bytes` more bytes at the end of the items, to be written and
+  // then ended with seal_at: one resize for a whole call instead of an
+  // append per item.
+  char* grow(std::size_t bytes) {
+    const std::size_t at = data_.size();
+    data_.resize(at + bytes);
+    return data_.data() + at;
+  }
+
   // Appends bytes.size() / each items of each bytes (bytes.size() is a
   // multiple of each): a block of fixed-size encodings in one copy.
   void append_fixed(std::string_view bytes, std::size_t each) {

@@ -16,6 +16,8 @@ class JsonLinesWriter : public SinkWriter {
   JsonLinesWriter(std::ostream& os, std::string target, std::uint64_t length = 0)
       : os_(os), target_(std::move(target)), length_(length) {}
   void add(const Value& item) override;
+  // Booleans, integers and null straight from their bytes, without a Value.
+  void add_encoded(std::string_view bytes) override;
   // Writes and flushes the batch: a reader following the output sees each
   // batch as it comes, and a journal never runs ahead of the bytes.
   void flush() override;
