@@ -10,13 +10,13 @@ void run_batch(const StagePlan& plan, std::size_t index, ItemQueue& in, ItemQueu
   std::vector<Item> items, ready;
   std::string group;
   std::uint64_t grouped = 0;
-  Provenance members{0, Provenance::Role::merged, {}, {}};  // the origins of the group's members
+  Provenance members{0, Provenance::Role::merged};  // the origins of the group's members
   auto close_group = [&] {
     Item item;
     item.bytes = value_list_header(grouped) + group;
     item.from = std::move(members);
     ready.push_back(std::move(item));
-    members = Provenance{0, Provenance::Role::merged, {}, {}};
+    members = Provenance{0, Provenance::Role::merged};
     group.clear();
     grouped = 0;
   };

@@ -4,19 +4,35 @@
 
 namespace ferry::pipeline {
 
+const std::vector<std::uint64_t>& Provenance::none() {
+  static const std::vector<std::uint64_t> empty;
+  return empty;
+}
+
+Provenance::Lists& Provenance::lists() {
+  if (!lists_) lists_ = std::make_unique<Lists>();
+  return *lists_;
+}
+
 Provenance Provenance::opening() const {
-  if (role != Role::merged) return Provenance{origin, Role::opens, {}, {}};
-  Provenance p{0, Role::merged, opens, {}};
-  p.opens.insert(p.opens.end(), closes.begin(), closes.end());
+  if (role != Role::merged) return Provenance{origin, Role::opens};
+  Provenance p{0, Role::merged};
+  if (lists_) {
+    auto& opened = p.lists().opens;
+    opened = lists_->opens;
+    opened.insert(opened.end(), lists_->closes.begin(), lists_->closes.end());
+  }
   return p;
 }
 
 void Provenance::merge(const Provenance& member) {
   role = Role::merged;
-  if (member.role == Role::closes) closes.push_back(member.origin);
-  if (member.role == Role::opens) opens.push_back(member.origin);
-  opens.insert(opens.end(), member.opens.begin(), member.opens.end());
-  closes.insert(closes.end(), member.closes.begin(), member.closes.end());
+  auto& mine = lists();
+  if (member.role == Role::closes) mine.closes.push_back(member.origin);
+  if (member.role == Role::opens) mine.opens.push_back(member.origin);
+  if (!member.lists_) return;
+  mine.opens.insert(mine.opens.end(), member.lists_->opens.begin(), member.lists_->opens.end());
+  mine.closes.insert(mine.closes.end(), member.lists_->closes.begin(), member.lists_->closes.end());
 }
 
 bool ItemQueue::push(std::vector<Item>& items) {

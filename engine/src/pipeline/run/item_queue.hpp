@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -24,13 +25,40 @@ struct Provenance {
   enum class Role : std::uint8_t { closes, opens, merged };
   std::uint64_t origin = 0;
   Role role = Role::closes;
-  std::vector<std::uint64_t> opens, closes;  // merged only
+
+  Provenance() = default;
+  Provenance(std::uint64_t origin, Role role) : origin(origin), role(role) {}
+  Provenance(const Provenance& other) : origin(other.origin), role(other.role) {
+    if (other.lists_) lists_ = std::make_unique<Lists>(*other.lists_);
+  }
+  Provenance& operator=(const Provenance& other) {
+    if (this != &other) *this = Provenance(other);
+    return *this;
+  }
+  Provenance(Provenance&&) noexcept = default;
+  Provenance& operator=(Provenance&&) noexcept = default;
+
+  // The origins a merged provenance opens and closes (empty otherwise).
+  const std::vector<std::uint64_t>& opens() const { return lists_ ? lists_->opens : none(); }
+  const std::vector<std::uint64_t>& closes() const { return lists_ ? lists_->closes : none(); }
 
   // A provenance that opens every origin this one touches and closes none:
   // for results derived from it that are not the last.
   Provenance opening() const;
   // Adds what member touches to this merged provenance.
   void merge(const Provenance& member);
+
+ private:
+  // Only merged items have lists, so an Item stays small (64 bytes): items
+  // are moved between stages by the thousand, and held by the thousand in
+  // queues and calls in flight.
+  struct Lists {
+    std::vector<std::uint64_t> opens, closes;
+  };
+  static const std::vector<std::uint64_t>& none();
+  Lists& lists();
+
+  std::unique_ptr<Lists> lists_;
 };
 
 // One item between stages: its encoded bytes (typed cereal or a ferry::Value
@@ -47,6 +75,7 @@ struct Item {
 
   bool passes_through() const { return error_record || tombstone; }
 };
+static_assert(sizeof(Item) <= 64, "Items are moved and held by the thousand: keep them small");
 
 // Items that count in statistics: all but tombstones.
 inline std::uint64_t count_items(const std::vector<Item>& items) {

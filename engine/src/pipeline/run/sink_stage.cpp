@@ -22,8 +22,8 @@ class CommitTracker {
   void after(const Provenance& p, std::uint64_t length) {
     if (p.role == Provenance::Role::opens) open_.insert(p.origin);
     if (p.role == Provenance::Role::closes) close(p.origin);
-    for (auto o : p.opens) open_.insert(o);
-    for (auto o : p.closes) close(o);
+    for (auto o : p.opens()) open_.insert(o);
+    for (auto o : p.closes()) close(o);
     if (open_.empty()) {
       safe_length_ = length;
       committable_.insert(committable_.end(), pending_.begin(), pending_.end());
@@ -82,7 +82,7 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
         if (!item.tombstone) write_one(item);
         if (journal) tracker.after(item.from, writer->length());
         if (item.from.role == Provenance::Role::closes) closed.push_back(item.from.origin);
-        closed.insert(closed.end(), item.from.closes.begin(), item.from.closes.end());
+        closed.insert(closed.end(), item.from.closes().begin(), item.from.closes().end());
         ++position;
       }
     } catch (const std::exception& e) {

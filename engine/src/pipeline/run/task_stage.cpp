@@ -16,7 +16,7 @@
 namespace ferry::pipeline {
 namespace {
 
-constexpr std::size_t kMaxAutoChunk = 1024;
+constexpr std::size_t kMaxAutoChunk = 4096;
 // An automatic chunk takes about this much of a worker's time.
 constexpr std::chrono::nanoseconds kChunkTime = std::chrono::milliseconds(10);
 // Chunks before the first call has told how long an item takes.
