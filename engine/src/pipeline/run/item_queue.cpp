@@ -4,11 +4,6 @@
 
 namespace ferry::pipeline {
 
-const std::vector<std::uint64_t>& Provenance::none() {
-  static const std::vector<std::uint64_t> empty;
-  return empty;
-}
-
 Provenance::Lists& Provenance::lists() {
   if (!lists_) lists_ = std::make_unique<Lists>();
   return *lists_;

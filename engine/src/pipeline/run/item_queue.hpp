@@ -39,8 +39,8 @@ struct Provenance {
   Provenance& operator=(Provenance&&) noexcept = default;
 
   // The origins a merged provenance opens and closes (empty otherwise).
-  const std::vector<std::uint64_t>& opens() const { return lists_ ? lists_->opens : none(); }
-  const std::vector<std::uint64_t>& closes() const { return lists_ ? lists_->closes : none(); }
+  const std::vector<std::uint64_t>& opens() const { return lists_ ? lists_->opens : kNone; }
+  const std::vector<std::uint64_t>& closes() const { return lists_ ? lists_->closes : kNone; }
 
   // A provenance that opens every origin this one touches and closes none:
   // for results derived from it that are not the last.
@@ -55,7 +55,7 @@ struct Provenance {
   struct Lists {
     std::vector<std::uint64_t> opens, closes;
   };
-  static const std::vector<std::uint64_t>& none();
+  static inline const std::vector<std::uint64_t> kNone{};
   Lists& lists();
 
   std::unique_ptr<Lists> lists_;

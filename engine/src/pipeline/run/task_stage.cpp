@@ -11,6 +11,7 @@
 #include <ferry/value_text.hpp>
 
 #include "pipeline/run/item_codec.hpp"
+#include "pipeline/run/short_copy.hpp"
 #include "pipeline/run/retry_policy.hpp"
 
 namespace ferry::pipeline {
@@ -193,8 +194,8 @@ void TaskStage::send(std::vector<Call> calls) {
     char* out = list.grow(bytes);
     for (auto slot : call.slots) {
       const std::string& input = call.chunk->items[slot].bytes;
-      std::memcpy(out, wrap_header_.data(), wrap_header_.size());
-      std::memcpy(out + wrap_header_.size(), input.data(), input.size());
+      copy_short(out, wrap_header_.data(), wrap_header_.size());
+      copy_short(out + wrap_header_.size(), input.data(), input.size());
       out += wrap_header_.size() + input.size();
       end += wrap_header_.size() + input.size();
       list.seal_at(end);
@@ -230,7 +231,7 @@ void TaskStage::finish_with_result(Chunk& chunk, std::size_t slot, std::string_v
     // Results are mostly no longer than their inputs (typed scalars: the
     // same size): overwritten in place, without assign's call into libstdc++.
     if (bytes.size() <= item.bytes.size()) {
-      std::memcpy(item.bytes.data(), bytes.data(), bytes.size());
+      copy_short(item.bytes.data(), bytes.data(), bytes.size());
       item.bytes.erase(bytes.size());
     } else {
       item.bytes.assign(bytes);
