@@ -1,4 +1,5 @@
 #include "pool/pool_core.hpp"
+#include "engine/thread_name.hpp"
 #include "pool/pool_slot.hpp"
 
 #include "process/outcome.hpp"
@@ -220,6 +221,7 @@ bool PoolCore::drained() {
 }
 
 void PoolCore::slot_main() {
+  name_this_thread("p:", hooks_.stage.empty() ? std::string_view("pool") : std::string_view(hooks_.stage));
   Slot slot;
   slot.log = [this, &slot](const wire::LogLine& line, pid_t pid) {
     std::optional<std::uint64_t> item;

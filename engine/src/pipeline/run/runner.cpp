@@ -11,6 +11,7 @@
 #include <ferry/value_text.hpp>
 
 #include "broker/redis_url.hpp"
+#include "engine/thread_name.hpp"
 #include "pipeline/broker/broker_session.hpp"
 #include "pipeline/broker/remote_segment.hpp"
 #include "pipeline/connectors/connector.hpp"
@@ -117,6 +118,7 @@ class ProgressThread {
   ProgressThread(const Plan& plan, RunControl& control, const PipelineRunOptions& options) {
     if (!options.on_progress) return;
     thread_ = std::thread([&, this] {
+      ferry::detail::name_this_thread("ferry-progress", "");
       std::unique_lock lock(mu_);
       while (!cv_.wait_for(lock, options.progress_interval, [this] { return done_; })) {
         lock.unlock();
@@ -147,6 +149,7 @@ template <class F>
 std::thread stage_thread(const Plan& plan, RunControl& control, std::size_t i, F body) {
   return std::thread([&plan, &control, i, body = std::move(body)]() mutable {
     const std::string& name = plan.stages[i].stage->name;
+    ferry::detail::name_this_thread("f:", name);
     control.observer().stage_started(name);
     try {
       body();

@@ -10,6 +10,7 @@
 #include <ferry/errors.hpp>
 #include <ferry/value_text.hpp>
 
+#include "engine/thread_name.hpp"
 #include "pipeline/run/item_codec.hpp"
 #include "pipeline/run/short_copy.hpp"
 #include "pipeline/run/retry_policy.hpp"
@@ -60,7 +61,10 @@ TaskStage::TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, It
   expands_ = kind == Stage::Kind::flat_map || kind == Stage::Kind::source;
   // The emitter first: if no thread can be had, nothing refers to this
   // stage yet when the error leaves (the pool's destructor stops its own).
-  emitter_ = std::thread([this] { emit_loop(); });
+  emitter_ = std::thread([this] {
+    ferry::detail::name_this_thread("e:", stage_name_);
+    emit_loop();
+  });
   try {
     control_.on_stop([this] {
       { std::lock_guard lock(mu_); }  // a waiter between its check and its wait sees the stop
@@ -348,13 +352,21 @@ void TaskStage::on_outcomes(const Call& call, const ferry::detail::ChunkOutcomes
     }
     complete = chunk.pending == 0;
   }
-  if (complete) ready_.notify_one();  // only the emitter waits for finished chunks
   // Failures after the run stopped are its fallout (items the stop cut
   // short), not news for the observer.
   for (const auto& f : told)
     if (!control_.failed()) control_.observer().item_failed(stage_name_, f.item, f.error, f.action);
-  if (!stop.empty()) control_.fail(stop);
-  else if (!resend.empty()) send(std::move(resend));
+  if (!stop.empty()) {
+    control_.fail(stop);
+    return;
+  }
+  if (!resend.empty()) send(std::move(resend));
+  // A finished chunk goes on from this thread when it can (one hand-over
+  // between threads fewer per call), else from the emitter's.
+  if (complete) {
+    if (out_) emit_here();
+    else ready_.notify_one();
+  }
 }
 
 bool TaskStage::emit(std::vector<std::unique_ptr<Chunk>>& ready) {
@@ -387,39 +399,69 @@ bool TaskStage::emit(std::vector<std::unique_ptr<Chunk>>& ready) {
   return true;
 }
 
+bool TaskStage::take_ready(std::vector<std::unique_ptr<Chunk>>& ready, std::size_t max) {
+  const std::size_t before = ready.size();
+  if (plan_.settings.ordered) {
+    while (ready.size() - before < max && !chunks_.empty() && chunks_.begin()->first == next_emit_ &&
+           chunks_.begin()->second->pending == 0) {
+      ready.push_back(std::move(chunks_.begin()->second));
+      chunks_.erase(chunks_.begin());
+      ++next_emit_;
+    }
+  } else {
+    for (auto it = chunks_.begin(); ready.size() - before < max && it != chunks_.end();) {
+      if (it->second->pending == 0) {
+        ready.push_back(std::move(it->second));
+        it = chunks_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  return ready.size() > before;
+}
+
+void TaskStage::emit_here() {
+  // Only when the next stage's queue has room: this is a pool thread, which
+  // must not block (it watches its worker's calls and their timeouts). This
+  // stage is the queue's only producer, so room seen stays room.
+  std::unique_lock lock(mu_);
+  while (!emitting_ && !emit_failed_ && !control_.failed() && out_->size() < out_->capacity()) {
+    std::vector<std::unique_ptr<Chunk>> ready;
+    if (!take_ready(ready, 1)) break;
+    emitting_ = true;
+    lock.unlock();
+    room_.notify_one();
+    const bool ok = emit(ready);
+    lock.lock();
+    emitting_ = false;
+    if (!ok) emit_failed_ = true;
+  }
+  // What is left (the queue is full), or the end, is the emitter's.
+  const bool more = emit_failed_ || control_.failed() || (input_done_ && chunks_.empty()) ||
+                    (!chunks_.empty() && chunks_.begin()->second->pending == 0) || !plan_.settings.ordered;
+  lock.unlock();
+  if (more) ready_.notify_one();
+}
+
 void TaskStage::emit_loop() {
-  const bool ordered = plan_.settings.ordered;
   for (;;) {
     std::vector<std::unique_ptr<Chunk>> ready;
     {
       std::unique_lock lock(mu_);
-      auto collect_ready = [&] {
-        if (ordered) {
-          while (!chunks_.empty() && chunks_.begin()->first == next_emit_ && chunks_.begin()->second->pending == 0) {
-            ready.push_back(std::move(chunks_.begin()->second));
-            chunks_.erase(chunks_.begin());
-            ++next_emit_;
-          }
-        } else {
-          for (auto it = chunks_.begin(); it != chunks_.end();) {
-            if (it->second->pending == 0) {
-              ready.push_back(std::move(it->second));
-              it = chunks_.erase(it);
-            } else {
-              ++it;
-            }
-          }
-        }
-        return !ready.empty();
-      };
       ready_.wait(lock, [&] {
-        return control_.failed() || collect_ready() || (input_done_ && chunks_.empty());
+        return control_.failed() || emit_failed_ ||
+               (!emitting_ && (take_ready(ready, SIZE_MAX) || (input_done_ && chunks_.empty())));
       });
-      if (control_.failed()) return;
+      if (control_.failed() || emit_failed_) return;
       if (ready.empty()) break;  // input done and nothing left
+      emitting_ = true;
     }
     room_.notify_one();  // room in the window: only the dispatcher waits for it
-    if (!emit(ready)) return;
+    const bool ok = emit(ready);
+    std::lock_guard lock(mu_);
+    emitting_ = false;
+    if (!ok) return;
   }
   if (out_) out_->close();
 }

@@ -89,6 +89,12 @@ class TaskStage {
   void finish_with_result(Chunk& chunk, std::size_t slot, std::string_view bytes);
   // Hands finished chunks on, in order; false when the run stopped.
   bool emit(std::vector<std::unique_ptr<Chunk>>& ready);
+  // Moves up to max chunks that may go on now (in order, unless the stage
+  // is unordered) from chunks_ to ready; false if none. mu_ held.
+  bool take_ready(std::vector<std::unique_ptr<Chunk>>& ready, std::size_t max);
+  // Called by a pool thread that finished a chunk: passes on what is ready
+  // while the next queue has room, and wakes the emitter for the rest.
+  void emit_here();
   void emit_loop();
   void end_emitter();  // lets the emitter finish and joins it
 
@@ -115,6 +121,10 @@ class TaskStage {
   std::uint64_t items_seen_ = 0;   // dispatcher thread only
   std::atomic<std::uint64_t> items_called_{0};  // items of calls returned, whose time is in busy_ns
   bool input_done_ = false;        // guarded by mu_
+  // A thread is passing chunks on (the emitter, or a pool thread in
+  // emit_here): one at a time, so they go on in order. Guarded by mu_.
+  bool emitting_ = false;
+  bool emit_failed_ = false;  // the next queue refused items: the emitter stops; guarded by mu_
   std::thread emitter_;
 };
 
