@@ -30,6 +30,10 @@ Value::List parse_args(const std::vector<std::string>& args) {
   Value::List out;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string arg = unguard_brackets(args[i]);
+    if (arg.empty()) {  // '' is an empty string, not YAML's null
+      out.emplace_back(std::string());
+      continue;
+    }
     try {
       out.push_back(value_from_yaml(arg));
     } catch (const ConfigError& e) {
@@ -53,7 +57,9 @@ int run(const CallOptions& opts) {
   Engine engine;
   const Plugin plugin = engine.load(opts.plugin);
   plugin.task(opts.task);  // an unknown task is a usage error, reported before argument errors
-  Process proc = Process::from_values(plugin, opts.task, parse_args(opts.args));
+  const Value::List args = parse_args(opts.args);
+  plugin.check_arguments(opts.task, args);  // a usage error too, before a worker starts
+  Process proc = Process::from_values(plugin, opts.task, args);
   proc.start();
   if (opts.timeout) {
     // Capped at ~31 years: a huge double would overflow the clock's

@@ -1,11 +1,17 @@
 // `ferry inspect PLUGIN`: what a plugin is and which tasks it offers.
+// `ferry inspect`: the plugins a name finds, folder by folder.
 #include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include <ferry/engine.hpp>
+#include <ferry/errors.hpp>
 
 #include "commands.hpp"
 
@@ -44,19 +50,103 @@ std::string json_of(const Plugin& p) {
   return out.dump(2) + '\n';
 }
 
+// A .so file of a folder on the search path, as `ferry inspect` lists it.
+struct Found {
+  std::string name;  // what loads it by name: libNAME.so or NAME.so
+  std::string path;
+  std::optional<Plugin> plugin;
+  std::string error;  // when it is not a plugin that loads
+  bool hidden = false;  // an earlier folder has a plugin of that name
+};
+
+std::vector<Found> find_plugins(Engine& engine) {
+  namespace fs = std::filesystem;
+  std::vector<Found> found;
+  std::set<std::string> seen;
+  for (const auto& dir : engine.plugin_search_path()) {
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.path().extension() == ".so" && e.is_regular_file(ec)) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      Found f;
+      f.path = file.string();
+      f.name = file.stem().string();
+      if (f.name.starts_with("lib")) f.name.erase(0, 3);
+      try {
+        f.plugin = engine.load(f.path);
+      } catch (const PluginError& e) {
+        f.error = e.reason();  // the path is on the line already
+      } catch (const std::exception& e) {
+        f.error = e.what();
+      }
+      f.hidden = !seen.insert(f.name).second;
+      found.push_back(std::move(f));
+    }
+  }
+  return found;
+}
+
+std::string list_text(Engine& engine, const std::vector<Found>& found) {
+  std::ostringstream out;
+  std::size_t name_w = 4, version_w = 7;
+  for (const auto& f : found)
+    if (f.plugin) {
+      name_w = std::max(name_w, f.name.size());
+      version_w = std::max(version_w, f.plugin->version().size());
+    }
+  auto pad = [](const std::string& s, std::size_t w) { return s + std::string(w - std::min(w, s.size()) + 2, ' '); };
+  out << pad("NAME", name_w) << pad("VERSION", version_w) << pad("TASKS", 5) << "PATH\n";
+  for (const auto& f : found) {
+    if (!f.plugin) continue;
+    out << pad(f.name, name_w) << pad(f.plugin->version(), version_w) << pad(std::to_string(f.plugin->tasks().size()), 5)
+        << f.path << (f.hidden ? "  (hidden: an earlier folder has a plugin of this name)" : "") << '\n';
+  }
+  for (const auto& f : found)
+    if (!f.plugin) out << "not a plugin: " << f.path << ": " << f.error << '\n';
+  out << "searched, in order:";
+  for (const auto& dir : engine.plugin_search_path()) out << ' ' << dir;
+  out << '\n';
+  return out.str();
+}
+
+std::string list_json(const std::vector<Found>& found) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& f : found) {
+    nlohmann::ordered_json j = {{"name", f.name}, {"path", f.path}};
+    if (f.plugin) {
+      j["version"] = f.plugin->version();
+      j["tasks"] = f.plugin->tasks().size();
+      j["hidden"] = f.hidden;
+    } else {
+      j["error"] = f.error;
+    }
+    out.push_back(std::move(j));
+  }
+  return out.dump(2) + '\n';
+}
+
 }  // namespace
 
 void add_inspect(CLI::App& app, Action& action) {
   auto opts = std::make_shared<InspectOptions>();
   auto* cmd = app.add_subcommand("inspect", "Show a plugin's name, version, path and tasks.");
   cmd->add_option("PLUGIN", opts->plugin,
-                  "Plugin name (searched on FERRY_PLUGIN_PATH, then the built-in plugin folder) or path to a .so")
-      ->required();
-  cmd->add_flag("--json", opts->json, "Print one JSON object: name, version, path, tasks[{name, params, result, doc}]");
-  cmd->footer("Example: ferry inspect math");
+                  "Plugin name (searched on FERRY_PLUGIN_PATH, then the built-in plugin folder) or path to a .so; "
+                  "without it, lists the plugins those folders hold");
+  cmd->add_flag("--json", opts->json,
+                "Print one JSON object: name, version, path, tasks[{name, params, result, doc}]; without "
+                "PLUGIN, an array of {name, path, version, tasks, hidden} (or {name, path, error})");
+  cmd->footer("Examples: ferry inspect math\n          ferry inspect");
   cmd->callback([opts, &action] {
     action = [opts] {
       Engine engine;
+      if (opts->plugin.empty()) {
+        const auto found = find_plugins(engine);
+        print_result(opts->json ? list_json(found) : list_text(engine, found));
+        return static_cast<int>(kOk);
+      }
       const Plugin plugin = engine.load(opts->plugin);
       print_result(opts->json ? json_of(plugin) : text_of(plugin));
       return static_cast<int>(kOk);

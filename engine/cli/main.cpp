@@ -1,11 +1,13 @@
 // ferry: the command line face of the engine.
 //
-//   ferry inspect PLUGIN [--json]
+//   ferry help [COMMAND]
+//   ferry inspect [PLUGIN] [--json]
 //   ferry call PLUGIN TASK [ARG...] [--timeout SECONDS]
 //   ferry run FILE [--set PATH=VALUE]... [--quiet] [--json-stats[=FILE]]
 //   ferry validate FILE [--set PATH=VALUE]...
 //   ferry worker --broker URL [--workers N] [--plugin-path DIR] [--name NAME]
 //   ferry workers --broker URL [--json]
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -18,6 +20,7 @@
 #include <ferry/version.hpp>
 
 #include "commands.hpp"
+#include "text/closest.hpp"
 
 namespace ferry::cli {
 
@@ -55,12 +58,52 @@ int report(const char* what, int code) {
   return code;
 }
 
+std::vector<std::string> command_names(CLI::App& app) {
+  std::vector<std::string> names;
+  for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(command->get_name());
+  names.push_back("help");
+  return names;
+}
+
+// `ferry WORD` where WORD is no command: exit 2 with the closest one, or
+// the list. CLI11 would say only that a subcommand is required.
+int unknown_command(CLI::App& app, const std::string& word) {
+  const auto names = command_names(app);
+  std::string message = "ferry: unknown command '" + word + "'";
+  if (auto best = ferry::text::closest(word, names)) {
+    message += "; did you mean '" + *best + "'?";
+  } else {
+    message += "; the commands are:";
+    for (const auto& n : names) message += " " + n;
+  }
+  std::cerr << message << "\nRun 'ferry --help' for usage.\n";
+  return ferry::cli::kUsage;
+}
+
+// `ferry help [COMMAND]`: the same as `ferry [COMMAND] --help`.
+int help(CLI::App& app, const std::vector<std::string>& args) {
+  if (args.size() > 3) {
+    std::cerr << "ferry: help takes at most one command\nRun 'ferry --help' for usage.\n";
+    return ferry::cli::kUsage;
+  }
+  CLI::App* about = &app;
+  if (args.size() == 3) {
+    try {
+      about = app.get_subcommand(args[2]);
+    } catch (const CLI::OptionNotFound&) {
+      return unknown_command(app, args[2]);
+    }
+  }
+  ferry::cli::print_result(about->help());
+  return ferry::cli::kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace ferry::cli;
   CLI::App app{"Run functions from plugin libraries in isolated worker processes.", "ferry"};
-  app.set_version_flag("--version", "ferry " FERRY_VERSION_STRING "\nplugin ABI version " +
+  app.set_version_flag("-V,--version", "ferry " FERRY_VERSION_STRING "\nplugin ABI version " +
                                         std::to_string(ferry::kPluginAbiVersion));
   app.require_subcommand(1);
   const std::string exit_status =
@@ -82,6 +125,23 @@ int main(int argc, char** argv) {
     if (command->get_footer() == app.get_footer()) command->footer(exit_status);
 
   std::vector<std::string> args = guard_brackets(argc, argv);
+  if (args.size() == 1) {
+    std::string names;
+    for (const auto& n : command_names(app)) names += (names.empty() ? "" : ", ") + n;
+    std::cerr << "ferry: a command is required: " << names << "\nRun 'ferry --help' for usage.\n";
+    return kUsage;
+  }
+  if (!args[1].starts_with('-')) {
+    const auto names = command_names(app);
+    if (args[1] == "help") {
+      try {
+        return help(app, args);
+      } catch (const std::exception& e) {  // help lost (ferry help > /dev/full)
+        return report(e.what(), kFailed);
+      }
+    }
+    if (std::find(names.begin(), names.end(), args[1]) == names.end()) return unknown_command(app, args[1]);
+  }
   for (int i = 1; i < argc; ++i) scrub_password(argv[i]);  // copied above; ps shows the scrubbed ones
   std::vector<char*> guarded;
   for (auto& a : args) guarded.push_back(a.data());

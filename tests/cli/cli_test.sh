@@ -86,9 +86,80 @@ case $case_name in
     expect_err_has nosuchplugin
     ;;
   wrong_arg_count)
+    # Checked against the signature before a worker starts: one line, exit 2.
     run "$ferry" call math power 2
-    expect_status 1
-    expect_err_has 'takes 2 arguments, got 1'
+    expect_status 2
+    expect_err_has "task 'power' (i64,i64) takes 2 arguments, got 1"
+    [[ $(wc -l <"$tmp/err") -eq 1 ]] || fail "more than one line of error"
+    ! grep -q 'ferry-worker' "$tmp/err" || fail "a worker was started"
+    run "$ferry" call math is_prime
+    expect_status 2
+    expect_err_has "task 'is_prime' (i64) takes 1 argument, got 0"
+    ;;
+  wrong_arg_type)
+    run "$ferry" call math power 2 x
+    expect_status 2
+    expect_err_has "task 'power' (i64,i64): argument 2: expected i64, got string"
+    [[ $(wc -l <"$tmp/err") -eq 1 ]] || fail "more than one line of error"
+    run "$ferry" call math midpoint '{x: 0, y: 0}' 7
+    expect_status 2
+    expect_err_has "argument 2"
+    ;;
+  empty_string_arg)
+    # '' is an empty string (YAML would read it as null).
+    run "$ferry" call math log_and_echo ''
+    expect_status 0
+    expect_out '""'
+    run "$ferry" call math log_and_echo '""'
+    expect_out '""'
+    ;;
+  task_suggestion)
+    run "$ferry" call math is_prim 7
+    expect_status 2
+    expect_err_has "has no task 'is_prim'; did you mean 'is_prime'?"
+    ;;
+  unknown_command)
+    run "$ferry" runn x.yaml
+    expect_status 2
+    expect_err_has "unknown command 'runn'; did you mean 'run'?"
+    run "$ferry" foo
+    expect_status 2
+    expect_err_has "unknown command 'foo'; the commands are: inspect call run validate worker workers help"
+    run "$ferry" inspcet math
+    expect_status 2
+    expect_err_has "did you mean 'inspect'?"
+    ;;
+  help_command)
+    run "$ferry" help
+    expect_status 0
+    expect_out_has '^Usage: .*ferry'
+    expect_out_has 'inspect'
+    run "$ferry" help call
+    expect_status 0
+    expect_out_has 'Usage: .*call .*PLUGIN TASK'
+    run "$ferry" help nosuch
+    expect_status 2
+    expect_err_has "unknown command 'nosuch'"
+    ;;
+  inspect_list)
+    # Without a plugin: what the search path holds, one line each.
+    run "$ferry" inspect
+    expect_status 0
+    expect_out_has '^NAME +VERSION +TASKS +PATH$'
+    expect_out_has '^math +1\.0 +[0-9]+ +/.*/libmath\.so$'
+    expect_out_has '^searched, in order: '
+    run "$ferry" inspect --json
+    expect_status 0
+    expect_out_has '"name": "math",'
+    expect_out_has '"tasks": [0-9]+,'
+    # A folder of FERRY_PLUGIN_PATH comes first; a file there that is no
+    # plugin is listed with its reason.
+    mkdir "$tmp/plugins"
+    echo 'not a library' >"$tmp/plugins/libjunk.so"
+    FERRY_PLUGIN_PATH=$tmp/plugins run "$ferry" inspect
+    expect_status 0
+    expect_out_has "^not a plugin: $tmp/plugins/libjunk\.so: "
+    expect_out_has "^searched, in order: $tmp/plugins "
     ;;
   bad_yaml_arg)
     run "$ferry" call math square '[1, 2'
@@ -122,10 +193,12 @@ case $case_name in
     ! grep -q "COMMAND --help" "$tmp/out" || fail "ferry run --help repeats the top-level footer"
     ;;
   version)
-    run "$ferry" --version
-    expect_status 0
-    expect_out "ferry ${FERRY_EXPECTED_VERSION:-0.1.0}
+    for flag in --version -V; do
+      run "$ferry" $flag
+      expect_status 0
+      expect_out "ferry ${FERRY_EXPECTED_VERSION:-0.1.0}
 plugin ABI version ${FERRY_EXPECTED_ABI:-1}"
+    done
     ;;
   abi_mismatch)
     # libother_abi.so: built with the SDK for the next ABI version.
@@ -162,6 +235,7 @@ plugin ABI version ${FERRY_EXPECTED_ABI:-1}"
   no_command)
     run "$ferry"
     expect_status 2
+    expect_err_has "a command is required: inspect, call, run, validate, worker, workers, help"
     run "$ferry" call math
     expect_status 2
     run "$ferry" inspect math --no-such-option

@@ -150,3 +150,18 @@ TEST_CASE("a worker executable that cannot run is reported with its path and rea
   ferry::Engine engine({.worker_executable = "/etc/hostname"});  // not a program (the reason varies: root may read it)
   CHECK_THROWS_WITH(engine.load("math"), Catch::StartsWith("cannot start ferry-worker at /etc/hostname: "));
 }
+
+TEST_CASE("check_arguments refuses, before anything runs, arguments that can never fit", "[process]") {
+  ferry::Engine engine;
+  const auto math = engine.load("math");
+  using L = ferry::Value::List;
+  CHECK_NOTHROW(math.check_arguments("power", L{2, 10}));
+  CHECK_NOTHROW(math.check_arguments("multiply_matrices", L{L{L{1, 2}}, L{L{3}, L{4}}}));
+  CHECK_THROWS_MATCHES(math.check_arguments("power", L{2}), ferry::SignatureError,
+                       Catch::Message("task 'power' (i64,i64) takes 2 arguments, got 1"));
+  CHECK_THROWS_MATCHES(math.check_arguments("power", L{2, "x"}), ferry::SignatureError,
+                       Catch::Message("task 'power' (i64,i64): argument 2: expected i64, got string"));
+  CHECK_THROWS_AS(math.check_arguments("midpoint", L{ferry::Value::Map{{"x", 0}, {"y", 0}}, 7}),
+                  ferry::SignatureError);
+  CHECK_THROWS_WITH(math.check_arguments("is_prim", L{7}), Catch::Contains("did you mean 'is_prime'?"));
+}

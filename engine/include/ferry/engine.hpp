@@ -16,6 +16,7 @@
 #include <ferry/shared.hpp>
 #include <ferry/shared_memory.hpp>
 #include <ferry/task_info.hpp>
+#include <ferry/value.hpp>
 
 namespace ferry {
 
@@ -100,6 +101,13 @@ class FERRY_API Plugin {
   TaskInfo task(std::string_view name) &&;
   // Index of task name in tasks(); throws like task().
   std::size_t task_index(std::string_view name) const;
+  // Checks dynamic arguments against task's parameters before anything
+  // runs (the CLI's `ferry call` does, Process::from_values does not):
+  // throws ferry::SignatureError naming the task and the first argument
+  // that can never convert ("argument 2: expected i64, got string"), or the
+  // count that differs. Arguments that may still fail in the worker (an
+  // integer out of a narrower type's range) pass.
+  void check_arguments(std::string_view task, const Value::List& args) const;
 
   // Made by Engine::load.
   explicit Plugin(std::shared_ptr<const detail::PluginState> state) : state_(std::move(state)) {}

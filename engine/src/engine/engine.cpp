@@ -13,6 +13,8 @@
 
 #include "engine/engine_core.hpp"
 #include "plugin/search_path.hpp"
+#include "text/closest.hpp"
+#include "values/type_expr.hpp"
 
 namespace ferry {
 namespace detail {
@@ -69,10 +71,28 @@ std::size_t Plugin::task_index(std::string_view name) const {
   const auto& tasks = state_->hello.tasks;
   for (std::size_t i = 0; i < tasks.size(); ++i)
     if (tasks[i].name == name) return i;
+  std::vector<std::string> names;
+  for (const auto& t : tasks) names.push_back(t.name);
+  const std::string head = "plugin '" + this->name() + "' (" + path() + ") has no task '" + std::string(name) + "'";
+  if (auto best = text::closest(name, names)) throw SignatureError(head + "; did you mean '" + *best + "'?");
   std::string known;
-  for (const auto& t : tasks) known += (known.empty() ? "" : ", ") + t.name;
-  throw SignatureError("plugin '" + this->name() + "' (" + path() + ") has no task '" + std::string(name) +
-                       "'; its tasks are: " + known);
+  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+  throw SignatureError(head + "; its tasks are: " + known);
+}
+
+void Plugin::check_arguments(std::string_view name, const Value::List& args) const {
+  const TaskInfo& t = task(name);
+  const auto params = types::parse_params(t.params);
+  if (!params) return;  // a signature this host cannot read: the worker decides
+  const std::string head = "task '" + t.name + "' " + t.params;
+  if (params->size() != args.size())
+    throw SignatureError(head + " takes " + std::to_string(params->size()) +
+                         (params->size() == 1 ? " argument" : " arguments") + ", got " + std::to_string(args.size()));
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string why;
+    if (types::value_fits(args[i], (*params)[i], &why) == types::Fit::no)
+      throw SignatureError(head + ": argument " + std::to_string(i + 1) + ": " + why);
+  }
 }
 
 const TaskInfo& Plugin::task(std::string_view name) const& { return state_->hello.tasks[task_index(name)]; }

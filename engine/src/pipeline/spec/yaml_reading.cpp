@@ -7,6 +7,7 @@
 #include <ferry/errors.hpp>
 
 #include "pipeline/spec/yaml_reading.hpp"
+#include "text/closest.hpp"
 #include "values/yaml_value.hpp"
 
 namespace ferry::pipeline {
@@ -93,36 +94,9 @@ void check_keys(Context& cx, const std::vector<Entry>& items, const std::vector<
       cx.problem(e.key_node, "unknown key '" + e.key + "' " + in + suggest(e.key, allowed));
 }
 
-namespace {
-
-// Optimal string alignment distance: edits, counting a swap of two
-// neighbours as one (the commonest typo: "wokrers").
-std::size_t distance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i)
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.size()][b.size()];
-}
-
-}  // namespace
 
 std::string suggest(const std::string& word, const std::vector<std::string>& choices) {
-  // Short words allow one edit: two edits turn "map" into almost anything.
-  const std::size_t limit = word.size() <= 4 ? 1 : 2;
-  const std::string* best = nullptr;
-  std::size_t best_distance = limit + 1;
-  for (const auto& c : choices) {
-    const auto dist = distance(word, c);
-    if (dist < best_distance && dist < c.size()) best = &c, best_distance = dist;
-  }
-  if (best) return "; did you mean '" + *best + "'?";
+  if (auto best = text::closest(word, choices)) return "; did you mean '" + *best + "'?";
   return " (allowed: " + join(choices, ", ") + ")";
 }
 
