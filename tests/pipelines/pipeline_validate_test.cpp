@@ -3,6 +3,8 @@
 // problem names file:line:column, all are listed at once, and nothing runs.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include "pipeline_test_support.hpp"
 
 using ferry::test::TempDir;
@@ -94,4 +96,64 @@ TEST_CASE("flat_map needs a task returning a list", "[pipeline][validate]") {
                               "  - name: sq\n    flat_map: math.square\n");
   REQUIRE(found.size() == 1);
   CHECK_THAT(found[0], Catch::StartsWith("7:15: flat_map needs a task that returns a list"));
+}
+
+TEST_CASE("${VAR} and ${VAR:-default} expand before parsing, and problems still point into the file",
+          "[pipeline][validate]") {
+  ::setenv("FERRY_T_PLUGIN", "math", 1);
+  ::setenv("FERRY_T_NAME", "a_stage_name_longer_than_what_it_replaces", 1);
+  ::setenv("FERRY_T_EMPTY", "", 1);
+  ::setenv("FERRY_T_BREAK", "two\nlines", 1);
+  ::unsetenv("FERRY_T_UNSET");
+  // Expanded values load; a default stands in for an unset or empty one;
+  // $${ is a literal ${; comments are not expanded.
+  CHECK(problems("pipeline: p  # ${FERRY_T_UNSET} in a comment\n"
+                 "plugins: {math: ${FERRY_T_PLUGIN}}\nstages:\n"
+                 "  - name: n\n    source: {values: [2, 3]}\n"
+                 "  - name: ${FERRY_T_UNSET:-check}\n    map: ${FERRY_T_EMPTY:-math}.is_prime\n"
+                 "  - name: out\n    sink: {file: \"out-$${FERRY_T_UNSET}.jsonl\"}\n") == std::vector<std::string>{});
+  // A problem after an expansion on its line is at the column the file has.
+  auto found = problems("pipeline: p\nplugins: {math: math}\nstages:\n"
+                        "  - name: n\n    source: {values: [2]}\n"
+                        "  - {name: ${FERRY_T_NAME}, map: math.is_prme}\n");
+  REQUIRE(found.size() == 1);
+  CHECK_THAT(found[0], Catch::StartsWith("6:34: plugin 'math'") && Catch::Contains("has no task 'is_prme'"));
+  // Inside an expanded value: the ${ of it.
+  ::setenv("FERRY_T_TASK", "math.is_prme", 1);
+  found = problems("pipeline: p\nplugins: {math: math}\nstages:\n"
+                   "  - name: n\n    source: {values: [2]}\n  - name: a\n    map: ${FERRY_T_TASK}\n");
+  REQUIRE(found.size() == 1);
+  CHECK_THAT(found[0], Catch::StartsWith("7:10: plugin 'math'"));
+  // What cannot be expanded is an error naming it, at its place.
+  found = problems("pipeline: p\nplugins: {math: math}\nstages:\n"
+                   "  - name: n\n    source: {values: [${FERRY_T_UNSET}, ${FERRY_T_BREAK}, ${1x}]}\n"
+                   "  - name: ${open\n");
+  REQUIRE(found.size() == 4);
+  CHECK(found[0] == "5:23: environment variable FERRY_T_UNSET is not set (give it a default with "
+                    "${FERRY_T_UNSET:-default})");
+  CHECK_THAT(found[1], Catch::StartsWith("5:41: environment variable FERRY_T_BREAK holds a line break"));
+  CHECK_THAT(found[2], Catch::StartsWith("5:59: '${1x}' is not ${NAME} or ${NAME:-default}"));
+  CHECK_THAT(found[3], Catch::StartsWith("6:11: '${' without a closing '}'"));
+}
+
+TEST_CASE("one pass reports shape problems and the type problems of every well-formed stage",
+          "[pipeline][validate]") {
+  const auto found = problems(
+      "pipeline: p\n"                               // 1
+      "plugns: {math: math}\n"                      // 2: a misspelled key
+      "plugins: {math: math, text: shared}\n"       // 3
+      "stages:\n"                                   // 4
+      "  - name: n\n"                               // 5
+      "    source: {range: [0, 4]}\n"               // 6
+      "  - name: words\n"                           // 7
+      "    map: text.split_words\n"                 // 8: takes str, gets i64
+      "  - name: bad\n"                             // 9
+      "    map: math.square\n"                      // 10: takes i64, gets list<str>: not checked,
+      "    wokrers: 2\n"                            // 11: as its own entry has a problem
+      "  - name: out\n"                             // 12
+      "    sink: stdout\n");                        // 13
+  REQUIRE(found.size() == 3);
+  CHECK_THAT(found[0], Catch::StartsWith("2:1: unknown key 'plugns'"));
+  CHECK_THAT(found[1], Catch::StartsWith("8:10: text.split_words(str) -> list<str> takes str, but stage 'n' sends i64"));
+  CHECK_THAT(found[2], Catch::StartsWith("11:5: unknown key 'wokrers'"));
 }

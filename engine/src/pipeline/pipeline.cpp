@@ -47,11 +47,11 @@ PipelineInvalid::PipelineInvalid(std::vector<PipelineProblem> problems)
 Pipeline Pipeline::load(Engine& engine, const std::string& file, const std::vector<std::string>& overrides) {
   std::vector<pipeline::Problem> problems;
   auto model = pipeline::load_file(file, overrides, problems);
-  // A file with shape problems still gets its plugins and tasks checked, so
-  // one pass lists everything; types are checked only in a well-formed file.
-  const bool shape_ok = problems.empty();
+  // A file with shape problems still gets its plugins, tasks and the types
+  // of its well-formed stages checked (Stage::well_formed): one pass lists
+  // everything.
   auto state = std::make_unique<detail::PipelineState>();
-  state->plan = pipeline::make_plan(std::move(model), engine, problems, shape_ok);
+  state->plan = pipeline::make_plan(std::move(model), engine, problems, true);
   if (!problems.empty()) throw_invalid(std::move(problems));
   state->manager = engine.manager_link();
   return Pipeline(std::move(state));

@@ -224,7 +224,11 @@ class TopLevel {
     if (e->value.size() == 0)
       return cx_.problem(e->value, "stages must not be empty: a pipeline needs at least a source stage");
     std::vector<detail::ParsedStage> parsed;
-    for (const auto& node : e->value) parsed.push_back(detail::parse_stage(cx_, node, parsed.size(), p_));
+    for (const auto& node : e->value) {
+      const auto before = cx_.problems.size();
+      parsed.push_back(detail::parse_stage(cx_, node, parsed.size(), p_));
+      parsed.back().stage.well_formed = parsed.back().has_kind && cx_.problems.size() == before;
+    }
 
     std::map<std::string, Location> first;
     for (const auto& ps : parsed) {
@@ -234,7 +238,11 @@ class TopLevel {
         cx_.problem(ps.stage.name_where,
                     "duplicate stage name '" + ps.stage.name + "' (first at " + detail::short_place(it->second) + ")");
     }
-    for (std::size_t i = 0; i < parsed.size(); ++i) order(parsed[i], i, parsed.size());
+    for (std::size_t i = 0; i < parsed.size(); ++i) {
+      const auto before = cx_.problems.size();
+      order(parsed[i], i, parsed.size());
+      if (cx_.problems.size() != before) parsed[i].stage.well_formed = false;
+    }
     for (auto& ps : parsed) p_.stages.push_back(std::move(ps.stage));
   }
 
@@ -268,10 +276,16 @@ Pipeline load_text(const std::string& text, const std::string& file, const std::
   p.dir = fs::absolute(dir.empty() ? fs::path(".") : fs::path(dir), ec).lexically_normal().string();
   // "/a/b/" normalises with a trailing separator; joined paths read better without.
   if (p.dir.size() > 1 && p.dir.back() == '/') p.dir.pop_back();
-  Context cx{detail::Locator(file), p.dir, problems, {}, 0};
+  // ${VAR}: a variable that cannot be expanded is the file's only problem,
+  // since what the rest would say depends on its value.
+  const detail::ExpandedText expanded(text, detail::from_environment);
+  for (const auto& vp : expanded.problems())
+    problems.push_back(Problem{Location{file, vp.line + 1, vp.column + 1, ""}, vp.message});
+  if (!expanded.problems().empty()) return p;
+  Context cx{detail::Locator(file, &expanded), p.dir, problems, {}, 0};
   YAML::Node root;
   try {
-    root = load_one_document(text);
+    root = load_one_document(expanded.text());
   } catch (const YamlTextError& e) {
     // After a syntax error the rest of the tree is unknown: one problem only.
     // A second document is valid YAML, but not a pipeline file.

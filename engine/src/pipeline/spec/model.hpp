@@ -90,6 +90,10 @@ struct Stage {
   StageSettings settings;
   // Where each setting was written, for errors found after loading.
   Location workers_where;
+  // Its own entry loaded without a problem (kind, name, settings, place in
+  // the list): only such stages have their types checked, so one pass
+  // reports a file's shape problems and the type problems of the rest.
+  bool well_formed = true;
 
   // True for a stage whose items come from a plugin task: the task stages
   // and a task source.

@@ -58,6 +58,8 @@ class TypeChecker {
   Flow check_stage(const Stage& stage, const StagePlan& sp, const Flow& in) {
     Flow out;
     out.from = stage.name;
+    // Its entry has problems of its own: what it takes and sends is unknown.
+    if (!stage.well_formed) return out;
     switch (stage.kind) {
       case Stage::Kind::source:
         if (!stage.source) return out;

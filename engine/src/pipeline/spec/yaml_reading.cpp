@@ -56,8 +56,10 @@ Location Locator::at(const YAML::Mark& mark) const {
   Location where;
   where.file = file_;
   if (!mark.is_null()) {
-    where.line = mark.line + 1;
-    where.column = mark.column + 1;
+    int line = mark.line, column = mark.column;
+    if (expanded_) expanded_->to_file(line, column);
+    where.line = line + 1;
+    where.column = column + 1;
   }
   return where;
 }

@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "pipeline/spec/model.hpp"
+#include "pipeline/spec/variables.hpp"
 
 namespace ferry::pipeline::detail {
 
@@ -20,7 +21,10 @@ namespace ferry::pipeline::detail {
 // (YAML::Node::is) and located at the override instead.
 class Locator {
  public:
-  explicit Locator(std::string file) : file_(std::move(file)) {}
+  // expanded (may be null; must outlive the Locator): the file's text had
+  // ${...} expanded, and parser positions are mapped back through it.
+  explicit Locator(std::string file, const ExpandedText* expanded = nullptr)
+      : file_(std::move(file)), expanded_(expanded) {}
   // Records node and every node inside it as written by origin.
   void mark_overridden(const YAML::Node& node, const std::string& origin);
   // Where node was written: file:line:column, or the override that wrote it.
@@ -32,6 +36,7 @@ class Locator {
 
  private:
   std::string file_;
+  const ExpandedText* expanded_;
   std::vector<std::pair<YAML::Node, std::string>> overridden_;
 };
 
