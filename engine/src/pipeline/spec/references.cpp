@@ -72,8 +72,10 @@ std::string writable_file(Context& cx, const YAML::Node& node, const std::string
   if (fs::is_directory(path, ec)) {
     cx.problem(node, what + " file is a folder, not a file: " + written + looked_in(cx, written));
   } else if (!fs::is_directory(fs::path(path).parent_path(), ec)) {
-    auto folder = fs::path(written).parent_path().string();
-    if (folder.empty()) folder = ".";
+    // Not `folder = "."` on an empty string: GCC 12 warns of an overlap there
+    // (-Wrestrict, a false positive at -O3).
+    const auto parent = fs::path(written).parent_path();
+    const std::string folder = parent.empty() ? std::string(".") : parent.string();
     cx.problem(node, what + " file folder not found: " + folder + " (for " + written +
                          (fs::path(written).is_absolute() ? "" : ", looked in " + cx.dir) + ")");
   }
