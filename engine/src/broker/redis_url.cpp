@@ -65,8 +65,14 @@ std::string RedisUrl::redacted() const {
   std::string out = "redis://";
   if (!user.empty() || !password.empty()) out += user + (password.empty() ? "" : ":***") + "@";
   out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  out += ":" + std::to_string(port);
-  if (db != 0) out += "/" + std::to_string(db);
+  // Appended piece by piece: `":" + std::to_string(...)` trips GCC 12's
+  // -Wrestrict false positive at -O3.
+  out += ':';
+  out += std::to_string(port);
+  if (db != 0) {
+    out += '/';
+    out += std::to_string(db);
+  }
   return out;
 }
 
