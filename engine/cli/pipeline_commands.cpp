@@ -221,8 +221,9 @@ int run_pipeline(const PipelineOptions& o) {
   std::uint64_t failed = 0;
   for (const auto& s : stats.stages) failed += s.failed;
   if (failed && !quiet)
-    logs.ferry(Level::warning, std::to_string(failed) + (failed == 1 ? " item" : " items") +
-                                   " failed and were skipped or collected (on_error)");
+    logs.ferry(Level::warning, std::to_string(failed) +
+                                   (failed == 1 ? " item failed and was" : " items failed and were") +
+                                   " skipped or collected (on_error)");
   return stats_written && trace_written ? kOk : kFailed;
 }
 

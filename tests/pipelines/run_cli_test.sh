@@ -113,7 +113,7 @@ YAML
       "$tmp/err" || fail "$(cat "$tmp/err")"
     # ferry's own messages too.
     run run configs/async-errors.yaml --set stages.work.on_error=skip --log-format json
-    grep -Eq '^\{"time":"[0-9T:.-]+Z","level":"warning","source":"ferry","message":"1 item failed and were skipped or collected \(on_error\)"\}$' \
+    grep -Eq '^\{"time":"[0-9T:.-]+Z","level":"warning","source":"ferry","message":"1 item failed and was skipped or collected \(on_error\)"\}$' \
       "$tmp/err" || fail "$(cat "$tmp/err")"
     run run "$tmp/levels.yaml" --log-format yaml
     [[ $code -eq 2 ]] || fail "a bad format: exit $code" ;;
