@@ -63,6 +63,8 @@ void add_validate(CLI::App& app, Action& action);
 void add_worker(CLI::App& app, Action& action);
 // `ferry workers --broker URL [--json]`.
 void add_workers(CLI::App& app, Action& action);
+// `ferry test PATH...`: the tests of pipeline files.
+void add_test(CLI::App& app, Action& action);
 
 // Overwrites the password of every redis:// URL in arg with '*', in place,
 // so that process listings (/proc/PID/cmdline, ps) never show it.

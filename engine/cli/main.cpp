@@ -5,6 +5,7 @@
 //   ferry call PLUGIN TASK [ARG...] [--timeout SECONDS]
 //   ferry run FILE [--set PATH=VALUE]... [--quiet] [--json-stats[=FILE]]
 //   ferry validate FILE [--set PATH=VALUE]...
+//   ferry test PATH...
 //   ferry worker --broker URL [--workers N] [--plugin-path DIR] [--name NAME]
 //   ferry workers --broker URL [--json]
 #include <algorithm>
@@ -117,6 +118,7 @@ int main(int argc, char** argv) {
   add_call(app, action);
   add_run(app, action);
   add_validate(app, action);
+  add_test(app, action);
   add_worker(app, action);
   add_workers(app, action);
   // A command without a footer of its own would repeat the top level's,

@@ -124,7 +124,7 @@ case $case_name in
     expect_err_has "unknown command 'runn'; did you mean 'run'?"
     run "$ferry" foo
     expect_status 2
-    expect_err_has "unknown command 'foo'; the commands are: inspect call run validate worker workers help"
+    expect_err_has "unknown command 'foo'; the commands are: inspect call run validate test worker workers help"
     run "$ferry" inspcet math
     expect_status 2
     expect_err_has "did you mean 'inspect'?"
@@ -140,6 +140,47 @@ case $case_name in
     run "$ferry" help nosuch
     expect_status 2
     expect_err_has "unknown command 'nosuch'"
+    ;;
+  test_command)
+    # ferry test: a pipeline's tests pass (exit 0), fail with what differs
+    # and where (exit 1), or the test file is refused (exit 2).
+    src=$(cd "$(dirname "$0")/../.." && pwd)
+    cp "$src/configs/is-prime.yaml" "$tmp/"
+    cat >"$tmp/is-prime_test.yaml" <<'YAML'
+tests:
+  - name: right
+    input: [2, 4]
+    expect: [true, false]
+  - name: one stage
+    stage: check
+    input: [9]
+    expect_contains: [false]
+YAML
+    run "$ferry" test "$tmp"
+    expect_status 0
+    expect_out_has '^ok    .*is-prime_test.yaml: right$'
+    expect_out_has '^2 passed, 0 failed$'
+    cat >"$tmp/is-prime_test.yaml" <<'YAML'
+tests:
+  - name: right
+    input: [2]
+    expect: [true]
+  - name: wrong on purpose
+    input: [2, 4]
+    expect: [true, true]
+YAML
+    run "$ferry" test "$tmp/is-prime_test.yaml"
+    expect_status 1
+    expect_out_has "^FAIL  $tmp/is-prime_test.yaml:5:5: wrong on purpose$"
+    expect_out_has '^  first difference: item 1$'
+    expect_out_has '^1 passed, 1 failed$'
+    printf 'tests:\n  - name: typo\n    inpt: [1]\n' >"$tmp/is-prime_test.yaml"
+    run "$ferry" test "$tmp/is-prime_test.yaml"
+    expect_status 2
+    expect_out_has "^ERROR $tmp/is-prime_test.yaml:3:5: unknown key 'inpt'"
+    run "$ferry" test "$tmp/is-prime.yaml"
+    expect_status 2
+    expect_err_has "a test file's name ends in _test.yaml"
     ;;
   inspect_list)
     # Without a plugin: what the search path holds, one line each.
@@ -235,7 +276,7 @@ plugin ABI version ${FERRY_EXPECTED_ABI:-1}"
   no_command)
     run "$ferry"
     expect_status 2
-    expect_err_has "a command is required: inspect, call, run, validate, worker, workers, help"
+    expect_err_has "a command is required: inspect, call, run, validate, test, worker, workers, help"
     run "$ferry" call math
     expect_status 2
     run "$ferry" inspect math --no-such-option

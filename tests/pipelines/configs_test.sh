@@ -327,7 +327,9 @@ if [[ $# -gt 0 ]]; then
   names=("$@")
 else
   names=()
-  for f in "$root"/configs/*.yaml; do names+=("$(basename "$f" .yaml)"); done
+  for f in "$root"/configs/*.yaml; do
+    [[ $f == *_test.yaml ]] || names+=("$(basename "$f" .yaml)")  # tests of a config: ferry test
+  done
 fi
 
 passed=0

@@ -131,6 +131,11 @@ class FERRY_API Pipeline {
   // stages, without running any task. Throws ferry::PipelineInvalid listing
   // every problem.
   static Pipeline load(Engine& engine, const std::string& file, const std::vector<std::string>& overrides = {});
+  // The same for a pipeline given as text: name stands for the file in
+  // messages ("name:line:column"), and relative paths in it are relative
+  // to dir (the current folder when empty).
+  static Pipeline from_text(Engine& engine, const std::string& text, const std::string& name, const std::string& dir,
+                            const std::vector<std::string>& overrides = {});
 
   ~Pipeline();
   Pipeline(Pipeline&&) noexcept;

@@ -44,17 +44,31 @@ std::string summary(const std::vector<PipelineProblem>& problems) {
 PipelineInvalid::PipelineInvalid(std::vector<PipelineProblem> problems)
     : ConfigError(summary(problems)), problems_(std::move(problems)) {}
 
-Pipeline Pipeline::load(Engine& engine, const std::string& file, const std::vector<std::string>& overrides) {
-  std::vector<pipeline::Problem> problems;
-  auto model = pipeline::load_file(file, overrides, problems);
-  // A file with shape problems still gets its plugins, tasks and the types
-  // of its well-formed stages checked (Stage::well_formed): one pass lists
-  // everything.
+namespace {
+
+// Plans a loaded model; throws PipelineInvalid with every problem (a file
+// with shape problems still gets its plugins, tasks and the types of its
+// well-formed stages checked: one pass lists everything).
+std::unique_ptr<detail::PipelineState> planned(Engine& engine, pipeline::Pipeline model,
+                                               std::vector<pipeline::Problem>& problems) {
   auto state = std::make_unique<detail::PipelineState>();
   state->plan = pipeline::make_plan(std::move(model), engine, problems, true);
   if (!problems.empty()) throw_invalid(std::move(problems));
   state->manager = engine.manager_link();
-  return Pipeline(std::move(state));
+  return state;
+}
+
+}  // namespace
+
+Pipeline Pipeline::load(Engine& engine, const std::string& file, const std::vector<std::string>& overrides) {
+  std::vector<pipeline::Problem> problems;
+  return Pipeline(planned(engine, pipeline::load_file(file, overrides, problems), problems));
+}
+
+Pipeline Pipeline::from_text(Engine& engine, const std::string& text, const std::string& name, const std::string& dir,
+                             const std::vector<std::string>& overrides) {
+  std::vector<pipeline::Problem> problems;
+  return Pipeline(planned(engine, pipeline::load_text(text, name, dir, overrides, problems), problems));
 }
 
 Pipeline::Pipeline(std::unique_ptr<detail::PipelineState> state) : state_(std::move(state)) {}
