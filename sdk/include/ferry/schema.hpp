@@ -1,0 +1,147 @@
+// The fields of user structs, read from their cereal serialize (or save)
+// function: what a struct's name alone cannot say. Two builds with an
+// `Order` whose fields are swapped have the same signature "(Order)" but
+// different schemas, so comparing schemas finds the mismatch and names the
+// field. (The first step of struct schemas in signatures; nothing in the
+// ABI carries them yet.)
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <ferry/convert.hpp>
+#include <ferry/signature.hpp>
+
+namespace ferry {
+
+// One field: its name (CEREAL_NVP's, else value0, value1, ... as cereal's
+// JSON archive names them) and its signature type name.
+struct FieldSchema {
+  std::string name;
+  std::string type;
+  friend bool operator==(const FieldSchema&, const FieldSchema&) = default;
+};
+
+// A struct: its signature name and its fields in serialization order.
+struct StructSchema {
+  std::string name;
+  std::vector<FieldSchema> fields;
+  friend bool operator==(const StructSchema&, const StructSchema&) = default;
+};
+
+namespace detail {
+
+// True for the types type_name<T>() names by their C++ name: user structs.
+template <class T>
+constexpr bool is_user_struct_v =
+    std::is_class_v<T> && !has_name_override<T> && !std::is_same_v<T, std::string> && !std::is_same_v<T, Bytes> &&
+    !std::is_same_v<T, Value> && !is_instance<T, std::optional>::value && !is_mapping_v<T> && !is_sequence_v<T> &&
+    !is_tuple_like_v<T>;
+
+template <class T>
+void collect_schemas(std::vector<StructSchema>& out);
+
+// Walks a struct's serialize/save as an archive, recording each field.
+class SchemaRecorder {
+ public:
+  explicit SchemaRecorder(std::vector<StructSchema>& all) : all_(all) {}
+  template <class... Args>
+  SchemaRecorder& operator()(Args&&... args) {
+    (put(std::forward<Args>(args)), ...);
+    return *this;
+  }
+  template <class T>
+  SchemaRecorder& operator&(T&& x) { return (*this)(std::forward<T>(x)); }
+  template <class T>
+  SchemaRecorder& operator<<(T&& x) { return (*this)(std::forward<T>(x)); }
+  std::vector<FieldSchema> fields;
+
+ private:
+  template <class T>
+  void put(T&& x) {
+    using U = std::remove_cvref_t<T>;
+    if constexpr (is_nvp<U>::value) {
+      using F = std::remove_cvref_t<decltype(x.value)>;
+      fields.push_back({x.name, type_name<F>()});
+      collect_schemas<F>(all_);
+    } else {
+      fields.push_back({"value" + std::to_string(fields.size()), type_name<U>()});
+      collect_schemas<U>(all_);
+    }
+  }
+  std::vector<StructSchema>& all_;
+};
+
+// Adds to out the schema of T if it is a user struct, and of every user
+// struct inside T (fields, elements, keys and values), each once, a struct
+// after the structs it holds.
+template <class T>
+void collect_schemas(std::vector<StructSchema>& out) {
+  using U = std::remove_cvref_t<T>;
+  if constexpr (is_instance<U, std::optional>::value || is_sequence_v<U>) {
+    collect_schemas<typename U::value_type>(out);
+  } else if constexpr (is_mapping_v<U>) {
+    collect_schemas<typename U::key_type>(out);
+    collect_schemas<typename U::mapped_type>(out);
+  } else if constexpr (is_tuple_like_v<U>) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (collect_schemas<std::tuple_element_t<I, U>>(out), ...);
+    }(std::make_index_sequence<std::tuple_size_v<U>>{});
+  } else if constexpr (is_user_struct_v<U>) {
+    const std::string name = type_name<U>();
+    for (const auto& s : out)
+      if (s.name == name) return;  // seen (and a struct cannot hold itself by value)
+    U sample{};                    // serialize() is called on a default value: it only reads names and types
+    SchemaRecorder r(out);
+    if constexpr (member_save<U, SchemaRecorder>) sample.save(r);
+    else if constexpr (free_save<U, SchemaRecorder>) save(r, sample);
+    else if constexpr (member_serialize<U, SchemaRecorder>) sample.serialize(r);
+    else if constexpr (member_serialize_versioned<U, SchemaRecorder>) sample.serialize(r, 0);
+    else if constexpr (free_serialize<U, SchemaRecorder>) serialize(r, sample);
+    else static_assert(sizeof(U) == 0, "ferry: a struct crossing the wire needs a cereal serialize function");
+    out.push_back({name, std::move(r.fields)});
+  }
+}
+
+}  // namespace detail
+
+// The schemas of the user structs in Ts (parameters and result of a task,
+// say), nested structs first; empty when there are none.
+template <class... Ts>
+std::vector<StructSchema> struct_schemas() {
+  std::vector<StructSchema> out;
+  (detail::collect_schemas<Ts>(out), ...);
+  return out;
+}
+
+// "Point{x:f64,y:f64}": one line, for messages and signatures.
+inline std::string to_string(const StructSchema& s) {
+  std::string out = s.name + "{";
+  for (std::size_t i = 0; i < s.fields.size(); ++i)
+    out += (i ? "," : "") + s.fields[i].name + ":" + s.fields[i].type;
+  return out + "}";
+}
+
+// "" when a and b (the same struct as two builds see it) agree; else the
+// first difference, naming the field: "struct Order: field 1 is price:f64
+// here, qty:i64 there".
+inline std::string schema_mismatch(const StructSchema& here, const StructSchema& there) {
+  const std::string head = "struct " + here.name + ": ";
+  const std::size_t n = std::min(here.fields.size(), there.fields.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (here.fields[i] != there.fields[i])
+      return head + "field " + std::to_string(i + 1) + " is " + here.fields[i].name + ":" + here.fields[i].type +
+             " here, " + there.fields[i].name + ":" + there.fields[i].type + " there";
+  if (here.fields.size() != there.fields.size())
+    return head + std::to_string(here.fields.size()) + " fields here, " + std::to_string(there.fields.size()) +
+           " there";
+  return "";
+}
+
+}  // namespace ferry
