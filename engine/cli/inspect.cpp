@@ -59,11 +59,11 @@ struct Found {
   bool hidden = false;  // an earlier folder has a plugin of that name
 };
 
-std::vector<Found> find_plugins(Engine& engine) {
+std::vector<Found> find_plugins(Engine& engine, const std::vector<std::string>& dirs) {
   namespace fs = std::filesystem;
   std::vector<Found> found;
   std::set<std::string> seen;
-  for (const auto& dir : engine.plugin_search_path()) {
+  for (const auto& dir : dirs) {
     std::error_code ec;
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(dir, ec))
@@ -88,7 +88,7 @@ std::vector<Found> find_plugins(Engine& engine) {
   return found;
 }
 
-std::string list_text(Engine& engine, const std::vector<Found>& found) {
+std::string list_text(const std::vector<Found>& found, const std::vector<std::string>& dirs) {
   std::ostringstream out;
   std::size_t name_w = 4, version_w = 7;
   for (const auto& f : found)
@@ -106,7 +106,7 @@ std::string list_text(Engine& engine, const std::vector<Found>& found) {
   for (const auto& f : found)
     if (!f.plugin) out << "not a plugin: " << f.path << ": " << f.error << '\n';
   out << "searched, in order:";
-  for (const auto& dir : engine.plugin_search_path()) out << ' ' << dir;
+  for (const auto& dir : dirs) out << ' ' << dir;
   out << '\n';
   return out.str();
 }
@@ -143,8 +143,9 @@ void add_inspect(CLI::App& app, Action& action) {
     action = [opts] {
       Engine engine;
       if (opts->plugin.empty()) {
-        const auto found = find_plugins(engine);
-        print_result(opts->json ? list_json(found) : list_text(engine, found));
+        const auto dirs = engine.plugin_search_path();
+        const auto found = find_plugins(engine, dirs);
+        print_result(opts->json ? list_json(found) : list_text(found, dirs));
         return static_cast<int>(kOk);
       }
       const Plugin plugin = engine.load(opts->plugin);

@@ -39,26 +39,22 @@ std::string summary(const std::vector<PipelineProblem>& problems) {
   throw PipelineInvalid(std::move(out));
 }
 
-}  // namespace
-
-PipelineInvalid::PipelineInvalid(std::vector<PipelineProblem> problems)
-    : ConfigError(summary(problems)), problems_(std::move(problems)) {}
-
-namespace {
-
 // Plans a loaded model; throws PipelineInvalid with every problem (a file
 // with shape problems still gets its plugins, tasks and the types of its
 // well-formed stages checked: one pass lists everything).
 std::unique_ptr<detail::PipelineState> planned(Engine& engine, pipeline::Pipeline model,
                                                std::vector<pipeline::Problem>& problems) {
   auto state = std::make_unique<detail::PipelineState>();
-  state->plan = pipeline::make_plan(std::move(model), engine, problems, true);
+  state->plan = pipeline::make_plan(std::move(model), engine, problems);
   if (!problems.empty()) throw_invalid(std::move(problems));
   state->manager = engine.manager_link();
   return state;
 }
 
 }  // namespace
+
+PipelineInvalid::PipelineInvalid(std::vector<PipelineProblem> problems)
+    : ConfigError(summary(problems)), problems_(std::move(problems)) {}
 
 Pipeline Pipeline::load(Engine& engine, const std::string& file, const std::vector<std::string>& overrides) {
   std::vector<pipeline::Problem> problems;

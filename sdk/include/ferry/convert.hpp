@@ -34,18 +34,31 @@ struct is_nvp : std::false_type {};
 template <class T>
 struct is_nvp<cereal::NameValuePair<T>> : std::true_type {};
 
+// cereal's archive syntax besides ar(a, b): ar & a, ar << a, ar >> a, all
+// forwarded to Derived's operator(), for the archives below that walk a
+// struct's serialize function.
+template <class Derived>
+class ArchiveSyntax {
+ public:
+  template <class T>
+  Derived& operator&(T&& x) { return self()(std::forward<T>(x)); }
+  template <class T>
+  Derived& operator<<(T&& x) { return self()(std::forward<T>(x)); }
+  template <class T>
+  Derived& operator>>(T&& x) { return self()(std::forward<T>(x)); }
+
+ private:
+  Derived& self() { return static_cast<Derived&>(*this); }
+};
+
 // Collects the fields a struct's serialize/save names into a Value map.
-class StructWriter {
+class StructWriter : public ArchiveSyntax<StructWriter> {
  public:
   template <class... Args>
   StructWriter& operator()(Args&&... args) {
     (put(std::forward<Args>(args)), ...);
     return *this;
   }
-  template <class T>
-  StructWriter& operator&(T&& x) { return (*this)(std::forward<T>(x)); }
-  template <class T>
-  StructWriter& operator<<(T&& x) { return (*this)(std::forward<T>(x)); }
   Value::Map fields;
 
  private:
@@ -60,7 +73,7 @@ class StructWriter {
 };
 
 // Fills a struct's fields from a Value map, by the names serialize/load uses.
-class StructReader {
+class StructReader : public ArchiveSyntax<StructReader> {
  public:
   explicit StructReader(const Value::Map& m) : map_(m) {}
   template <class... Args>
@@ -68,10 +81,6 @@ class StructReader {
     (get(std::forward<Args>(args)), ...);
     return *this;
   }
-  template <class T>
-  StructReader& operator&(T&& x) { return (*this)(std::forward<T>(x)); }
-  template <class T>
-  StructReader& operator>>(T&& x) { return (*this)(std::forward<T>(x)); }
 
  private:
   template <class T>

@@ -48,7 +48,7 @@ template <class T>
 void collect_schemas(std::vector<StructSchema>& out);
 
 // Walks a struct's serialize/save as an archive, recording each field.
-class SchemaRecorder {
+class SchemaRecorder : public ArchiveSyntax<SchemaRecorder> {
  public:
   explicit SchemaRecorder(std::vector<StructSchema>& all) : all_(all) {}
   template <class... Args>
@@ -56,10 +56,6 @@ class SchemaRecorder {
     (put(std::forward<Args>(args)), ...);
     return *this;
   }
-  template <class T>
-  SchemaRecorder& operator&(T&& x) { return (*this)(std::forward<T>(x)); }
-  template <class T>
-  SchemaRecorder& operator<<(T&& x) { return (*this)(std::forward<T>(x)); }
   std::vector<FieldSchema> fields;
 
  private:

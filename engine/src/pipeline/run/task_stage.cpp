@@ -461,7 +461,10 @@ void TaskStage::emit_loop() {
     const bool ok = emit(ready);
     std::lock_guard lock(mu_);
     emitting_ = false;
-    if (!ok) return;
+    if (!ok) {
+      emit_failed_ = true;  // pool threads stop passing chunks on too
+      return;
+    }
   }
   if (out_) out_->close();
 }

@@ -125,13 +125,13 @@ class Planner {
 
 }  // namespace
 
-std::unique_ptr<Plan> make_plan(Pipeline model, Engine& engine, std::vector<Problem>& problems, bool types) {
+std::unique_ptr<Plan> make_plan(Pipeline model, Engine& engine, std::vector<Problem>& problems) {
   auto plan = std::make_unique<Plan>();
   plan->model = std::move(model);
   plan->stages.reserve(plan->model.stages.size());
   Planner planner(*plan, engine, problems);
   planner.run();
-  if (types) check_types(*plan, problems);
+  check_types(*plan, problems);  // the well-formed stages' (Stage::well_formed)
   planner.settle_edges();
   return plan;
 }

@@ -16,8 +16,9 @@
 namespace ferry::pipeline {
 
 // Appends every problem found; the plan is runnable only when none was added.
-// With types false (the file already has problems, so stages may be
-// half-formed) only plugins and tasks are checked, not the flow of types.
-std::unique_ptr<Plan> make_plan(Pipeline model, Engine& engine, std::vector<Problem>& problems, bool types = true);
+// Plugins and tasks are checked for every stage, types only between stages
+// whose own entries are well formed (Stage::well_formed), so a file with
+// problems still gets everything else checked in the same pass.
+std::unique_ptr<Plan> make_plan(Pipeline model, Engine& engine, std::vector<Problem>& problems);
 
 }  // namespace ferry::pipeline
