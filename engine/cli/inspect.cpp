@@ -23,6 +23,16 @@ struct InspectOptions {
   bool json = false;
 };
 
+// The structs the plugin's tasks pass, each once, in the order first met.
+std::vector<StructSchema> structs_of(const Plugin& p) {
+  std::vector<StructSchema> out;
+  for (const auto& t : p.tasks())
+    for (const auto& s : t.structs)
+      if (std::none_of(out.begin(), out.end(), [&](const StructSchema& o) { return o.name == s.name; }))
+        out.push_back(s);
+  return out;
+}
+
 std::string text_of(const Plugin& p) {
   std::ostringstream out;
   out << "name:    " << p.name() << '\n'
@@ -31,12 +41,16 @@ std::string text_of(const Plugin& p) {
       << "tasks:\n";
   // Docs start in one column, as in `--help` listings.
   std::size_t width = 0;
-  for (const auto& t : p.tasks()) width = std::max(width, t.name.size() + t.signature().size());
+  for (const auto& t : p.tasks()) width = std::max(width, t.name.size() + t.named_signature().size());
   for (const auto& t : p.tasks()) {
-    const std::string head = t.name + t.signature();
+    const std::string head = t.name + t.named_signature();
     out << "  " << head;
     if (!t.doc.empty()) out << std::string(width - head.size() + 4, ' ') << t.doc;
     out << '\n';
+  }
+  if (const auto structs = structs_of(p); !structs.empty()) {
+    out << "structs:\n";
+    for (const auto& s : structs) out << "  " << to_string(s) << '\n';
   }
   return out.str();
 }
@@ -44,9 +58,20 @@ std::string text_of(const Plugin& p) {
 std::string json_of(const Plugin& p) {
   nlohmann::ordered_json tasks = nlohmann::ordered_json::array();
   for (const auto& t : p.tasks())
-    tasks.push_back({{"name", t.name}, {"params", t.params}, {"result", t.result}, {"doc", t.doc}});
-  const nlohmann::ordered_json out = {
-      {"name", p.name()}, {"version", p.version()}, {"path", p.path()}, {"tasks", std::move(tasks)}};
+    tasks.push_back({{"name", t.name},
+                     {"params", t.params},
+                     {"result", t.result},
+                     {"doc", t.doc},
+                     {"param_names", t.param_names}});
+  nlohmann::ordered_json structs = nlohmann::ordered_json::array();
+  for (const auto& s : structs_of(p)) {
+    nlohmann::ordered_json fields = nlohmann::ordered_json::array();
+    for (const auto& f : s.fields) fields.push_back({{"name", f.name}, {"type", f.type}});
+    structs.push_back({{"name", s.name}, {"fields", std::move(fields)}});
+  }
+  const nlohmann::ordered_json out = {{"name", p.name()},       {"version", p.version()},
+                                      {"path", p.path()},       {"tasks", std::move(tasks)},
+                                      {"structs", std::move(structs)}};
   return out.dump(2) + '\n';
 }
 

@@ -29,8 +29,8 @@ FERRY_EXPORT const ferry_plugin_v1* ferry_plugin(void) { return &descriptor; }
 static int32_t refuse(void*, const ferry_call_v1*) { return FERRY_BAD_INPUT; }
 
 static const ferry_task_v1 tasks[] = {
-    {"same", "(i64)", "i64", "the first of two tasks named same", &refuse, nullptr, nullptr, {}},
-    {"same", "(str)", "str", "the second of two tasks named same", &refuse, nullptr, nullptr, {}},
+    {"same", "(i64)", "i64", "the first of two tasks named same", &refuse, nullptr, nullptr, nullptr, {}},
+    {"same", "(str)", "str", "the second of two tasks named same", &refuse, nullptr, nullptr, nullptr, {}},
 };
 
 static const ferry_plugin_v1 descriptor = {

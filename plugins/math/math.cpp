@@ -182,30 +182,35 @@ std::string log_and_echo(ferry::Context& ctx, std::string message) {
 
 }  // namespace
 
+// Parameter names (the last argument) are shown by `ferry inspect` and name
+// arguments in messages.
 FERRY_PLUGIN(math, "1.0") {
-  plugin.task("is_prime", is_prime, "true when n is prime (trial division)")
-      .task("square", square, "x * x")
-      .task("inc", inc, "x + 1")
-      .task("is_even", is_even, "true when x is even")
-      .task("mul", mul, "a * b")
-      .task("power", power, "base raised to a non-negative exp")
-      .task("multiply_matrices", multiply_matrices, "matrix product a * b; throws on a shape mismatch")
-      .task("analyze_chunk", analyze_chunk, "average of a non-empty chunk of integers")
-      .task("sum_range", sum_range, "sum of the integers in [start, stop)")
-      .task("midpoint", midpoint, "the point halfway between a and b")
-      .task("slow_square", slow_square, "x * x after sleeping 100 ms")
-      .task("slow_task", slow_task, "x * x after sleeping 100 ms")
-      .task("slow_job", slow_job, "x * x after sleeping x * 10 ms")
-      .task("scheduled_task", scheduled_task, "sleeps (name, delay) seconds; returns name and local HH:MM:SS")
-      .task("slow_fetch", slow_fetch, "\"Data from <url>\" after sleeping 200 ms")
-      .task("work_with_error", work_with_error, "after 100 ms, throws when should_fail, else \"Success!\"")
+  plugin.task("is_prime", is_prime, "true when n is prime (trial division)", {"n"})
+      .task("square", square, "x * x", {"x"})
+      .task("inc", inc, "x + 1", {"x"})
+      .task("is_even", is_even, "true when x is even", {"x"})
+      .task("mul", mul, "a * b", {"a", "b"})
+      .task("power", power, "base raised to a non-negative exp", {"base", "exp"})
+      .task("multiply_matrices", multiply_matrices, "matrix product a * b; throws on a shape mismatch", {"a", "b"})
+      .task("analyze_chunk", analyze_chunk, "average of a non-empty chunk of integers", {"chunk"})
+      .task("sum_range", sum_range, "sum of the integers in [start, stop)", {"start", "stop"})
+      .task("midpoint", midpoint, "the point halfway between a and b", {"a", "b"})
+      .task("slow_square", slow_square, "x * x after sleeping 100 ms", {"x"})
+      .task("slow_task", slow_task, "x * x after sleeping 100 ms", {"x"})
+      .task("slow_job", slow_job, "x * x after sleeping x * 10 ms", {"x"})
+      .task("scheduled_task", scheduled_task, "sleeps (name, delay) seconds; returns name and local HH:MM:SS",
+            {"info"})
+      .task("slow_fetch", slow_fetch, "\"Data from <url>\" after sleeping 200 ms", {"url"})
+      .task("work_with_error", work_with_error, "after 100 ms, throws when should_fail, else \"Success!\"",
+            {"should_fail"})
       .task("long_task", long_task, "prints, sleeps 10 s, prints again")
-      .task("worker_result", worker_result, "\"Worker <num> result\"")
-      .task("process_item", process_item, "\"Processed <id>\"")
-      .task("announce", announce, "prints \"Running task <name>\"")
-      .task("say_hi", say_hi, "prints a greeting for name")
-      .task("add", add, "prints \"<label> <a + b>\"")
-      .task("worker_function", worker_function, "prints begin/end lines, then exits the worker with status")
+      .task("worker_result", worker_result, "\"Worker <num> result\"", {"num"})
+      .task("process_item", process_item, "\"Processed <id>\"", {"id"})
+      .task("announce", announce, "prints \"Running task <name>\"", {"name"})
+      .task("say_hi", say_hi, "prints a greeting for name", {"name"})
+      .task("add", add, "prints \"<label> <a + b>\"", {"a", "b", "label"})
+      .task("worker_function", worker_function, "prints begin/end lines, then exits the worker with status", 
+                 {"worker", "city", "status"})
       .task("bad", bad, "always throws std::runtime_error")
-      .task("log_and_echo", log_and_echo, "logs message through the worker and returns it");
+      .task("log_and_echo", log_and_echo, "logs message through the worker and returns it", {"message"});
 }

@@ -35,8 +35,11 @@ case $case_name in
     expect_out_has '^name: +math$'
     expect_out_has '^version: +1\.0$'
     expect_out_has '^path: +/.*/libmath\.so$'
-    expect_out_has '^  is_prime\(i64\) -> bool +true when n is prime'
-    expect_out_has '^  power\(i64,i64\) -> i64 +base raised'
+    expect_out_has '^  is_prime\(n: i64\) -> bool +true when n is prime'
+    expect_out_has '^  power\(base: i64, exp: i64\) -> i64 +base raised'
+    expect_out_has '^  long_task\(\) -> none +prints'
+    expect_out_has '^structs:$'
+    expect_out_has '^  Point\{x: f64, y: f64\}$'
     ;;
   inspect_json)
     run "$ferry" inspect math --json
@@ -99,11 +102,18 @@ case $case_name in
   wrong_arg_type)
     run "$ferry" call math power 2 x
     expect_status 2
-    expect_err_has "task 'power' (i64,i64): argument 2: expected i64, got string"
+    expect_err_has "task 'power' (i64,i64): argument 2 (exp): expected i64, got string"
     [[ $(wc -l <"$tmp/err") -eq 1 ]] || fail "more than one line of error"
     run "$ferry" call math midpoint '{x: 0, y: 0}' 7
     expect_status 2
-    expect_err_has "argument 2"
+    expect_err_has "argument 2 (b)"
+    # A struct literal is checked field by field against the plugin's struct.
+    run "$ferry" call math midpoint '{x: 0, z: 0}' '{x: 1, y: 1}'
+    expect_status 2
+    expect_err_has "argument 1 (a): struct Point has no field 'z'; its fields are x, y"
+    run "$ferry" call math midpoint '{x: 0, y: zero}' '{x: 1, y: 1}'
+    expect_status 2
+    expect_err_has "argument 1 (a): field 'y' of struct Point: expected f64, got string"
     ;;
   empty_string_arg)
     # '' is an empty string (YAML would read it as null).

@@ -160,7 +160,7 @@ TEST_CASE("check_arguments refuses, before anything runs, arguments that can nev
   CHECK_THROWS_MATCHES(math.check_arguments("power", L{2}), ferry::SignatureError,
                        Catch::Message("task 'power' (i64,i64) takes 2 arguments, got 1"));
   CHECK_THROWS_MATCHES(math.check_arguments("power", L{2, "x"}), ferry::SignatureError,
-                       Catch::Message("task 'power' (i64,i64): argument 2: expected i64, got string"));
+                       Catch::Message("task 'power' (i64,i64): argument 2 (exp): expected i64, got string"));
   CHECK_THROWS_AS(math.check_arguments("midpoint", L{ferry::Value::Map{{"x", 0}, {"y", 0}}, 7}),
                   ferry::SignatureError);
   CHECK_THROWS_WITH(math.check_arguments("is_prim", L{7}), Catch::Contains("did you mean 'is_prime'?"));

@@ -157,3 +157,40 @@ TEST_CASE("one pass reports shape problems and the type problems of every well-f
   CHECK_THAT(found[1], Catch::StartsWith("8:10: text.split_words(str) -> list<str> takes str, but stage 'n' sends i64"));
   CHECK_THAT(found[2], Catch::StartsWith("11:5: unknown key 'wokrers'"));
 }
+
+TEST_CASE("a struct two plugins lay out differently is refused between their stages, naming the field",
+          "[pipeline][validate][schema]") {
+  const std::string head = "pipeline: s\nplugins: {orders: orders, other: orders_swapped}\nstages:\n"
+                           "  - name: make\n    source: {task: orders.orders_of, args: [3]}\n";
+  CHECK(problems(head + "  - name: total\n    map: orders.total\n").empty());
+  const auto found = problems(head + "  - name: total\n    map: other.total\n");
+  REQUIRE(found.size() == 1);
+  CHECK_THAT(found[0], Catch::StartsWith("7:10: other.total(Order) -> f64 takes Order, but stage 'make' sends Order") &&
+                           Catch::EndsWith("struct Order: field 1 is qty: i64 in stage 'make', price: f64 in stage "
+                                           "'total'"));
+}
+
+TEST_CASE("struct literals are checked field by field: wrong type, unknown and missing fields, each at its place",
+          "[pipeline][validate][schema]") {
+  const auto found = problems("pipeline: l\nplugins: {orders: orders}\nstages:\n"  // 1-3
+                              "  - name: n\n"                                      // 4
+                              "    source:\n"                                      // 5
+                              "      values:\n"                                    // 6
+                              "        - {qty: 2, price: 1.5}\n"                   // 7
+                              "        - {qty: 1.5, price: 2}\n"                   // 8
+                              "        - {qtty: 1, price: 2}\n"                    // 9
+                              "        - {qty: 1}\n"                               // 10
+                              "  - name: total\n    map: orders.total\n");         // 11-12
+  REQUIRE(found.size() == 3);
+  CHECK_THAT(found[0], Catch::StartsWith("8:11: value {\"qty\":1.5,\"price\":2} does not fit orders.total(Order) -> f64") &&
+                           Catch::EndsWith("field 'qty' of struct Order: expected i64, got float"));
+  CHECK_THAT(found[1], Catch::StartsWith("9:11:") &&
+                           Catch::EndsWith("struct Order has no field 'qtty'; did you mean 'qty'?"));
+  CHECK_THAT(found[2], Catch::StartsWith("10:11:") && Catch::EndsWith("struct Order: missing field 'price' (f64)"));
+  // Named parameters name the argument.
+  const auto args = problems("pipeline: a\nplugins: {orders: orders}\nstages:\n"
+                             "  - name: n\n    source: {task: orders.orders_of, args: [x]}\n");
+  REQUIRE(args.size() == 1);
+  CHECK_THAT(args[0], Catch::StartsWith("5:20: argument 1 (n) of orders.orders_of(i64) -> list<Order>: expected i64, "
+                                        "got string"));
+}

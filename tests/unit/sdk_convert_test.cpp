@@ -163,6 +163,9 @@ TEST_CASE("sdk convert: struct conversion errors name the field", "[sdk]") {
   CHECK_THROWS_WITH(from_value<Point>(Value(Value::Map{{"x", "one"}, {"y", 2.0}})),
                     ".x: expected float, got string");
   CHECK_THROWS_WITH(from_value<Point>(Value(Value::List{1.0, 2.0})), "expected map, got list");
+  // A key that is no field is an error, not silently dropped.
+  CHECK_THROWS_WITH(from_value<Point>(Value(Value::Map{{"x", 1.0}, {"y", 2.0}, {"z", 3.0}})),
+                    "unknown field 'z' (the struct's fields are x, y)");
 
   Value bad = to_value(Shape{"sq", {{0, 0}}, std::nullopt, 1});
   for (auto& [k, v] : bad.as_map())

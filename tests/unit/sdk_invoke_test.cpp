@@ -228,6 +228,29 @@ TEST_CASE("sdk invoke: a Context& parameter reaches the host's log and knows the
   CHECK(r.logs[0].second == "hello");
 }
 
+TEST_CASE("sdk invoke: the descriptor carries parameter names and struct fields as its schema text", "[sdk]") {
+  const ferry::detail::PluginHolder h("named", "1", [](ferry::PluginBuilder& plugin) {
+    plugin.task("add", add, "a + b", {"a", "b"})
+        .task("mid", [](Point a, Point b) { return Point{(a.x + b.x) / 2, (a.y + b.y) / 2}; })
+        .task("log", [](ferry::Context&, std::string msg) { return msg; }, "", {"message"});
+  });
+  const auto* desc = h.descriptor();
+  REQUIRE(desc->task_count == 3);
+  const auto add_info = ferry::TaskInfo::of(desc->tasks[0]);
+  CHECK(add_info.param_names == std::vector<std::string>{"a", "b"});
+  CHECK(add_info.named_signature() == "(a: i64, b: i64) -> i64");
+  CHECK(add_info.structs.empty());
+  const auto mid = ferry::TaskInfo::of(desc->tasks[1]);
+  CHECK(mid.param_names.empty());
+  REQUIRE(mid.structs.size() == 1);  // Point once, though three places name it
+  CHECK(ferry::to_string(mid.structs[0]) == ferry::type_name<Point>() + "{x: f64, y: f64}");
+  // A Context& is no parameter: one name for the one that is.
+  CHECK(ferry::TaskInfo::of(desc->tasks[2]).named_signature() == "(message: str) -> str");
+  // Nothing to say: no schema at all, as in a plugin built before schemas.
+  const ferry::detail::PluginHolder plain("plain", "1", [](ferry::PluginBuilder& plugin) { plugin.task("add", add); });
+  CHECK(plain.descriptor()->tasks[0].schema == nullptr);
+}
+
 TEST_CASE("sdk invoke: registration errors become load_error and an empty table", "[sdk]") {
   const ferry::detail::PluginHolder dup("dup", "1", [](ferry::PluginBuilder& plugin) {
     plugin.task("same", add).task("same", add);
@@ -241,6 +264,17 @@ TEST_CASE("sdk invoke: registration errors become load_error and an empty table"
   });
   REQUIRE(unnamed.descriptor()->load_error != nullptr);
   CHECK_THAT(std::string(unnamed.descriptor()->load_error), Catch::Contains("must not be empty"));
+
+  const ferry::detail::PluginHolder miscounted("miscounted", "1", [](ferry::PluginBuilder& plugin) {
+    plugin.task("add", add, "a + b", {"a"});
+  });
+  REQUIRE(miscounted.descriptor()->load_error != nullptr);
+  CHECK(std::string(miscounted.descriptor()->load_error) == "task 'add' takes 2 parameters, but 1 name was given");
+  const ferry::detail::PluginHolder blank("blank", "1", [](ferry::PluginBuilder& plugin) {
+    plugin.task("add", add, "a + b", {"a", ""});
+  });
+  REQUIRE(blank.descriptor()->load_error != nullptr);
+  CHECK(std::string(blank.descriptor()->load_error) == "task 'add': a parameter name must not be empty");
 
   const ferry::detail::PluginHolder thrower("thrower", "1", [](ferry::PluginBuilder& plugin) {
     plugin.task("ok", add);

@@ -108,6 +108,13 @@ class FERRY_API Plugin {
   // count that differs. Arguments that may still fail in the worker (an
   // integer out of a narrower type's range) pass.
   void check_arguments(std::string_view task, const Value::List& args) const;
+  // Checks the host's view of the structs a call passes or expects
+  // (struct_schemas<Args..., R>() of <ferry/schema.hpp>) against the
+  // plugin's: throws ferry::SignatureError naming the task and the first
+  // field that differs ("struct Order: field 1 is price: f64 in the host,
+  // qty: i64 in the plugin"). Pool and Process do it on every typed call; a
+  // plugin built before schemas existed is checked by struct name only.
+  void check_structs(std::string_view task, const std::vector<StructSchema>& host) const;
 
   // Made by Engine::load.
   explicit Plugin(std::shared_ptr<const detail::PluginState> state) : state_(std::move(state)) {}

@@ -23,6 +23,7 @@
 #include <ferry/engine.hpp>
 #include <ferry/export.hpp>
 #include <ferry/result_stream.hpp>
+#include <ferry/schema.hpp>
 #include <ferry/signature.hpp>
 #include <ferry/wire_format.hpp>
 
@@ -34,8 +35,10 @@ class PoolCore;
 // The untyped core Pool's templates call (exported, not for direct use):
 // checks that task exists and takes params and returns result (signature
 // strings), returning its index.
+// structs are the caller's view of the structs in params and result,
+// compared with the plugin's (Plugin::check_structs).
 FERRY_API std::uint32_t pool_check_task(const PoolCore& pool, std::string_view task, const std::string& params,
-                                        const std::string& result);
+                                        const std::string& result, const std::vector<StructSchema>& structs);
 // Queues chunks of encoded items, one call each; item i (counting across
 // chunks, in order) fills buffer slot i.
 FERRY_API void pool_submit(PoolCore& pool, std::uint32_t task, std::vector<ItemList> chunks,
@@ -116,19 +119,21 @@ class FERRY_API Pool {
   // finished.
   template <class R, class T>
   auto map(std::string_view task, const std::vector<T>& items, MapOptions options = {}) {
-    return collect<R>(submit_items<R>(task, params_signature<T>(), items, options));
+    return collect<R>(submit_items<R>(task, params_signature<T>(), cached_struct_schemas<T, R>(), items, options));
   }
 
   // task(a, b, ...) for every tuple (or pair) of arguments, in order.
   template <class R, class Tuple>
   auto starmap(std::string_view task, const std::vector<Tuple>& items, MapOptions options = {}) {
-    return collect<R>(submit_items<R>(task, tuple_params(static_cast<Tuple*>(nullptr)), items, options));
+    return collect<R>(submit_items<R>(task, tuple_params(static_cast<Tuple*>(nullptr)),
+                                      cached_struct_schemas<Tuple, R>(), items, options));
   }
 
   // Runs task(args...) on some worker; returns at once.
   template <class R, class... Args>
   AsyncResult<R> apply_async(std::string_view task, const Args&... args) {
-    const auto index = detail::pool_check_task(*core_, task, params_signature<Args...>(), type_name<R>());
+    const auto index = detail::pool_check_task(*core_, task, params_signature<Args...>(), type_name<R>(),
+                                               cached_struct_schemas<Args..., R>());
     auto buffer = detail::make_result_buffer(1);
     std::vector<detail::ItemList> chunks(1);
     codec::encode_into(chunks[0].buffer(), args...);
@@ -147,13 +152,15 @@ class FERRY_API Pool {
   // ready.
   template <class R, class T>
   ResultStream<R> imap(std::string_view task, const std::vector<T>& items, MapOptions options = {}) {
-    return ResultStream<R>(submit_items<R>(task, params_signature<T>(), items, options), true);
+    return ResultStream<R>(submit_items<R>(task, params_signature<T>(), cached_struct_schemas<T, R>(), items, options),
+                           true);
   }
 
   // Like imap, in the order items finish.
   template <class R, class T>
   ResultStream<R> imap_unordered(std::string_view task, const std::vector<T>& items, MapOptions options = {}) {
-    return ResultStream<R>(submit_items<R>(task, params_signature<T>(), items, options), false);
+    return ResultStream<R>(submit_items<R>(task, params_signature<T>(), cached_struct_schemas<T, R>(), items, options),
+                           false);
   }
 
   // No more work may be submitted; what was submitted still runs.
@@ -176,8 +183,9 @@ class FERRY_API Pool {
   // the task takes params and returns R.
   template <class R, class T>
   std::shared_ptr<detail::ResultBuffer> submit_items(std::string_view task, const std::string& params,
+                                                     const std::vector<StructSchema>& structs,
                                                      const std::vector<T>& items, const MapOptions& options) {
-    const auto index = detail::pool_check_task(*core_, task, params, type_name<R>());
+    const auto index = detail::pool_check_task(*core_, task, params, type_name<R>(), structs);
     const std::size_t chunksize = detail::pool_chunksize(*core_, items.size(), options);
     std::vector<detail::ItemList> chunks;
     chunks.reserve((items.size() + chunksize - 1) / chunksize);

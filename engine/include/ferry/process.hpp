@@ -12,6 +12,7 @@
 #include <ferry/codec.hpp>
 #include <ferry/engine.hpp>
 #include <ferry/export.hpp>
+#include <ferry/schema.hpp>
 #include <ferry/signature.hpp>
 #include <ferry/value.hpp>
 
@@ -30,7 +31,8 @@ class FERRY_API Process {
   // now, throwing ferry::SignatureError on a mismatch.
   template <class... Args>
   Process(const Plugin& plugin, std::string_view task, const Args&... args)
-      : Process(plugin, task, params_signature<Args...>(), codec::encode(args...), false) {}
+      : Process(plugin, task, params_signature<Args...>(), cached_struct_schemas<Args...>(), codec::encode(args...),
+                false) {}
 
   // Binds task to dynamic arguments, converted on the plugin side (the CLI's
   // way in). Type errors surface as a failed task.
@@ -72,7 +74,7 @@ class FERRY_API Process {
   // ferry::SignatureError when R is not the task's result type.
   template <class R>
   R result() {
-    check_result(type_name<R>());
+    check_result(type_name<R>(), cached_struct_schemas<R>());
     auto o = outcome();
     return detail::take_result<R>(o);
   }
@@ -80,10 +82,12 @@ class FERRY_API Process {
   Value value_result();
 
  private:
-  Process(const Plugin& plugin, std::string_view task, const std::string& params, std::string args, bool values);
+  Process(const Plugin& plugin, std::string_view task, const std::string& params,
+          const std::vector<StructSchema>& structs, std::string args, bool values);
   bool join_until(std::chrono::steady_clock::time_point deadline);
-  // Throws ferry::SignatureError unless the task returns result.
-  void check_result(const std::string& result) const;
+  // Throws ferry::SignatureError unless the task returns result, laid out
+  // as structs says.
+  void check_result(const std::string& result, const std::vector<StructSchema>& structs) const;
   detail::Outcome outcome();
 
   std::unique_ptr<detail::ProcessCore> core_;

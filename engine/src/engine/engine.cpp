@@ -90,9 +90,16 @@ void Plugin::check_arguments(std::string_view name, const Value::List& args) con
                          (params->size() == 1 ? " argument" : " arguments") + ", got " + std::to_string(args.size()));
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string why;
-    if (types::value_fits(args[i], (*params)[i], &why) == types::Fit::no)
-      throw SignatureError(head + ": argument " + std::to_string(i + 1) + ": " + why);
+    if (types::value_fits(args[i], (*params)[i], &why, &t.structs) == types::Fit::no)
+      throw SignatureError(head + ": " + t.argument_label(i) + ": " + why);
   }
+}
+
+void Plugin::check_structs(std::string_view name, const std::vector<StructSchema>& host) const {
+  if (host.empty()) return;
+  const TaskInfo& t = task(name);
+  if (auto why = struct_conflict(host, t.structs, "in the host", "in the plugin"); !why.empty())
+    throw SignatureError("task '" + t.name + "' of plugin '" + this->name() + "' (" + path() + "): " + why);
 }
 
 const TaskInfo& Plugin::task(std::string_view name) const& { return state_->hello.tasks[task_index(name)]; }

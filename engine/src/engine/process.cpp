@@ -55,12 +55,14 @@ class ProcessCore {
 
 }  // namespace detail
 
-Process::Process(const Plugin& plugin, std::string_view task, const std::string& params, std::string args, bool values) {
+Process::Process(const Plugin& plugin, std::string_view task, const std::string& params,
+                 const std::vector<StructSchema>& structs, std::string args, bool values) {
   const auto index = plugin.task_index(task);
   const TaskInfo& info = plugin.tasks()[index];
   if (!values && info.params != params)
     throw SignatureError("task '" + info.name + "' of plugin '" + plugin.name() + "' takes " + info.params +
                          ", but was given " + params);
+  plugin.check_structs(info.name, structs);
   wire::CallRequest req;
   req.id = 1;
   req.task = static_cast<std::uint32_t>(index);
@@ -71,7 +73,7 @@ Process::Process(const Plugin& plugin, std::string_view task, const std::string&
 }
 
 Process Process::from_values(const Plugin& plugin, std::string_view task, const Value::List& args) {
-  return Process(plugin, task, std::string(), codec::encode_value(Value(args)), true);
+  return Process(plugin, task, std::string(), {}, codec::encode_value(Value(args)), true);
 }
 
 Process::~Process() = default;  // ~Worker kills and reaps a worker still running
@@ -128,11 +130,12 @@ detail::Outcome Process::outcome() {
   return process::outcome_from(core_->reply->status, core_->reply->bytes, task);
 }
 
-void Process::check_result(const std::string& result) const {
+void Process::check_result(const std::string& result, const std::vector<StructSchema>& structs) const {
   const TaskInfo& info = core_->plugin.tasks()[core_->request.task];
   if (info.result != result)
     throw SignatureError("task '" + info.name + "' of plugin '" + core_->plugin.name() + "' returns " + info.result +
                          ", but the caller expects " + result);
+  core_->plugin.check_structs(info.name, structs);
 }
 
 Value Process::value_result() {

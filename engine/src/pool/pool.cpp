@@ -31,7 +31,7 @@ const Plugin& Pool::plugin() const { return core_->plugin(); }
 namespace detail {
 
 std::uint32_t pool_check_task(const PoolCore& pool, std::string_view task, const std::string& params,
-                              const std::string& result) {
+                              const std::string& result, const std::vector<StructSchema>& structs) {
   const auto& plugin = pool.plugin();
   const auto index = plugin.task_index(task);
   const TaskInfo& info = plugin.tasks()[index];
@@ -41,6 +41,7 @@ std::uint32_t pool_check_task(const PoolCore& pool, std::string_view task, const
   if (info.result != result)
     throw SignatureError("task '" + info.name + "' of plugin '" + plugin.name() + "' returns " + info.result +
                          ", but the caller expects " + result);
+  plugin.check_structs(info.name, structs);
   return static_cast<std::uint32_t>(index);
 }
 

@@ -1,9 +1,12 @@
 #include "values/type_expr.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <utility>
+
+#include "text/closest.hpp"
 
 namespace ferry::types {
 namespace {
@@ -281,7 +284,40 @@ Fit fits(const TypeExpr& from, const TypeExpr& to, std::string* why) {
   return fail(why, mismatch);
 }
 
-Fit value_fits(const ferry::Value& v, const TypeExpr& t, std::string* why) {
+namespace {
+
+// A literal map against the struct s describes, as ferry::from_value reads
+// it (every field by name, no key left over).
+Fit struct_value_fits(const Value::Map& m, const StructSchema& s, std::string* why,
+                      const std::vector<StructSchema>* structs) {
+  const auto field_names = [&] {
+    std::string out;
+    for (const auto& f : s.fields) (out += out.empty() ? "" : ", ") += f.name;
+    return out;
+  };
+  for (const auto& [k, e] : m) {
+    const bool known = std::any_of(s.fields.begin(), s.fields.end(), [&](const FieldSchema& f) { return f.name == k; });
+    if (!known) {
+      std::vector<std::string> names;
+      for (const auto& f : s.fields) names.push_back(f.name);
+      const auto best = text::closest(k, names);
+      return fail(why, "struct " + s.name + " has no field '" + k + "'" +
+                           (best ? "; did you mean '" + *best + "'?" : "; its fields are " + field_names()));
+    }
+  }
+  for (const auto& f : s.fields) {
+    const auto at = std::find_if(m.begin(), m.end(), [&](const auto& kv) { return kv.first == f.name; });
+    if (at == m.end())
+      return fail(why, "struct " + s.name + ": missing field '" + f.name + "' (" + f.type + ")");
+    if (value_fits(at->second, type_or_named(f.type), why, structs) == Fit::no)
+      return part(Fit::no, why, "field '" + f.name + "' of struct " + s.name);
+  }
+  return Fit::convertible;  // a struct always travels through its Value form
+}
+
+}  // namespace
+
+Fit value_fits(const ferry::Value& v, const TypeExpr& t, std::string* why, const std::vector<StructSchema>* structs) {
   const auto wrong = [&] {
     return fail(why, "expected " + to_string(t) + ", got " + Value::kind_name(v.kind()));
   };
@@ -298,7 +334,7 @@ Fit value_fits(const ferry::Value& v, const TypeExpr& t, std::string* why) {
     case Kind::floating: return v.is_float() ? Fit::exact : v.is_int() ? Fit::convertible : wrong();
     case Kind::str: return v.is_string() ? Fit::exact : wrong();
     case Kind::bytes: return v.is_bytes() ? Fit::exact : v.is_string() ? Fit::convertible : wrong();
-    case Kind::optional: return v.is_null() ? Fit::exact : value_fits(v, t.args[0], why);
+    case Kind::optional: return v.is_null() ? Fit::exact : value_fits(v, t.args[0], why, structs);
     case Kind::list:
     case Kind::array:
     case Kind::tuple: {
@@ -309,7 +345,7 @@ Fit value_fits(const ferry::Value& v, const TypeExpr& t, std::string* why) {
                              std::to_string(l.size()));
       Fit f = Fit::exact;
       for (std::size_t i = 0; i < l.size(); ++i) {
-        const Fit e = value_fits(l[i], t.kind == Kind::tuple ? t.args[i] : t.args[0], why);
+        const Fit e = value_fits(l[i], t.kind == Kind::tuple ? t.args[i] : t.args[0], why, structs);
         if (e == Fit::no) return part(e, why, "element " + std::to_string(i));
         f = worse(f, e);
       }
@@ -322,14 +358,19 @@ Fit value_fits(const ferry::Value& v, const TypeExpr& t, std::string* why) {
       Fit f = Fit::exact;
       for (const auto& [k, e] : v.as_map()) {
         if (!key_fits(k, t.args[0])) return fail(why, "key '" + k + "': not a " + to_string(t.args[0]));
-        const Fit ef = value_fits(e, t.args[1], why);
+        const Fit ef = value_fits(e, t.args[1], why, structs);
         if (ef == Fit::no) return part(ef, why, "key '" + k + "'");
         f = worse(f, ef);
       }
       return f;
     }
-    case Kind::named:  // the struct's fields are only known to its plugin
-      return v.is_map() ? Fit::convertible : fail(why, "expected a map for struct " + t.name + ", got " + Value::kind_name(v.kind()));
+    case Kind::named: {
+      if (!v.is_map()) return fail(why, "expected a map for struct " + t.name + ", got " + Value::kind_name(v.kind()));
+      if (structs)
+        for (const auto& s : *structs)
+          if (s.name == t.name) return struct_value_fits(v.as_map(), s, why, structs);
+      return Fit::convertible;  // a plugin built before schemas: its fields are its own
+    }
     case Kind::handle:
       return fail(why, "a shared-object handle (" + to_string(t) + ") cannot be given as a literal");
   }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include <ferry/task_info.hpp>
 #include <ferry/value.hpp>
 
 namespace ferry::types {
@@ -61,6 +62,10 @@ Fit fits(const TypeExpr& from, const TypeExpr& to, std::string* why = nullptr);
 
 // Whether literal v converts to t (as ferry::from_value would); on Fit::no,
 // *why (if given) names the first mismatch, e.g. "element 2: expected i64, got string".
-Fit value_fits(const ferry::Value& v, const TypeExpr& t, std::string* why = nullptr);
+// A struct among structs (a task's TaskInfo::structs) is checked field by
+// field: a missing or unknown field or a field of the wrong type is a
+// mismatch; a struct not described there only has to be a map.
+Fit value_fits(const ferry::Value& v, const TypeExpr& t, std::string* why = nullptr,
+               const std::vector<StructSchema>* structs = nullptr);
 
 }  // namespace ferry::types

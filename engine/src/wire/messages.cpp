@@ -12,8 +12,9 @@
 namespace ferry {
 
 template <class Archive>
-void serialize(Archive& ar, TaskInfo& t) {
-  ar(t.name, t.params, t.result, t.doc);
+void serialize(Archive& ar, TaskInfo& t) {  // encoding only: Loader below decodes
+  std::string schema = t.schema_text();
+  ar(t.name, t.params, t.result, t.doc, schema);
 }
 
 namespace wire {
@@ -66,11 +67,15 @@ class Loader {
     s.resize(count(1));
     ar_(cereal::binary_data(s.data(), s.size()));
   }
-  void load(TaskInfo& t) { (*this)(t.name, t.params, t.result, t.doc); }
+  void load(TaskInfo& t) {
+    std::string schema;
+    (*this)(t.name, t.params, t.result, t.doc, schema);
+    t.parse_schema(schema);
+  }
   // The fewest bytes an element takes: its fields' u64 lengths.
   template <class T>
   static constexpr std::size_t min_size() {
-    if constexpr (std::is_same_v<T, TaskInfo>) return 4 * sizeof(std::uint64_t);
+    if constexpr (std::is_same_v<T, TaskInfo>) return 5 * sizeof(std::uint64_t);
     else return sizeof(std::uint64_t);  // std::string
   }
   template <class T>

@@ -132,7 +132,14 @@ typedef struct ferry_task_v1 {
   /* Null in plugins built before it existed (this was reserved, zeroed):
    * the host then calls invoke once per item. */
   ferry_invoke_batch_v1 invoke_batch;
-  void* reserved[3];
+  /* Null in plugins built before it existed (this was reserved, zeroed): the
+   * parameters' names and the fields of the user structs in params and
+   * result, one record per line, cells separated by tabs:
+   *   P<tab>name1<tab>name2...                  parameter names, if given
+   *   S<tab>Struct<tab>field<tab>type...        one struct, nested ones first
+   * (ferry::TaskInfo::parse_schema reads it). */
+  const char* schema;
+  void* reserved[2];
 } ferry_task_v1;
 
 /* What FERRY_PLUGIN_SYMBOL returns. abi_version comes first so that any

@@ -94,15 +94,33 @@ class StructReader : public ArchiveSyntax<StructReader> {
     for (const auto& [k, v] : map_)
       if (k == name) field = &v;
     if (!field) throw ValueError("missing field '" + name + "'");
+    read_.push_back(std::move(name));
     try {
       if constexpr (is_nvp<U>::value) from_value(*field, x.value);
       else from_value(*field, x);
     } catch (const ValueError& e) {
-      throw ValueError("." + name + ": " + e.what());
+      throw ValueError("." + read_.back() + ": " + e.what());
     }
   }
+
+ public:
+  // Throws when the map has a key no field took: a misspelled field would
+  // otherwise be dropped silently.
+  void finish() const {
+    for (const auto& [k, v] : map_) {
+      bool known = false;
+      for (const auto& n : read_) known = known || n == k;
+      if (known) continue;
+      std::string fields;
+      for (const auto& n : read_) (fields += fields.empty() ? "" : ", ") += n;
+      throw ValueError("unknown field '" + k + "' (the struct's fields are " + fields + ")");
+    }
+  }
+
+ private:
   const Value::Map& map_;
   std::size_t index_ = 0;
+  std::vector<std::string> read_;  // the fields taken, in order
 };
 
 template <class T, class A>
@@ -142,6 +160,7 @@ void struct_from_value(const Value& v, T& out) {
   else if constexpr (member_serialize_versioned<T, StructReader>) out.serialize(r, 0);
   else if constexpr (free_serialize<T, StructReader>) serialize(r, out);
   else static_assert(sizeof(T) == 0, "ferry: this type has no Value conversion and no cereal serialize function");
+  r.finish();
 }
 
 template <class K>

@@ -37,6 +37,7 @@
 #include <ferry/codec.hpp>
 #include <ferry/context.hpp>
 #include <ferry/convert.hpp>
+#include <ferry/schema.hpp>
 #include <ferry/signature.hpp>
 #include <ferry/value.hpp>
 #include <ferry/wire_format.hpp>
@@ -47,6 +48,7 @@ namespace detail {
 // A task as the SDK keeps it; the C descriptor points into these strings.
 struct TaskEntry {
   std::string name, params, result, doc;
+  std::string schema;  // TaskInfo::schema_text(): parameter names and struct fields
   std::function<std::int32_t(const ferry_call_v1*)> run;
   std::function<std::uint64_t(const ferry_batch_v1*)> run_batch;
 };
@@ -278,6 +280,9 @@ struct Signature<std::function<R(A...)>> {
   using Inv = Invoker<R, A...>;
   using Result = R;
   static std::string params() { return params_of(static_cast<typename Inv::Params*>(nullptr)); }
+  static constexpr std::size_t arity = std::tuple_size_v<typename Inv::Params>;
+  // The user structs of the parameters and result, nested ones first.
+  static std::vector<StructSchema> structs() { return struct_schemas<typename Inv::Params, R>(); }
 
  private:
   template <class... P>
@@ -292,16 +297,29 @@ class PluginBuilder {
   // Registers fn (a function or non-generic lambda) as task `name`. Throws
   // std::invalid_argument on an empty or duplicate name; the plugin then fails
   // to load with that reason.
+  //
+  // param_names optionally names the parameters (not a leading Context&),
+  // one name each: `ferry inspect` shows them and messages about an
+  // argument use them. A wrong count throws std::invalid_argument.
   template <class F>
-  PluginBuilder& task(std::string name, F fn, std::string doc = "") {
+  PluginBuilder& task(std::string name, F fn, std::string doc = "", std::vector<std::string> param_names = {}) {
     using Sig = detail::Signature<decltype(std::function{fn})>;
     if (name.empty()) throw std::invalid_argument("a task name must not be empty");
     for (const auto& t : tasks_)
       if (t.name == name) throw std::invalid_argument("duplicate task name '" + name + "'");
+    if (!param_names.empty() && param_names.size() != Sig::arity)
+      throw std::invalid_argument("task '" + name + "' takes " + std::to_string(Sig::arity) + " parameter" +
+                                  (Sig::arity == 1 ? "" : "s") + ", but " + std::to_string(param_names.size()) +
+                                  (param_names.size() == 1 ? " name was given" : " names were given"));
+    for (const auto& n : param_names)
+      if (n.empty()) throw std::invalid_argument("task '" + name + "': a parameter name must not be empty");
+    TaskInfo described;
+    described.param_names = std::move(param_names);
+    described.structs = Sig::structs();
     // One callable for both ways in: a stateful lambda keeps one state.
     auto f = std::make_shared<F>(std::move(fn));
     tasks_.push_back(detail::TaskEntry{
-        std::move(name), Sig::params(), type_name<typename Sig::Result>(), std::move(doc),
+        std::move(name), Sig::params(), type_name<typename Sig::Result>(), std::move(doc), described.schema_text(),
         [f](const ferry_call_v1* call) { return detail::run_task<typename Sig::Result, typename Sig::Inv>(*f, call); },
         [f](const ferry_batch_v1* batch) {
           return detail::run_batch<typename Sig::Result, typename Sig::Inv>(*f, batch);
@@ -342,7 +360,8 @@ class PluginHolder {
       define(builder_);
       for (auto& t : builder_.entries())
         table_.push_back(ferry_task_v1{t.name.c_str(), t.params.c_str(), t.result.c_str(), t.doc.c_str(),
-                                       &invoke_entry, &t, &invoke_batch_entry, {}});
+                                       &invoke_entry, &t, &invoke_batch_entry,
+                                       t.schema.empty() ? nullptr : t.schema.c_str(), {}});
     } catch (const std::exception& e) {
       error_ = std::string(e.what());
       // An empty load_error reads as success: the plugin would load with no tasks.

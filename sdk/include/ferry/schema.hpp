@@ -2,8 +2,8 @@
 // function: what a struct's name alone cannot say. Two builds with an
 // `Order` whose fields are swapped have the same signature "(Order)" but
 // different schemas, so comparing schemas finds the mismatch and names the
-// field. (The first step of struct schemas in signatures; nothing in the
-// ABI carries them yet.)
+// field. A plugin carries them in ferry_task_v1::schema (TaskInfo::structs
+// on the host), and the host compares them wherever types meet.
 #pragma once
 
 #include <array>
@@ -17,23 +17,9 @@
 
 #include <ferry/convert.hpp>
 #include <ferry/signature.hpp>
+#include <ferry/task_info.hpp>
 
 namespace ferry {
-
-// One field: its name (CEREAL_NVP's, else value0, value1, ... as cereal's
-// JSON archive names them) and its signature type name.
-struct FieldSchema {
-  std::string name;
-  std::string type;
-  friend bool operator==(const FieldSchema&, const FieldSchema&) = default;
-};
-
-// A struct: its signature name and its fields in serialization order.
-struct StructSchema {
-  std::string name;
-  std::vector<FieldSchema> fields;
-  friend bool operator==(const StructSchema&, const StructSchema&) = default;
-};
 
 namespace detail {
 
@@ -80,7 +66,9 @@ class SchemaRecorder : public ArchiveSyntax<SchemaRecorder> {
 template <class T>
 void collect_schemas(std::vector<StructSchema>& out) {
   using U = std::remove_cvref_t<T>;
-  if constexpr (is_instance<U, std::optional>::value || is_sequence_v<U>) {
+  if constexpr (std::is_void_v<U>) {
+    return;
+  } else if constexpr (is_instance<U, std::optional>::value || is_sequence_v<U>) {
     collect_schemas<typename U::value_type>(out);
   } else if constexpr (is_mapping_v<U>) {
     collect_schemas<typename U::key_type>(out);
@@ -116,28 +104,12 @@ std::vector<StructSchema> struct_schemas() {
   return out;
 }
 
-// "Point{x:f64,y:f64}": one line, for messages and signatures.
-inline std::string to_string(const StructSchema& s) {
-  std::string out = s.name + "{";
-  for (std::size_t i = 0; i < s.fields.size(); ++i)
-    out += (i ? "," : "") + s.fields[i].name + ":" + s.fields[i].type;
-  return out + "}";
-}
-
-// "" when a and b (the same struct as two builds see it) agree; else the
-// first difference, naming the field: "struct Order: field 1 is price:f64
-// here, qty:i64 there".
-inline std::string schema_mismatch(const StructSchema& here, const StructSchema& there) {
-  const std::string head = "struct " + here.name + ": ";
-  const std::size_t n = std::min(here.fields.size(), there.fields.size());
-  for (std::size_t i = 0; i < n; ++i)
-    if (here.fields[i] != there.fields[i])
-      return head + "field " + std::to_string(i + 1) + " is " + here.fields[i].name + ":" + here.fields[i].type +
-             " here, " + there.fields[i].name + ":" + there.fields[i].type + " there";
-  if (here.fields.size() != there.fields.size())
-    return head + std::to_string(here.fields.size()) + " fields here, " + std::to_string(there.fields.size()) +
-           " there";
-  return "";
+// struct_schemas<Ts...>() computed once per Ts...: what host calls compare
+// against a plugin's schemas on every call.
+template <class... Ts>
+const std::vector<StructSchema>& cached_struct_schemas() {
+  static const std::vector<StructSchema> schemas = struct_schemas<Ts...>();
+  return schemas;
 }
 
 }  // namespace ferry

@@ -25,6 +25,8 @@ struct Flow {
   const std::vector<Value>* literals = nullptr;
   const std::vector<Location>* literal_where = nullptr;
   std::string from;  // the stage that produced it, for messages
+  // The producing task's struct schemas, compared with the next task's.
+  const std::vector<StructSchema>* structs = nullptr;
 };
 
 // The element type of a list or array result, or nullopt.
@@ -76,7 +78,9 @@ class TypeChecker {
         if (!sp.plugin) return out;
         check_input(stage, sp, in);
         if (stage.kind == Stage::Kind::flat_map) return elements_of_result(stage, sp);
-        return typed(task_info(sp).result, stage.name);
+        out = typed(task_info(sp).result, stage.name);
+        out.structs = &task_info(sp).structs;
+        return out;
       case Stage::Kind::batch:
         if (in.kind == Flow::Kind::typed) {
           TypeExpr list;
@@ -84,6 +88,7 @@ class TypeChecker {
           list.args.push_back(in.type);
           out.kind = Flow::Kind::typed;
           out.type = list;
+          out.structs = in.structs;
         }
         return out;
       case Stage::Kind::sink:
@@ -133,6 +138,7 @@ class TypeChecker {
       f.kind = e->kind == TypeExpr::Kind::any ? Flow::Kind::any : Flow::Kind::typed;
       f.type = *e;
       f.from = stage.name;
+      f.structs = &task_info(sp).structs;
       return f;
     }
     problem(stage.task_ref().where, std::string(stage.kind == Stage::Kind::source ? "a generator source" : "flat_map") +
@@ -152,8 +158,8 @@ class TypeChecker {
     }
     for (std::size_t k = 0; k < args.size(); ++k) {
       std::string why;
-      if (types::value_fits(args[k], params[k], &why) == Fit::no)
-        problem(where, "argument " + std::to_string(k + 1) + " of " + signature(sp) + ": " + why);
+      if (types::value_fits(args[k], params[k], &why, &task_info(sp).structs) == Fit::no)
+        problem(where, task_info(sp).argument_label(k) + " of " + signature(sp) + ": " + why);
     }
   }
 
@@ -177,7 +183,7 @@ class TypeChecker {
       }
       want = *e;
     }
-    check_items(where, sp, in, want);
+    check_items(stage, where, sp, in, want);
   }
 
   void check_starmap(const Stage& stage, const StagePlan& sp, const Flow& in, const std::vector<TypeExpr>& params) {
@@ -192,8 +198,8 @@ class TypeChecker {
                 std::to_string(params.size());
         else
           for (std::size_t p = 0; p < params.size() && why.empty(); ++p)
-            if (types::value_fits(v.as_list()[p], params[p], &why) == Fit::no)
-              why = "argument " + std::to_string(p + 1) + ": " + why;
+            if (types::value_fits(v.as_list()[p], params[p], &why, &task_info(sp).structs) == Fit::no)
+              why = task_info(sp).argument_label(p) + ": " + why;
         if (!why.empty())
           problem(literal_at(in, k, where), "value " + to_json(v) + " cannot be the arguments of " + signature(sp) +
                                                 ": " + why);
@@ -202,7 +208,7 @@ class TypeChecker {
     }
     if (in.kind != Flow::Kind::typed) return;
     const TypeExpr& t = in.type;
-    std::string why;
+    std::string why = struct_conflict_with(in, stage, sp);
     if (t.kind == TypeExpr::Kind::tuple) {
       if (t.args.size() != params.size()) why = "it has " + std::to_string(t.args.size()) + " elements";
       for (std::size_t p = 0; p < params.size() && why.empty(); ++p)
@@ -220,18 +226,28 @@ class TypeChecker {
                          " as its arguments: " + why);
   }
 
+  // Where the producing stage's plugin and this stage's describe a struct
+  // they share differently (two builds of one struct): the first field that
+  // differs, else "".
+  std::string struct_conflict_with(const Flow& in, const Stage& stage, const StagePlan& sp) const {
+    if (!in.structs) return "";
+    return struct_conflict(*in.structs, task_info(sp).structs, "in stage '" + in.from + "'",
+                           "in stage '" + stage.name + "'");
+  }
+
   // Every item of in must fit want.
-  void check_items(const Location& where, const StagePlan& sp, const Flow& in, const TypeExpr& want) {
+  void check_items(const Stage& stage, const Location& where, const StagePlan& sp, const Flow& in,
+                   const TypeExpr& want) {
     if (in.kind == Flow::Kind::literals) {
       for (std::size_t k = 0; k < in.literals->size(); ++k) {
         std::string why;
         const Value& v = (*in.literals)[k];
-        if (types::value_fits(v, want, &why) == Fit::no)
+        if (types::value_fits(v, want, &why, &task_info(sp).structs) == Fit::no)
           problem(literal_at(in, k, where), "value " + to_json(v) + " does not fit " + signature(sp) + ": " + why);
       }
     } else if (in.kind == Flow::Kind::typed) {
-      std::string why;
-      if (types::fits(in.type, want, &why) == Fit::no)
+      std::string why = struct_conflict_with(in, stage, sp);
+      if (!why.empty() || types::fits(in.type, want, &why) == Fit::no)
         problem(where, signature(sp) + " takes " + types::to_string(want) + ", but stage '" + in.from + "' sends " +
                            types::to_string(in.type) + (why.empty() ? "" : ": " + why));
     }
