@@ -5,21 +5,40 @@
 namespace ferry::python {
 namespace {
 
-Value convert(py::handle obj, const std::string& where, int depth);
+// Where a value sits inside the arguments, built into text only when a
+// conversion fails (most never do): a chain of steps on the stack.
+struct Path {
+  const Path* parent = nullptr;
+  const char* label = nullptr;  // a top-level name ("argument")
+  std::size_t index = 0;        // with label, or a list index
+  py::handle key{};             // a dict key, when set
+  bool is_index = false;
 
-[[noreturn]] void fail(const std::string& where, const std::string& why) {
-  throw ValueError(where.empty() ? why : where + ": " + why);
+  std::string text() const {
+    std::string head = parent ? parent->text() : std::string();
+    if (label) return head + label + " " + std::to_string(index);
+    if (key) return head + "[" + std::string(py::repr(key)) + "]";
+    if (is_index) return head + "[" + std::to_string(index) + "]";
+    return head;
+  }
+};
+
+Value convert(py::handle obj, const Path& where, int depth);
+
+[[noreturn]] void fail(const Path& where, const std::string& why) {
+  const std::string at = where.text();
+  throw ValueError(at.empty() ? why : at + ": " + why);
 }
 
-Value convert_int(py::handle obj, const std::string& where) {
+Value convert_int(py::handle obj, const Path& where) {
   int overflow = 0;
   const long long v = PyLong_AsLongLongAndOverflow(obj.ptr(), &overflow);
-  if (overflow != 0) fail(where, "int " + py::str(obj).cast<std::string>() + " does not fit 64 bits");
+  if (overflow != 0) fail(where, "int " + std::string(py::str(obj)) + " does not fit 64 bits");
   if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
   return Value(static_cast<std::int64_t>(v));
 }
 
-Value convert(py::handle obj, const std::string& where, int depth) {
+Value convert(py::handle obj, const Path& where, int depth) {
   if (depth > kMaxValueDepth) fail(where, "nested deeper than " + std::to_string(kMaxValueDepth));
   if (obj.is_none()) return Value();
   if (PyBool_Check(obj.ptr())) return Value(obj.ptr() == Py_True);
@@ -38,8 +57,13 @@ Value convert(py::handle obj, const std::string& where, int depth) {
   }
   if (PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr())) {
     Value::List list;
-    std::size_t i = 0;
-    for (py::handle e : obj) list.push_back(convert(e, where + "[" + std::to_string(i++) + "]", depth + 1));
+    list.reserve(static_cast<std::size_t>(py::len(obj)));
+    Path step{&where};
+    step.is_index = true;
+    for (py::handle e : obj) {
+      list.push_back(convert(e, step, depth + 1));
+      ++step.index;
+    }
     return Value(std::move(list));
   }
   if (PyDict_Check(obj.ptr())) {
@@ -47,9 +71,11 @@ Value convert(py::handle obj, const std::string& where, int depth) {
     for (auto [k, v] : py::reinterpret_borrow<py::dict>(obj)) {
       std::string key;
       if (PyUnicode_Check(k.ptr())) key = k.cast<std::string>();
-      else if (PyLong_Check(k.ptr()) && !PyBool_Check(k.ptr())) key = py::str(k).cast<std::string>();
+      else if (PyLong_Check(k.ptr()) && !PyBool_Check(k.ptr())) key = std::string(py::str(k));
       else fail(where, "dict keys must be str or int, got " + std::string(Py_TYPE(k.ptr())->tp_name));
-      map.emplace_back(key, convert(v, where + "[" + py::repr(k).cast<std::string>() + "]", depth + 1));
+      Path step{&where};
+      step.key = k;
+      map.emplace_back(key, convert(v, step, depth + 1));
     }
     return Value(std::move(map));
   }
@@ -60,18 +86,19 @@ Value convert(py::handle obj, const std::string& where, int depth) {
 
 }  // namespace
 
-Value to_value(py::handle obj) { return convert(obj, "", 0); }
+Value to_value(py::handle obj) { return convert(obj, Path{}, 0); }
 
 Value::List to_arguments(py::handle args, bool* handles) {
   if (!PyTuple_Check(args.ptr()) && !PyList_Check(args.ptr()))
     throw ValueError(std::string("arguments must be a tuple or list, got ") + Py_TYPE(args.ptr())->tp_name);
   Value::List out;
   out.reserve(static_cast<std::size_t>(py::len(args)));
-  std::size_t i = 0;
+  Path where;
+  where.label = "argument";
   for (py::handle a : args) {
-    ++i;
-    if (handles && py::hasattr(a, "__ferry_value__")) *handles = true;
-    out.push_back(convert(a, "argument " + std::to_string(i), 0));
+    ++where.index;
+    if (handles && !PyLong_Check(a.ptr()) && py::hasattr(a, "__ferry_value__")) *handles = true;
+    out.push_back(convert(a, where, 0));
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Pool and Results: dynamic calls (Pool::imap_values) with Python objects
 // in and out; the ferry package builds map, imap, apply_async, ... on them.
 #include <exception>
+#include <set>
 
 #include <pybind11/stl.h>
 
@@ -76,6 +77,14 @@ class Results {
   std::string type_;
 };
 
+// Only calls of scalars are checked once a shape: a list's elements or a
+// map's entries may differ from one call to the next.
+bool shape_is_scalar(const std::vector<Value::Kind>& shape) {
+  for (Value::Kind k : shape)
+    if (k == Value::Kind::list || k == Value::Kind::map) return false;
+  return true;
+}
+
 std::unique_ptr<Pool> make_pool(const Plugin& plugin, std::optional<std::size_t> processes,
                                 std::optional<std::size_t> maxtasksperchild, std::optional<double> timeout,
                                 std::uint64_t memory_limit) {
@@ -96,12 +105,23 @@ Results submit(Pool& pool, const std::string& task, py::handle calls, std::optio
   if (chunksize && *chunksize < 1) throw py::value_error("chunksize must be at least 1");
   std::vector<Value::List> converted;
   converted.reserve(static_cast<std::size_t>(py::len(calls)));
+  // Plugin::check_arguments runs once for each shape of call (the kinds of
+  // its arguments), not for every one of a million ints: what it would
+  // still catch (an int out of a narrower type's range) the worker reports
+  // as the same ArgumentError.
+  std::set<std::vector<Value::Kind>> checked;
+  std::vector<Value::Kind> shape;
   std::size_t i = 0;
   for (py::handle call : calls) {
     try {
       bool handles = false;
       converted.push_back(to_arguments(call, &handles));
-      if (!handles) plugin.check_arguments(task, converted.back());
+      shape.clear();
+      for (const Value& v : converted.back()) shape.push_back(v.kind());
+      if (!handles && !checked.contains(shape)) {
+        plugin.check_arguments(task, converted.back());
+        if (shape_is_scalar(shape)) checked.insert(shape);
+      }
     } catch (const std::exception& e) {
       if (py::len(calls) == 1) throw;
       throw SignatureError("item " + std::to_string(i) + ": " + e.what());
