@@ -41,6 +41,8 @@ R take_result(const OutcomeView& o) {
   if (o.error) std::rethrow_exception(o.error);
   if constexpr (std::is_void_v<R>) {
     return;
+  } else if constexpr (std::is_same_v<R, Value>) {
+    return codec::decode_value(o.bytes);  // the Value archive's own reader: no cereal archive an item
   } else {
     R r{};
     codec::decode(o.bytes, r);
