@@ -23,13 +23,13 @@ from ._ferry import (
 from ._pipeline import Problem, run_pipeline, validate
 from ._pool import AsyncResult, MapResult, Pool
 from ._process import Process
-from ._shared import Array, Dict, Event, List, Lock, Queue, Value
+from ._shared import Array, Barrier, Dict, Event, List, Lock, Queue, Semaphore, Value
 
 __version__ = _ferry.__version__
 
 __all__ = [
-    "ArgumentError", "Array", "AsyncResult", "ConfigError", "Dict", "Engine", "Error", "Event", "List", "Lock",
-    "ManagerError", "MapResult", "Plugin", "PluginError", "Pool", "Problem", "Process", "Queue", "StateError",
+    "ArgumentError", "Array", "AsyncResult", "Barrier", "ConfigError", "Dict", "Engine", "Error", "Event", "List", "Lock",
+    "ManagerError", "MapResult", "Plugin", "PluginError", "Pool", "Problem", "Process", "Queue", "Semaphore", "StateError",
     "TaskError", "TaskInfo", "TimeoutError", "Value", "WorkerError", "run_pipeline", "validate", "__version__",
 ]
 
@@ -98,6 +98,14 @@ class Engine:
     def event(self, name):
         """The event called name."""
         return Event(_ferry.event(self._engine(), name))
+
+    def semaphore(self, name, value=1):
+        """The semaphore called name; value applies when this call creates it."""
+        return Semaphore(_ferry.semaphore(self._engine(), name, value))
+
+    def barrier(self, name, parties):
+        """The barrier called name, for parties waiters (tasks and this process alike)."""
+        return Barrier(_ferry.barrier(self._engine(), name, parties))
 
     def Value(self, typecode, value=0):
         """A number in shared memory, as multiprocessing.Value: typecode 'i' (int32), 'q'/'l' (int64), 'd' (double)."""

@@ -181,6 +181,45 @@ class Event(_Handle):
         return self._h.wait_for(timeout)
 
 
+class Semaphore(_Handle):
+    """A counting semaphore shared with tasks: acquire(block, timeout), release, get_value, with."""
+
+    __slots__ = ()
+
+    def acquire(self, block=True, timeout=None):
+        return self._h.acquire_for(timeout if block else 0)
+
+    def release(self):
+        self._h.release()
+
+    def get_value(self):
+        return self._h.get_value()
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+class Barrier(_Handle):
+    """A barrier for a fixed number of parties, shared with tasks.
+
+    wait(timeout) returns this caller's arrival index (0 .. parties-1); a
+    wait that times out breaks the barrier and raises threading.BrokenBarrierError
+    (Ctrl-C does not interrupt a wait without a timeout)."""
+
+    __slots__ = ()
+
+    def wait(self, timeout=None):
+        index = self._h.wait_for(timeout)
+        if index is None:
+            import threading
+            raise threading.BrokenBarrierError
+        return index
+
+
 class _SegmentLock:
     """What get_lock() returns: the segment's lock, re-entrant for its owner's
     .value / [i] (as multiprocessing's RLock is)."""

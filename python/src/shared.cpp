@@ -174,6 +174,26 @@ void bind_shared(py::module_& m) {
       })
       .def("__ferry_value__", &handle_value<Event>);
 
+  py::class_<Semaphore>(m, "Semaphore")
+      .def_property_readonly("name", &Semaphore::name)
+      .def("acquire_for", [](Semaphore& sem, const py::object& timeout) {
+        return wait_sliced([&](Clock::time_point slice) { return sem.acquire(slice - Clock::now()); },
+                           seconds(timeout));
+      })
+      .def("release", &Semaphore::release, Release())
+      .def("get_value", &Semaphore::value, Release())
+      .def("__ferry_value__", &handle_value<Semaphore>);
+  // A barrier wait is not sliced: a wait that runs out breaks the barrier.
+  py::class_<Barrier>(m, "Barrier")
+      .def_property_readonly("name", &Barrier::name)
+      .def("wait_for", [](Barrier& b, const py::object& timeout) -> std::optional<std::uint64_t> {
+        const auto limit = seconds(timeout);
+        py::gil_scoped_release release;
+        if (!limit) return b.wait();
+        return b.wait(std::chrono::duration<double>(*limit));
+      })
+      .def("__ferry_value__", &handle_value<Barrier>);
+
   // The engine's factories; types named as in the classes above.
   m.def("dict_str_int", [](const EnginePtr& e, std::string n) { return e->dict<std::string, std::int64_t>(n); });
   m.def("dict_str_float", [](const EnginePtr& e, std::string n) { return e->dict<std::string, double>(n); });
@@ -193,6 +213,8 @@ void bind_shared(py::module_& m) {
   m.def("queue_bool", [](const EnginePtr& e, std::string n, std::size_t cap) { return e->queue<bool>(n, {cap}); });
   m.def("lock", [](const EnginePtr& e, std::string n) { return e->lock(n); });
   m.def("event", [](const EnginePtr& e, std::string n) { return e->event(n); });
+  m.def("semaphore", [](const EnginePtr& e, std::string n, std::int64_t v) { return e->semaphore(n, v); });
+  m.def("barrier", [](const EnginePtr& e, std::string n, std::uint64_t parties) { return e->barrier(n, parties); });
   m.def("value_i", [](const EnginePtr& e, std::int32_t v) { return e->shared_value<std::int32_t>(v); });
   m.def("value_q", [](const EnginePtr& e, std::int64_t v) { return e->shared_value<std::int64_t>(v); });
   m.def("value_d", [](const EnginePtr& e, double v) { return e->shared_value<double>(v); });

@@ -145,3 +145,32 @@ def test_a_plain_value_for_a_handle_is_a_value_error(shared):
     with ferry.Pool(shared, 1) as p:
         with pytest.raises(ValueError, match="argument 2"):
             p.apply("put_square", (1, 5))
+
+
+def test_semaphore(engine, shared):
+    sem = engine.semaphore("py_sem", 2)
+    assert sem.get_value() == 2
+    assert sem.acquire() and sem.acquire(timeout=1)
+    assert not sem.acquire(timeout=0.05) and not sem.acquire(block=False)
+    sem.release()
+    sem.release()
+    with sem:
+        assert sem.get_value() == 1
+    counts = engine.dict("py_sem_counts")
+    log = engine.list("py_sem_log")
+    one = engine.semaphore("py_sem_one", 1)
+    with ferry.Pool(shared, 2) as p:
+        p.starmap("guarded_section", [(one, counts, log)] * 4)
+    assert len(log) == 4 and max(log) == 1  # never two holders at once
+
+
+def test_barrier(engine, shared):
+    import threading
+    barrier = engine.barrier("py_barrier", 3)
+    with ferry.Pool(shared, 2) as p:
+        r = p.starmap_async("arrive", [(barrier,)] * 2, chunksize=1)
+        mine = barrier.wait(timeout=30)
+        assert sorted(r.get(timeout=30) + [mine]) == [0, 1, 2]
+    lonely = engine.barrier("py_barrier_broken", 2)
+    with pytest.raises(threading.BrokenBarrierError):
+        lonely.wait(timeout=0.05)
