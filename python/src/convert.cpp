@@ -80,6 +80,11 @@ Value convert(py::handle obj, const Path& where, int depth) {
     return Value(std::move(map));
   }
   if (py::hasattr(obj, "__ferry_value__")) return convert(obj.attr("__ferry_value__")(), where, depth + 1);
+  if (PyIndex_Check(obj.ptr())) {  // integers of other libraries (numpy.int64, ...)
+    auto index = py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
+    if (!index) throw py::error_already_set();
+    return convert_int(index, where);
+  }
   fail(where, std::string("cannot pass a ") + Py_TYPE(obj.ptr())->tp_name +
                   " (use None, bool, int, float, str, bytes, list, tuple or dict)");
 }

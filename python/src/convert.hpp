@@ -12,7 +12,7 @@ namespace ferry::python {
 
 namespace py = pybind11;
 
-// obj as a Value: None, bool, int (64-bit), float, str, bytes/bytearray,
+// obj as a Value: None, bool, int (64-bit; or any object with __index__), float, str, bytes/bytearray,
 // list/tuple (lists), dict (maps; str or int keys), and objects with a
 // __ferry_value__() method (shared-object handles). Throws ferry::ValueError
 // naming where inside obj and why ("[1]['x']: int too large for 64 bits").

@@ -67,3 +67,11 @@ def test_bytes_and_none_convert(math):
 def test_wrong_argument_count(pool):
     with pytest.raises(ValueError, match="takes 2 arguments, got 3"):
         pool.apply("power", (1, 2, 3))
+
+
+def test_objects_with_index_convert_as_ints(pool):
+    class Seven:
+        def __index__(self):
+            return 7
+
+    assert pool.apply("square", (Seven(),)) == 49
