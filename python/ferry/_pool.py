@@ -198,12 +198,12 @@ class Pool:
     def processes(self):
         return self._core.workers
 
-    def _submit(self, func, calls, chunksize, ordered=True):
+    def _submit(self, func, calls, chunksize, ordered=True, single=False):
         if not isinstance(func, str):
             raise TypeError(f"tasks are named by string, not {type(func).__name__}")
         if self._state != "run":
             raise StateError("Pool not running")
-        return self._core.submit(func, calls, chunksize, ordered)
+        return self._core.submit(func, calls, chunksize, ordered, single)
 
     def _collect(self, results):
         try:
@@ -219,7 +219,7 @@ class Pool:
 
     def map(self, func, iterable, chunksize=None):
         """[func(x) for x in iterable], in order; the first error is raised once every item finished."""
-        return self._collect(self._submit(func, [(x,) for x in iterable], chunksize))
+        return self._collect(self._submit(func, list(iterable), chunksize, single=True))
 
     def starmap(self, func, iterable, chunksize=None):
         """[func(*args) for args in iterable], in order."""
@@ -233,7 +233,7 @@ class Pool:
 
     def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None):
         """As map, returning a MapResult at once."""
-        return MapResult(self, self._submit(func, [(x,) for x in iterable], chunksize), callback, error_callback)
+        return MapResult(self, self._submit(func, list(iterable), chunksize, single=True), callback, error_callback)
 
     def starmap_async(self, func, iterable, chunksize=None, callback=None, error_callback=None):
         """As starmap, returning a MapResult at once."""
@@ -242,11 +242,11 @@ class Pool:
 
     def imap(self, func, iterable, chunksize=1):
         """An iterator of func(x) in input order, each as soon as it (and those before it) is ready."""
-        return _IMapIterator(self, self._submit(func, [(x,) for x in iterable], chunksize))
+        return _IMapIterator(self, self._submit(func, list(iterable), chunksize, single=True))
 
     def imap_unordered(self, func, iterable, chunksize=1):
         """As imap, in the order items finish."""
-        return _IMapIterator(self, self._submit(func, [(x,) for x in iterable], chunksize, ordered=False))
+        return _IMapIterator(self, self._submit(func, list(iterable), chunksize, ordered=False, single=True))
 
     # Lifecycle.
     def close(self):

@@ -108,6 +108,16 @@ Value::List to_arguments(py::handle args, bool* handles) {
   return out;
 }
 
+Value::List to_single_argument(py::handle arg, bool* handles) {
+  Path where;
+  where.label = "argument";
+  where.index = 1;
+  if (handles && !PyLong_Check(arg.ptr()) && py::hasattr(arg, "__ferry_value__")) *handles = true;
+  Value::List out;
+  out.push_back(convert(arg, where, 0));
+  return out;
+}
+
 py::object from_value(const Value& v) {
   switch (v.kind()) {
     case Value::Kind::null: return py::none();

@@ -24,6 +24,9 @@ Value to_value(py::handle obj);
 // which Plugin::check_arguments cannot check (the worker does).
 Value::List to_arguments(py::handle args, bool* handles = nullptr);
 
+// A call of one argument, arg (map's items: no tuple made for each).
+Value::List to_single_argument(py::handle arg, bool* handles = nullptr);
+
 // v as a Python object: maps become dicts, lists become lists.
 py::object from_value(const Value& v);
 

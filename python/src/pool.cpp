@@ -99,7 +99,8 @@ std::unique_ptr<Pool> make_pool(const Plugin& plugin, std::optional<std::size_t>
   return std::make_unique<Pool>(plugin, std::move(o));
 }
 
-Results submit(Pool& pool, const std::string& task, py::handle calls, std::optional<std::size_t> chunksize, bool ordered) {
+Results submit(Pool& pool, const std::string& task, py::handle calls, std::optional<std::size_t> chunksize, bool ordered,
+               bool single) {
   const Plugin& plugin = pool.plugin();
   const std::string type = plugin.task(task).result;  // an unknown task fails here, before any conversion
   if (chunksize && *chunksize < 1) throw py::value_error("chunksize must be at least 1");
@@ -115,7 +116,7 @@ Results submit(Pool& pool, const std::string& task, py::handle calls, std::optio
   for (py::handle call : calls) {
     try {
       bool handles = false;
-      converted.push_back(to_arguments(call, &handles));
+      converted.push_back(single ? to_single_argument(call, &handles) : to_arguments(call, &handles));
       shape.clear();
       for (const Value& v : converted.back()) shape.push_back(v.kind());
       if (!handles && !checked.contains(shape)) {
@@ -149,8 +150,8 @@ void bind_pool(py::module_& m) {
       .def(py::init(&make_pool), py::arg("plugin"), py::arg("processes") = py::none(),
            py::arg("maxtasksperchild") = py::none(), py::arg("timeout") = py::none(), py::arg("memory_limit") = 0)
       .def("submit", &submit, py::arg("task"), py::arg("calls"), py::arg("chunksize") = py::none(),
-           py::arg("ordered") = true,
-           "Queues task(*call) for each call (a tuple of arguments); checks every call's arguments first.")
+           py::arg("ordered") = true, py::arg("single") = false,
+           "Queues task(*call) for each call (a tuple of arguments; with single, task(call)); checks the arguments first.")
       .def("close", &Pool::close, py::call_guard<py::gil_scoped_release>())
       .def("join", &Pool::join, py::call_guard<py::gil_scoped_release>())
       .def("terminate", &Pool::terminate, py::call_guard<py::gil_scoped_release>())
