@@ -1,5 +1,6 @@
-// Pool and Results: dynamic calls (Pool::imap_values) with Python objects
-// in and out; the ferry package builds map, imap, apply_async, ... on them.
+// Pool: calls with Python objects in and out (Pool::imap_values, or the
+// typed fast path of typed_calls.hpp); the ferry package builds map, imap,
+// apply_async, ... on them.
 #include <exception>
 #include <set>
 
@@ -9,73 +10,11 @@
 
 #include "bindings.hpp"
 #include "convert.hpp"
-#include "waiting.hpp"
+#include "results.hpp"
+#include "typed_calls.hpp"
 
 namespace ferry::python {
 namespace {
-
-// The results of one submission, in iteration order (input order, or
-// completion order for an unordered one). Thread-safe.
-class Results {
- public:
-  Results(ResultStream<Value> stream, std::string type) : stream_(std::move(stream)), type_(std::move(type)) {}
-
-  std::size_t size() const { return stream_.size(); }
-  bool ready(std::size_t k) const { return stream_.wait_until(check(k), Clock::now()); }
-  // Waits (sliced, see wait_sliced) for the k-th result; false on timeout.
-  bool wait(std::size_t k, const py::object& timeout) const {
-    check(k);
-    if (ready(k)) return true;
-    return wait_sliced([&](Clock::time_point slice) { return stream_.wait_until(k, slice); }, seconds(timeout));
-  }
-  // The k-th result, waiting for it; raises its error.
-  py::object get(std::size_t k) const {
-    if (!wait(k, py::none())) throw Timeout("unreachable");
-    return from_result(stream_.get(k), type_);
-  }
-  // Whether the k-th result is ready and not an error.
-  bool successful(std::size_t k) const {
-    if (!ready(k)) throw StateError("the result is not ready");
-    try {
-      stream_.get(k);
-      return true;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }
-  // Every result in order; waits for all, then raises the first error.
-  py::list get_all(const py::object& timeout) const {
-    const auto end = seconds(timeout);
-    const auto start = Clock::now();
-    py::list out(size());
-    std::exception_ptr first;
-    for (std::size_t k = 0; k < size(); ++k) {
-      if (!ready(k)) {
-        std::optional<double> left;
-        if (end) left = *end - std::chrono::duration<double>(Clock::now() - start).count();
-        if (!wait(k, left ? py::object(py::float_(*left)) : py::object(py::none())))
-          throw Timeout("results not ready within the timeout");
-      }
-      try {
-        out[k] = from_result(stream_.get(k), type_);
-      } catch (const py::error_already_set&) {
-        throw;
-      } catch (...) {
-        if (!first) first = std::current_exception();
-      }
-    }
-    if (first) std::rethrow_exception(first);
-    return out;
-  }
-
- private:
-  std::size_t check(std::size_t k) const {
-    if (k >= size()) throw py::index_error("result index out of range");
-    return k;
-  }
-  ResultStream<Value> stream_;
-  std::string type_;
-};
 
 // Only calls of scalars are checked once a shape: a list's elements or a
 // map's entries may differ from one call to the next.
@@ -102,8 +41,12 @@ std::unique_ptr<Pool> make_pool(const Plugin& plugin, std::optional<std::size_t>
 Results submit(Pool& pool, const std::string& task, py::handle calls, std::optional<std::size_t> chunksize, bool ordered,
                bool single) {
   const Plugin& plugin = pool.plugin();
-  const std::string type = plugin.task(task).result;  // an unknown task fails here, before any conversion
+  const TaskInfo& info = plugin.task(task);  // an unknown task fails here, before any conversion
+  const std::string type = info.result;
   if (chunksize && *chunksize < 1) throw py::value_error("chunksize must be at least 1");
+  MapOptions options;
+  options.chunksize = chunksize.value_or(0);
+  if (auto typed = submit_typed(pool, info, calls, single, options, ordered)) return std::move(*typed);
   std::vector<Value::List> converted;
   converted.reserve(static_cast<std::size_t>(py::len(calls)));
   // Plugin::check_arguments runs once for each shape of call (the kinds of
@@ -129,8 +72,6 @@ Results submit(Pool& pool, const std::string& task, py::handle calls, std::optio
     }
     ++i;
   }
-  MapOptions options;
-  options.chunksize = chunksize.value_or(0);
   py::gil_scoped_release release;
   return Results(pool.imap_values(task, converted, options, ordered), type);
 }
@@ -138,13 +79,7 @@ Results submit(Pool& pool, const std::string& task, py::handle calls, std::optio
 }  // namespace
 
 void bind_pool(py::module_& m) {
-  py::class_<Results>(m, "Results", "The results of one Pool submission, by position.")
-      .def("__len__", &Results::size)
-      .def("ready", &Results::ready, py::arg("k"))
-      .def("wait", &Results::wait, py::arg("k"), py::arg("timeout") = py::none())
-      .def("get", &Results::get, py::arg("k"))
-      .def("successful", &Results::successful, py::arg("k"))
-      .def("get_all", &Results::get_all, py::arg("timeout") = py::none());
+  bind_results(m);
 
   py::class_<Pool>(m, "Pool")
       .def(py::init(&make_pool), py::arg("plugin"), py::arg("processes") = py::none(),

@@ -75,3 +75,16 @@ def test_objects_with_index_convert_as_ints(pool):
             return 7
 
     assert pool.apply("square", (Seven(),)) == 49
+
+
+def test_typed_fast_path_and_value_path_agree(pool):
+    class Three:
+        def __index__(self):
+            return 3
+
+    # Plain ints go the typed way; an __index__ object sends the call the Value way.
+    assert pool.map("square", [1, 2, 3]) == pool.map("square", [1, 2, Three()]) == [1, 4, 9]
+    assert pool.map("is_prime", [2, 4]) == [True, False]
+    assert pool.map("is_prime", [2, Three()]) == [True, True]
+    with pytest.raises(ValueError, match="expected i64, got bool"):
+        pool.map("square", [1, True])  # a bool is not an i64, on either way
