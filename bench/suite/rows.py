@@ -90,6 +90,10 @@ PROGRAMS = {p.key: p for p in [
     Program("ferry/one_stage", ("{build}/bin/ferry", "run", "--quiet", "{bench}/ferry/one_stage.yaml")),
     python("one_stage"),
     ferry("memory_idle"), python("memory_idle"),
+    # A Python host using ferry (the package in {build}/python) against pure Python multiprocessing.
+    Program("pyferry/primes", ("{python}", "{bench}/python/ferry_primes.py", "{build}"), slow=True, timeout_s=300),
+    python("primes", slow=True, timeout_s=300),
+    Program("pyferry/apply_async", ("{python}", "{bench}/python/ferry_apply_async.py", "{build}")),
     # Distributed runs (docs/distributed.md): a redis-server and `ferry worker`s of their own.
     Program("ferry/broker_pipeline", ("{python}", "{bench}/ferry/broker.py", "{build}", "pipeline", "200000"),
             slow=True, timeout_s=300),
@@ -157,6 +161,10 @@ ROWS = [
         Goal(">= Python Value+lock", "ref", 1, ("python/counter_value", "inc_per_s"))),
     Row("cpu_bound", "main", "CPU-bound, 2 workers: speed-up over serial", "x", True,
         ("ferry/cpu_bound", "speedup"), ("python/cpu_bound", "speedup"), Goal(">= 1.9x", "at_least", 1.9)),
+    Row("py_primes", "main", "Python host + ferry C++ task vs pure Python: count primes below 5M, 2 processes",
+        "s", False, ("pyferry/primes", "s"), ("python/primes", "s"), Goal(">= 10x Python", "ratio", 10)),
+    Row("py_apply_async", "main", "apply_async round trip from Python: ferry vs multiprocessing", "us", False,
+        ("pyferry/apply_async", "us"), ("python/apply_async", "us"), Goal(">= 2x Python", "ratio", 2)),
     Row("crash_detect", "main", "worker crash -> Pool.map raises", "ms", False,
         ("ferry/crash_detect", "ms"), ("python/crash_detect", "ms"), Goal("< 100 ms", "below", 100)),
     Row("pipeline", "main", "pipeline, 3 stages, {items} items, end to end", "s", False,

@@ -268,3 +268,27 @@ TEST_CASE("a worker retired by max_tasks_per_child after the pool was closed is 
   CHECK(starts == 2);  // a third would be a replacement with nothing left to run
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("imap_values runs dynamic calls and returns Values, in order or as they finish", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 2});
+  std::vector<ferry::Value::List> calls;
+  for (std::int64_t i = 0; i < 50; ++i) calls.push_back({ferry::Value(i), ferry::Value(std::int64_t{2})});
+  auto ordered = pool.imap_values("power", calls, {.chunksize = 7});
+  REQUIRE(ordered.size() == 50);
+  for (std::size_t k = 0; k < 50; ++k) {
+    REQUIRE(ordered.wait_until(k, std::chrono::steady_clock::now() + 30s));
+    REQUIRE(ordered.get(k) == ferry::Value(static_cast<std::int64_t>(k * k)));
+  }
+  auto unordered = pool.imap_values("slow_job", {{ferry::Value(std::int64_t{30})}, {ferry::Value(std::int64_t{1})}},
+                                    {.chunksize = 1}, false);
+  REQUIRE_FALSE(unordered.wait_until(1, std::chrono::steady_clock::now()));
+  REQUIRE(unordered.get(0) == ferry::Value(std::int64_t{1}));  // the quick one finishes first
+  REQUIRE(unordered.get(1) == ferry::Value(std::int64_t{900}));
+  // A struct as a map, and an argument the worker cannot convert.
+  auto mid = pool.imap_values("midpoint", {{ferry::Value::Map{{"x", 0.0}, {"y", 0.0}}, ferry::Value::Map{{"x", 2.0}, {"y", 4.0}}}});
+  REQUIRE(mid.get(0) == ferry::Value(ferry::Value::Map{{"x", 1.0}, {"y", 2.0}}));
+  auto bad = pool.imap_values("power", {{ferry::Value("x"), ferry::Value(std::int64_t{1})}});
+  REQUIRE_THROWS_AS(bad.get(0), ferry::TaskError);
+  REQUIRE_THROWS_AS(pool.imap_values("no_such_task", {}), ferry::SignatureError);
+}

@@ -26,6 +26,10 @@ FERRY_API bool result_wait_until(ResultBuffer& buffer, std::size_t i, std::chron
 FERRY_API bool result_ready(const ResultBuffer& buffer, std::size_t i);
 // The slot filled (k+1)-th, once it is (completion order).
 FERRY_API std::size_t result_wait_completed(ResultBuffer& buffer, std::size_t k);
+// As result_wait_completed, with a deadline; false when it passed first,
+// else slot holds the slot filled (k+1)-th.
+FERRY_API bool result_wait_completed_until(ResultBuffer& buffer, std::size_t k,
+                                           std::chrono::steady_clock::time_point deadline, std::size_t& slot);
 // Blocks until every slot is filled.
 FERRY_API void result_wait_all(ResultBuffer& buffer);
 // The chunk that begins at slot first, once filled (map's streaming decode).
@@ -37,6 +41,8 @@ R take_result(const OutcomeView& o) {
   if (o.error) std::rethrow_exception(o.error);
   if constexpr (std::is_void_v<R>) {
     return;
+  } else if constexpr (std::is_same_v<R, Value>) {
+    return codec::decode_value(o.bytes);  // the Value archive's own reader: no cereal archive an item
   } else {
     R r{};
     codec::decode(o.bytes, r);

@@ -163,6 +163,18 @@ class FERRY_API Pool {
                            false);
   }
 
+  // Dynamic calls, the way bindings and the CLI call (as
+  // Process::from_values): calls[i] is one call's arguments, converted to
+  // task's parameters in the worker; results come back as Values, in input
+  // order when ordered (imap), else in the order they finish
+  // (imap_unordered). Returns at once. An argument that does not convert
+  // fails its item with ferry::TaskError (type "ferry::ArgumentError");
+  // Plugin::check_arguments catches most of those before anything runs.
+  // Throws ferry::SignatureError for an unknown task, ferry::StateError
+  // after close().
+  ResultStream<Value> imap_values(std::string_view task, const std::vector<Value::List>& calls,
+                                  MapOptions options = {}, bool ordered = true);
+
   // No more work may be submitted; what was submitted still runs.
   void close();
   // Waits until every worker has exited. Call close() or terminate() first;

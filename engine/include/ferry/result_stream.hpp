@@ -2,6 +2,7 @@
 // single-pass range of results that arrive while you iterate.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <iterator>
 #include <memory>
@@ -51,6 +52,17 @@ class ResultStream {
   iterator end() const { return iterator(this, detail::result_count(*buffer_)); }
   // How many results the stream yields (the number of items submitted).
   std::size_t size() const { return detail::result_count(*buffer_); }
+
+  // Random access, for callers that wait in slices (the Python binding):
+  // the k-th result in iteration order (k < size()). Thread-safe.
+  // Waits until it is ready or deadline passes; true when ready.
+  bool wait_until(std::size_t k, std::chrono::steady_clock::time_point deadline) const {
+    if (ordered_) return detail::result_wait_until(*buffer_, k, deadline);
+    std::size_t slot = 0;
+    return detail::result_wait_completed_until(*buffer_, k, deadline, slot);
+  }
+  // Blocks until it is ready; returns it or re-raises its error.
+  R get(std::size_t k) const { return *iterator(this, k); }
 
  private:
   std::shared_ptr<detail::ResultBuffer> buffer_;

@@ -1,6 +1,9 @@
 #include <ferry/pool.hpp>
 
+#include <ferry/abi.h>
+#include <ferry/detail/value_archive.hpp>
 #include <ferry/errors.hpp>
+#include <ferry/wire_format.hpp>
 
 #include "pool/pool_core.hpp"
 
@@ -20,6 +23,37 @@ const char* to_string(WorkerLoss cause) {
     case WorkerLoss::retired: return "retired";
   }
   return "lost";
+}
+
+ResultStream<Value> Pool::imap_values(std::string_view task, const std::vector<Value::List>& calls,
+                                      MapOptions options, bool ordered) {
+  const auto index = static_cast<std::uint32_t>(core_->plugin().task_index(task));
+  const std::size_t chunksize = detail::pool_chunksize(*core_, calls.size(), options);
+  auto buffer = detail::make_result_buffer(calls.size());
+  buffer->recycle_into(core_->recycler());
+  std::vector<detail::Batch> batches;
+  batches.reserve((calls.size() + chunksize - 1) / chunksize);
+  const std::uint64_t group = core_->new_group();
+  for (std::size_t first = 0; first < calls.size(); first += chunksize) {
+    const std::size_t n = std::min(chunksize, calls.size() - first);
+    detail::Batch b;
+    b.request.task = index;
+    b.request.flags = FERRY_CALL_VALUE;
+    b.group = group;
+    b.request.items.reserve(n, 0);
+    for (std::size_t i = first; i < first + n; ++i) {
+      // A list Value's archive, written without copying the list into one.
+      std::string& out = b.request.items.buffer();
+      out.push_back(static_cast<char>(Value::Kind::list));
+      wire_format::append_length(out, calls[i].size());
+      for (const Value& arg : calls[i]) detail::append_value(out, arg);
+      b.request.items.seal();
+    }
+    b.done = detail::fill_slots(buffer, first);
+    batches.push_back(std::move(b));
+  }
+  core_->submit(std::move(batches));
+  return ResultStream<Value>(std::move(buffer), ordered);
 }
 
 void Pool::close() { core_->close(); }

@@ -77,6 +77,17 @@ bool ResultBuffer::ready(std::size_t i) const {
 std::size_t ResultBuffer::wait_completed(std::size_t k) {
   std::unique_lock lock(mu_);
   block(lock, [&] { return filled_ > k; });
+  return completed(k);
+}
+
+std::optional<std::size_t> ResultBuffer::wait_completed_until(std::size_t k,
+                                                              std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  if (!block(lock, [&] { return filled_ > k; }, deadline)) return std::nullopt;
+  return completed(k);
+}
+
+std::size_t ResultBuffer::completed(std::size_t k) const {
   // The last chunk whose count of slots filled before it is <= k holds the
   // (k+1)-th slot filled.
   auto it = std::upper_bound(order_.begin(), order_.end(), k,
@@ -104,6 +115,12 @@ bool result_wait_until(ResultBuffer& b, std::size_t i, std::chrono::steady_clock
 }
 bool result_ready(const ResultBuffer& b, std::size_t i) { return b.ready(i); }
 std::size_t result_wait_completed(ResultBuffer& b, std::size_t k) { return b.wait_completed(k); }
+bool result_wait_completed_until(ResultBuffer& b, std::size_t k, std::chrono::steady_clock::time_point deadline,
+                                 std::size_t& slot) {
+  const auto found = b.wait_completed_until(k, deadline);
+  if (found) slot = *found;
+  return found.has_value();
+}
 void result_wait_all(ResultBuffer& b) { b.wait_all(); }
 const ChunkOutcomes& result_wait_chunk(ResultBuffer& b, std::size_t first) { return b.wait_chunk(first); }
 

@@ -46,6 +46,8 @@ class ResultBuffer {
   // Blocks until k+1 slots are filled; returns the index of the (k+1)-th
   // to be filled (completion order, for imap_unordered).
   std::size_t wait_completed(std::size_t k);
+  // As wait_completed, with a deadline; nullopt when it passed first.
+  std::optional<std::size_t> wait_completed_until(std::size_t k, std::chrono::steady_clock::time_point deadline);
   // Blocks until every slot is filled.
   void wait_all();
 
@@ -75,6 +77,8 @@ class ResultBuffer {
   }
 
  private:
+  // The slot filled (k+1)-th; mu_ held and more than k slots filled.
+  std::size_t completed(std::size_t k) const;
   // The chunk holding slot i, or null while it is not filled; mu_ held.
   const ChunkOutcomes* find(std::size_t i, std::size_t& offset) const;
 
