@@ -264,7 +264,33 @@ class Pool:
         """Waits for the workers to exit; call close() or terminate() first."""
         if self._state == "run":
             raise ValueError("Pool is still running")
-        self._core.join()
+        # The C++ join releases the GIL but cannot be interrupted: it runs on
+        # a thread of its own while this one waits in slices, which Ctrl-C
+        # interrupts; then the workers are stopped, so none is left behind.
+        # (An Event, not Thread.join: a join interrupted by KeyboardInterrupt
+        # may later return before the thread has ended, and the pool must not
+        # be destroyed under a join still running.)
+        done = threading.Event()
+        failed = []
+
+        def run():
+            try:
+                self._core.join()
+            except BaseException as e:  # handed to the waiting thread
+                failed.append(e)
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="ferry-pool-join", daemon=True).start()
+        try:
+            while not done.wait(0.05):
+                pass
+        except KeyboardInterrupt:
+            self.terminate()
+            done.wait()
+            raise
+        if failed:
+            raise failed[0]
         self._callbacks.stop()
 
     def __enter__(self):

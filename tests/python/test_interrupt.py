@@ -33,6 +33,18 @@ CHILD = {
             print("KeyboardInterrupt", flush=True)
             raise SystemExit(0)
     """,
+    "pool_join": """
+        # One worker: after close() an idle worker would exit by itself.
+        p = ferry.Pool(faults, 1)
+        report(p.map("worker_pid", range(8), chunksize=1))
+        p.apply_async("hang", (1,))
+        p.close()
+        try:
+            p.join()
+        except KeyboardInterrupt:
+            print("KeyboardInterrupt", flush=True)
+            raise SystemExit(0)
+    """,
     "process_join": """
         proc = ferry.Process(faults, "hang", args=(1,))
         proc.start()
