@@ -295,7 +295,8 @@ Fit struct_value_fits(const Value::Map& m, const StructSchema& s, std::string* w
     for (const auto& f : s.fields) (out += out.empty() ? "" : ", ") += f.name;
     return out;
   };
-  for (const auto& [k, e] : m) {
+  for (const auto& entry : m) {
+    const std::string& k = entry.first;  // not a structured binding: clang 14 cannot capture one
     const bool known = std::any_of(s.fields.begin(), s.fields.end(), [&](const FieldSchema& f) { return f.name == k; });
     if (!known) {
       std::vector<std::string> names;
