@@ -138,16 +138,24 @@ concept free_save = requires(const T& t, A& a) { save(a, t); };
 template <class T, class A>
 concept free_load = requires(T& t, A& a) { load(a, t); };
 
+// Walks x's fields with the archive ar as cereal's saving side would: its
+// save, else its serialize (member or free, versioned or not). The archives
+// that only read fields (StructWriter, SchemaRecorder) share it.
+template <class A, class T>
+void save_fields(A& ar, const T& x) {
+  auto& m = const_cast<T&>(x);  // serialize() is non-const by cereal convention; these archives only read
+  if constexpr (member_save<T, A>) x.save(ar);
+  else if constexpr (free_save<T, A>) save(ar, x);
+  else if constexpr (member_serialize<T, A>) m.serialize(ar);
+  else if constexpr (member_serialize_versioned<T, A>) m.serialize(ar, 0);
+  else if constexpr (free_serialize<T, A>) serialize(ar, m);
+  else static_assert(sizeof(T) == 0, "ferry: a struct crossing the wire needs a cereal serialize function");
+}
+
 template <class T>
 Value struct_to_value(const T& x) {
   StructWriter w;
-  auto& m = const_cast<T&>(x);  // serialize() is non-const by cereal convention; the writer only reads
-  if constexpr (member_save<T, StructWriter>) x.save(w);
-  else if constexpr (free_save<T, StructWriter>) save(w, x);
-  else if constexpr (member_serialize<T, StructWriter>) m.serialize(w);
-  else if constexpr (member_serialize_versioned<T, StructWriter>) m.serialize(w, 0);
-  else if constexpr (free_serialize<T, StructWriter>) serialize(w, m);
-  else static_assert(sizeof(T) == 0, "ferry: this type has no Value conversion and no cereal serialize function");
+  save_fields(w, x);
   return Value(std::move(w.fields));
 }
 

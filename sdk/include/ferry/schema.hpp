@@ -81,14 +81,9 @@ void collect_schemas(std::vector<StructSchema>& out) {
     const std::string name = type_name<U>();
     for (const auto& s : out)
       if (s.name == name) return;  // seen (and a struct cannot hold itself by value)
-    U sample{};                    // serialize() is called on a default value: it only reads names and types
+    const U sample{};  // serialize() is called on a default value: it only reads names and types
     SchemaRecorder r(out);
-    if constexpr (member_save<U, SchemaRecorder>) sample.save(r);
-    else if constexpr (free_save<U, SchemaRecorder>) save(r, sample);
-    else if constexpr (member_serialize<U, SchemaRecorder>) sample.serialize(r);
-    else if constexpr (member_serialize_versioned<U, SchemaRecorder>) sample.serialize(r, 0);
-    else if constexpr (free_serialize<U, SchemaRecorder>) serialize(r, sample);
-    else static_assert(sizeof(U) == 0, "ferry: a struct crossing the wire needs a cereal serialize function");
+    save_fields(r, sample);
     out.push_back({name, std::move(r.fields)});
   }
 }
