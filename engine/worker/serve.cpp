@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <atomic>
@@ -49,6 +50,8 @@ struct HostState {
   std::unique_ptr<PostFeeder> feeder;      // writes posts to manager's socket; declared after it: goes first
   std::mutex manager_mu;                   // a task's own threads may share it
   bool posted = false;                     // requests posted since the last sync; guarded by manager_mu
+  // The items (item_of) that posted them, -1 for one unknown; guarded by manager_mu.
+  std::vector<std::int64_t> posted_by;
   // The manager channel failed mid-request (a task wrote to or closed fd
   // 4, or the manager dropped it for junk): requests and replies can no
   // longer be matched, so this worker retires after the call. Guarded by
@@ -165,6 +168,7 @@ std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_
     const std::string_view bytes(reinterpret_cast<const char*>(request), size);
     if (!reply) {  // posted: no round trip now, one sync before the task's result goes out
       s->posted = true;
+      if (const auto item = item_of(*s); s->posted_by.empty() || s->posted_by.back() != item) s->posted_by.push_back(item);
       if (send_sealed(*s, wire::FrameKind::manager_post_sealed, bytes)) return 0;
       if (!s->manager_broken.empty()) return 1;
       // A dict set is followed by more requests of the task, not by a flood
@@ -185,26 +189,62 @@ std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_
   }
 }
 
+// What a sync found: why a post was refused or may not have reached the
+// manager (empty when all took effect), and the items that had posted.
+struct PostsOutcome {
+  std::string failed;
+  std::vector<std::int64_t> posted_by;
+};
+
 // Waits until the manager has applied every request this worker posted, so
-// a task's puts are visible before its result is; reports a failed post.
-void sync_posts(HostState& s) {
+// a task's puts are visible before its result is.
+PostsOutcome sync_posts(HostState& s) {
   std::lock_guard lock(s.manager_mu);
-  if (!s.posted || !s.manager) return;
+  PostsOutcome out;
+  if (!s.posted || !s.manager) return out;
   s.posted = false;
-  if (!s.manager_broken.empty()) return;
+  out.posted_by.swap(s.posted_by);
+  if (!s.manager_broken.empty()) {
+    out.failed = "a posted request may be lost: " + s.manager_broken;
+    return out;
+  }
   manager::Request req;
   req.op = manager::Op::sync;
   wire::Frame frame;
-  // On failure the task's result still goes out.
-  if (!send_after_posts(s, wire::FrameKind::manager_request, manager::encode(req)) || !receive_reply(s, frame)) return;
   manager::Reply reply;
-  try {
-    manager::decode(frame.payload, reply);
-  } catch (const std::exception&) {
-    return;
+  if (!send_after_posts(s, wire::FrameKind::manager_request, manager::encode(req)) || !receive_reply(s, frame)) {
+    out.failed = "a posted request may be lost: " + s.manager_broken;
+  } else {
+    try {
+      manager::decode(frame.payload, reply);
+      if (reply.status == manager::Status::error) out.failed = reply.error;
+    } catch (const std::exception& e) {
+      out.failed = std::string("a posted request may be lost: bad manager reply: ") + e.what();
+    }
   }
-  if (reply.status == manager::Status::error)
-    std::fprintf(stderr, "ferry-worker %d: %s\n", static_cast<int>(::getpid()), reply.error.c_str());
+  return out;
+}
+
+// A post refused (or lost) is learnt only once the call has run: each item
+// that posted, and otherwise succeeded, fails with why rather than succeed
+// with a put of it missing. (A worker's first put to a queue is not posted,
+// so a queue of another type is refused at the put itself.)
+void fail_posters(wire::CallReply& reply, const PostsOutcome& posts) {
+  const bool all = std::find(posts.posted_by.begin(), posts.posted_by.end(), -1) != posts.posted_by.end();
+  auto posted = [&](std::size_t i) {
+    return all || std::find(posts.posted_by.begin(), posts.posted_by.end(), static_cast<std::int64_t>(i)) !=
+                      posts.posted_by.end();
+  };
+  detail::ItemList items;
+  for (std::size_t i = 0; i < reply.status.size(); ++i) {
+    if (reply.status[i] == FERRY_OK && posted(i)) {
+      reply.status[i] = FERRY_TASK_ERROR;
+      items.push_back(posts.failed);
+    } else {
+      items.push_back(reply.items[i]);
+    }
+  }
+  reply.items = std::move(items);
 }
 
 // Asks the manager for a shared memory segment; its descriptor comes back
@@ -461,7 +501,7 @@ int serve_calls(wire::Channel& channel, const Options& options, const plugin::Lo
     }
     if (req.task >= d.task_count) return 4;
     run_call(*plugin, req, state, host, progress, reply);
-    sync_posts(state);
+    if (const PostsOutcome posts = sync_posts(state); !posts.failed.empty()) fail_posters(reply, posts);
     // Flush what the task printed before the host hears it finished.
     std::cout.flush();
     std::fflush(stdout);

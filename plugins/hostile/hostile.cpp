@@ -58,6 +58,18 @@ i64 close_manager(ferry::Context& ctx, i64 x) {
   return touch_dict(ctx, x);
 }
 
+// On x == 3 puts x twice on the queue "hostile_puts" (the first put waits
+// for the manager, the second is posted) and closes the manager socket
+// (fd 4): the posted put may never have arrived.
+i64 post_then_close_manager(ferry::Context& ctx, i64 x) {
+  if (x != kTrigger) return x;
+  auto q = ctx.queue<i64>("hostile_puts");
+  q.put(x);
+  q.put(x);
+  ::close(kManagerFd);
+  return x;
+}
+
 // A child that outlives the task by far, holding every descriptor the
 // worker had (sockets, stdout).
 i64 fork_outlive(i64 x) {
@@ -170,6 +182,8 @@ FERRY_PLUGIN(hostile, "1.0") {
       .task("close_host", close_host, "closes the protocol socket (fd 3) on x == 3")
       .task("junk_to_manager", junk_to_manager, "writes junk to the manager socket (fd 4) on x == 3, then uses a dict")
       .task("close_manager", close_manager, "closes the manager socket (fd 4) on x == 3, then uses a dict")
+      .task("post_then_close_manager", post_then_close_manager,
+            "puts x twice on a queue, then closes the manager socket (fd 4), on x == 3")
       .task("touch_dict", touch_dict, "sets hostile_seen[x] = x; returns x")
       .task("fork_outlive", fork_outlive, "forks a child that sleeps 10 minutes on x == 3")
       .task("spawn_outlive", spawn_outlive, "fork + exec of `sleep 600` on x == 3")

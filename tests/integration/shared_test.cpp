@@ -206,6 +206,18 @@ TEST_CASE("a name used with other types is refused", "[shared]") {
   CHECK(engine.queue<I64>("numbers").size() == 1);
 }
 
+TEST_CASE("a worker's put on a queue of another type fails its item, not silently", "[shared]") {
+  ferry::Engine engine;
+  auto squares = engine.queue<std::string>("squares");
+  squares.put("not a number");
+  ferry::Pool pool(engine.load("shared"), {.workers = 1});
+  // tally puts x * x on "squares" as an i64: refused at the put, in the task.
+  CHECK_THROWS_WITH(pool.apply<I64>("tally", I64{3}), Catch::Contains("queue<str>") && Catch::Contains("queue<i64>"));
+  CHECK_THROWS_WITH(pool.apply<I64>("tally", I64{4}), Catch::Contains("queue<str>"));
+  CHECK(squares.size() == 1);
+  CHECK(squares.get() == "not a number");
+}
+
 TEST_CASE("a handle used after its engine is gone says so", "[shared]") {
   std::optional<ferry::Dict<std::string, I64>> d;
   {

@@ -270,7 +270,9 @@ class Queue : public detail::SharedHandle {
   // wait for the manager (as Python's put hands items to a feeder thread);
   // the items are in the queue by the time the task's result arrives.
   void put(const T& value) {
-    if (setting_ == 0 && link_ && link_->can_post()) {
+    // The first put of a worker to this queue waits for the manager, so a
+    // refusal (the name holds another type) fails it here, in the task.
+    if (setting_ == 0 && link_ && link_->can_post() && link_->verified(name_, type_)) {
       // Puts come in floods: encode each straight into this thread's request
       // buffer, the item in place. A big buffer is let go afterwards.
       thread_local std::string bytes;
@@ -284,6 +286,7 @@ class Queue : public detail::SharedHandle {
     // The host's own link applies the put at once: a refusal (a name used
     // with another type) is thrown here rather than lost.
     call(manager::Op::queue_put, {codec::encode(value)}, -1, setting_);
+    if (setting_ == 0 && link_->can_post()) link_->mark_verified(name_, type_);
   }
   // Waits at most timeout for room; false when the queue stayed full.
   template <class Rep, class Period>
