@@ -7,14 +7,6 @@
 #include "wire/frame.hpp"
 
 namespace ferry::worker {
-namespace {
-
-// Payloads from this size on skip the batch (see post()).
-constexpr std::size_t kDirectPost = 64 * 1024;
-
-
-}  // namespace
-
 PostFeeder::~PostFeeder() {
   drain();
   {

@@ -19,6 +19,10 @@ class PostFeeder {
   // Writes frames to fd, which it does not own; the caller serialises
   // post() and drain() and writes to fd itself only after drain().
   explicit PostFeeder(int fd) : fd_(fd) {}
+  // Payloads from this size on are best written by the caller itself,
+  // after drain(): copying them into the batch costs more than the wake-up
+  // it would save (post() does so too).
+  static constexpr std::size_t kDirectPost = 64 * 1024;
   ~PostFeeder();  // drains, then stops the thread
   PostFeeder(const PostFeeder&) = delete;
   PostFeeder& operator=(const PostFeeder&) = delete;

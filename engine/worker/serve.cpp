@@ -23,7 +23,6 @@
 #include "wire/call_progress.hpp"
 #include "wire/frame.hpp"
 #include "wire/messages.hpp"
-#include "wire/sealed_item.hpp"
 #include "wire/spin_policy.hpp"
 
 namespace ferry::worker {
@@ -130,61 +129,76 @@ void send_log(void* state, std::int32_t level, const char* message, std::uint64_
 }
 
 // Sends one frame from this thread, after everything posted before it (the
-// manager applies requests in order); false, with the channel marked
-// broken, when that fails. attach travels with it; the caller keeps it.
-// manager_mu held.
-bool send_after_posts(HostState& s, wire::FrameKind kind, std::string_view payload, int attach = -1) {
+// manager applies requests in order), its payload given as parts sent back
+// to back; false, with the channel marked broken, when that fails. attach
+// travels with it; the caller keeps it. manager_mu held.
+bool send_after_posts(HostState& s, wire::FrameKind kind, std::span<const std::string_view> parts, int attach = -1) {
   if (!s.feeder->drain()) {
     broken(s, "a post failed");
     return false;
   }
-  if (s.manager->send(kind, payload, attach)) return true;
+  if (parts.size() == 1 ? s.manager->send(kind, parts[0], attach) : s.manager->send_parts(kind, parts)) return true;
   broken(s, "the manager channel failed: " + s.manager->error());
   return false;
 }
 
-// Sends a large queue put as kind with its item in a sealed memfd
-// (wire/sealed_item.hpp); false when the request is not one, or no memfd
-// could be had (then the caller sends the bytes as usual), or the channel
-// failed (manager_broken set). manager_mu held.
-bool send_sealed(HostState& s, wire::FrameKind kind, std::string_view request) {
-  const auto split = wire::split_large_put(request);
-  if (!split) return false;
-  const int fd = wire::seal_into_memfd(split->item);
-  if (fd < 0) return false;
-  const bool sent = send_after_posts(s, kind, split->head, fd);
-  ::close(fd);
-  return sent;
+bool send_after_posts(HostState& s, wire::FrameKind kind, std::string_view payload, int attach = -1) {
+  return send_after_posts(s, kind, std::span<const std::string_view>(&payload, 1), attach);
 }
 
-// One synchronous request to the manager; nonzero when it is unreachable.
-// Called through the C ABI: nothing may be thrown out of it.
+// One request to the manager, its encoding given as parts; with reply null
+// it is posted. Nonzero when the manager is unreachable. manager_mu held.
+std::int32_t manager_request(HostState& s, std::span<const std::string_view> parts, ferry_sink_v1* reply) {
+  if (!s.manager_broken.empty()) return 1;
+  std::size_t size = 0;
+  for (auto part : parts) size += part.size();
+  if (size > wire::kDefaultMaxFrame) return 1;
+  if (!reply) {  // posted: no round trip now, one sync before the task's result goes out
+    s.posted = true;
+    if (const auto item = item_of(s); s.posted_by.empty() || s.posted_by.back() != item) s.posted_by.push_back(item);
+    const auto op = parts.empty() || parts[0].empty() ? manager::Op{} : static_cast<manager::Op>(parts[0][0]);
+    // A large post goes out from this thread, straight from its parts; so
+    // does a dict set, which is followed by more requests of the task, not
+    // by a flood of posts: it costs no wake-up of the feeder.
+    if (size >= PostFeeder::kDirectPost || op == manager::Op::dict_set)
+      return send_after_posts(s, wire::FrameKind::manager_post, parts) ? 0 : 1;
+    if (parts.size() == 1) return s.feeder->post(parts[0]) ? 0 : broken(s, "a post failed");
+    thread_local std::string joined;
+    joined.clear();
+    for (auto part : parts) joined += part;
+    return s.feeder->post(joined) ? 0 : broken(s, "a post failed");
+  }
+  if (!send_after_posts(s, wire::FrameKind::manager_request, parts)) return 1;
+  wire::Frame frame;
+  if (!receive_reply(s, frame)) return 1;
+  reply->write(reply->state, reinterpret_cast<const std::uint8_t*>(frame.payload.data()), frame.payload.size());
+  return 0;
+}
+
+// ferry_host_v1::manager: one encoded request. Called through the C ABI:
+// nothing may be thrown out of it.
 std::int32_t manager_call(void* state, const std::uint8_t* request, std::uint64_t size, ferry_sink_v1* reply) noexcept {
   auto* s = static_cast<HostState*>(state);
   if (!s->manager) return 1;
   try {
     std::lock_guard lock(s->manager_mu);
-    if (!s->manager_broken.empty()) return 1;
     const std::string_view bytes(reinterpret_cast<const char*>(request), size);
-    if (!reply) {  // posted: no round trip now, one sync before the task's result goes out
-      s->posted = true;
-      if (const auto item = item_of(*s); s->posted_by.empty() || s->posted_by.back() != item) s->posted_by.push_back(item);
-      if (send_sealed(*s, wire::FrameKind::manager_post_sealed, bytes)) return 0;
-      if (!s->manager_broken.empty()) return 1;
-      // A dict set is followed by more requests of the task, not by a flood
-      // of posts: sent from here, it costs no wake-up of the feeder.
-      if (!bytes.empty() && static_cast<manager::Op>(bytes[0]) == manager::Op::dict_set)
-        return send_after_posts(*s, wire::FrameKind::manager_post, bytes) ? 0 : 1;
-      return s->feeder->post(bytes) ? 0 : broken(*s, "a post failed");
-    }
-    if (!send_sealed(*s, wire::FrameKind::manager_request_sealed, bytes) &&
-        (!s->manager_broken.empty() || !send_after_posts(*s, wire::FrameKind::manager_request, bytes)))
-      return 1;
-    wire::Frame frame;
-    if (!receive_reply(*s, frame)) return 1;
-    reply->write(reply->state, reinterpret_cast<const std::uint8_t*>(frame.payload.data()), frame.payload.size());
-    return 0;
+    return manager_request(*s, std::span<const std::string_view>(&bytes, 1), reply);
   } catch (const std::exception&) {  // no memory or thread for the feeder: this request fails
+    return 1;
+  }
+}
+
+// ferry_host_v1::manager_parts: one request given as parts.
+std::int32_t manager_parts(void* state, const ferry_span_v1* parts, std::uint32_t count, ferry_sink_v1* reply) noexcept {
+  auto* s = static_cast<HostState*>(state);
+  if (!s->manager || count > wire::kMaxFrameParts - 1) return 1;
+  try {
+    std::string_view views[wire::kMaxFrameParts];
+    for (std::uint32_t i = 0; i < count; ++i) views[i] = {reinterpret_cast<const char*>(parts[i].data), parts[i].size};
+    std::lock_guard lock(s->manager_mu);
+    return manager_request(*s, std::span<const std::string_view>(views, count), reply);
+  } catch (const std::exception&) {
     return 1;
   }
 }
@@ -474,7 +488,7 @@ int serve_calls(wire::Channel& channel, const Options& options, const plugin::Lo
     state.manager = std::make_unique<wire::Channel>(options.manager_fd);
     state.feeder = std::make_unique<PostFeeder>(options.manager_fd);
   }
-  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, &state, &send_log, &manager_call, &open_descriptor, {}};
+  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, &state, &send_log, &manager_call, &open_descriptor, &manager_parts, {}};
   wire::Frame frame;
   wire::CallRequest req;
   wire::CallReply reply;

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "pool/buffer_recycler.hpp"
+#include "wire/buffer_recycler.hpp"
 #include "pool/result_buffer.hpp"
 
 using ferry::detail::BufferRecycler;
@@ -30,6 +30,18 @@ TEST_CASE("buffer recycler: a large buffer comes back empty, with its capacity a
   CHECK(again.capacity() >= (1u << 20));
   CHECK(again.data() == memory);
   CHECK(r.take().capacity() < (64u << 10));  // given once, taken once
+}
+
+TEST_CASE("buffer recycler: a buffer given as is comes back with its size, for a receiver's room", "[pool]") {
+  BufferRecycler r;
+  std::string big(1 << 20, 'z');
+  const char* memory = big.data();
+  r.give_as_is(std::move(big));
+  const std::string again = r.take_as_is();
+  CHECK(again.size() == (1u << 20));
+  CHECK(again.data() == memory);
+  r.give_as_is(std::string(1 << 20, 'z'));
+  CHECK(r.take().empty());  // take() empties whatever it hands out
 }
 
 TEST_CASE("buffer recycler: small buffers are not kept, and what is kept is bounded", "[pool]") {

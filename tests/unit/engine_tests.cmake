@@ -5,8 +5,8 @@
 if(TARGET ferry)
   ferry_add_test(value_text_test value_text_test.cpp LIBS ferry::ferry)
   ferry_add_test(manager_store_test manager_store_test.cpp LIBS ferry_manager THREADS)
-  # Large queue items handed over sealed: the split, the seal, the server's refusals.
-  ferry_add_test(sealed_item_test sealed_item_test.cpp LIBS ferry_manager THREADS)
+  # Large queue items kept in the frame they came in; descriptors refused.
+  ferry_add_test(held_item_test held_item_test.cpp LIBS ferry_manager THREADS)
   # largest_allocation.cpp counts allocations, for tests of hostile lengths.
   add_library(ferry_largest_allocation OBJECT largest_allocation.cpp)
   ferry_target_defaults(ferry_largest_allocation)

@@ -62,7 +62,7 @@ struct Item {
 
 Item invoke_one(const ferry_task_v1& t, const std::string& input, std::uint32_t flags) {
   Item out;
-  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, nullptr, nullptr, nullptr, nullptr, {}};
+  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, nullptr, nullptr, nullptr, nullptr, nullptr, {}};
   const ferry_call_v1 call{sizeof(ferry_call_v1), flags, reinterpret_cast<const std::uint8_t*>(input.data()),
                            input.size(), ferry_sink_v1{&out.output, &append}, &host, t.name, 0};
   out.status = t.invoke(t.state, &call);
@@ -81,7 +81,7 @@ std::vector<Item> invoke_batch(const ferry_task_v1& t, const std::vector<std::st
   }
   std::vector<std::uint64_t> output_ends(inputs.size());
   std::vector<std::int32_t> statuses(inputs.size());
-  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, nullptr, nullptr, nullptr, nullptr, {}};
+  const ferry_host_v1 host{sizeof(ferry_host_v1), 0, nullptr, nullptr, nullptr, nullptr, nullptr, {}};
   const ferry_batch_v1 batch{struct_size, flags, inputs.size(), reinterpret_cast<const std::uint8_t*>(input.data()),
                              ends.data(), ferry_sink_v1{&output, &append}, output_ends.data(), statuses.data(), &host,
                              t.name, max_output, stop, current};

@@ -14,7 +14,6 @@
 
 #include "wire/frame.hpp"
 #include "wire/messages.hpp"
-#include "wire/sealed_item.hpp"
 #include "wire/spin_policy.hpp"
 
 namespace ferry::manager {
@@ -66,6 +65,7 @@ Connection Server::connect() {
     throw Error(std::string("cannot create a manager socket: ") + std::strerror(errno));
   auto session = std::make_shared<Session>();
   session->channel = std::make_unique<wire::Channel>(fds[0]);
+  session->channel->recycle_from(recycler_);
   {
     std::lock_guard lock(mu_);
     reap_finished();
@@ -100,42 +100,57 @@ Connection Server::connect() {
 
 namespace {
 
-// The request a frame carries, and for a sealed put its item, mapped
-// (wire/sealed_item.hpp); throws when the frame does not hold one.
-Request take_request(wire::Frame& frame, wire::Channel& channel, std::shared_ptr<const detail::SealedBytes>& sealed) {
+// Queue items from this size on stay in the frame they came in; below it a
+// copy costs less than keeping the whole frame.
+constexpr std::size_t kHoldFrom = std::size_t{64} << 10;
+
+// The request a frame carries. A queue put of one large item leaves it in
+// the frame: held (detail::HeldBytes) takes the frame over, and the
+// frame's buffer goes back to recycler once the item is gone.
+Request take_request(wire::Frame& frame, std::shared_ptr<const detail::HeldBytes>& held,
+                     const std::shared_ptr<detail::BufferRecycler>& recycler) {
   Request request;
-  wire::decode(std::move(frame.payload), request);
-  if (frame.kind != wire::FrameKind::manager_post_sealed && frame.kind != wire::FrameKind::manager_request_sealed)
+  if (frame.payload.size() < kHoldFrom) {
+    wire::decode(std::string_view(frame.payload), request);
     return request;
-  const int fd = channel.take_fd();
-  if (fd < 0) throw Error("a sealed put came without its descriptor");
-  std::string why;
-  sealed = wire::map_sealed(fd, why);
-  if (!sealed) throw Error(why);
-  if (request.op != Op::queue_put || request.args.size() != 1 || !request.args[0].empty())
-    throw Error("a sealed item came with a request that is not a queue put");
+  }
+  std::string_view only;  // the argument when there is just one
+  codec_detail::read_request(frame.payload, request, [&](ferry::detail::ByteReader& in) {
+    request.args.resize(in.count(wire_format::kLengthSize));
+    if (request.args.size() == 1) only = in.view();
+    else
+      for (auto& a : request.args) in.string(a);
+  });
+  if (request.args.size() != 1) return request;
+  if (request.op != Op::queue_put || only.size() < kHoldFrom) {
+    request.args[0].assign(only);
+    return request;
+  }
+  const auto offset = static_cast<std::size_t>(only.data() - frame.payload.data());
+  std::weak_ptr<detail::BufferRecycler> to = recycler;
+  held = std::make_shared<const detail::HeldBytes>(std::move(frame.payload), offset, only.size(),
+                                                   [to](std::string&& buffer) {
+                                                     if (auto r = to.lock()) r->give_as_is(std::move(buffer));
+                                                   });
+  frame.payload.clear();
   return request;
 }
 
-bool is_post(wire::FrameKind kind) {
-  return kind == wire::FrameKind::manager_post || kind == wire::FrameKind::manager_post_sealed;
-}
+bool is_post(wire::FrameKind kind) { return kind == wire::FrameKind::manager_post; }
 
-bool is_request(wire::FrameKind kind) {
-  return kind == wire::FrameKind::manager_request || kind == wire::FrameKind::manager_request_sealed;
-}
+bool is_request(wire::FrameKind kind) { return kind == wire::FrameKind::manager_request; }
 
 }  // namespace
 
-// One request for a session: to the broker's objects or the store. A sealed
-// item goes to the broker as bytes; the store keeps it mapped.
-Reply Server::perform(Session& s, Request&& request, std::shared_ptr<const detail::SealedBytes> sealed,
+// One request for a session: to the broker's objects or the store. A held
+// item goes to the broker as bytes; the store keeps it as it is.
+Reply Server::perform(Session& s, Request&& request, std::shared_ptr<const detail::HeldBytes> held,
                       bool defer_wake) {
   if (s.objects) {
-    if (sealed) request.args[0].assign(sealed->view());
+    if (held) request.args[0].assign(held->view());
     return s.objects->handle(std::move(request), s.client);
   }
-  return store_->handle(std::move(request), s.client, std::move(sealed), defer_wake);
+  return store_->handle(std::move(request), s.client, std::move(held), defer_wake);
 }
 
 void Server::serve(Session& s) {
@@ -150,12 +165,12 @@ void Server::serve(Session& s) {
     spin.before_wait(channel);
     if (channel.receive(frame) != wire::ReceiveStatus::frame || (!is_post(frame.kind) && !is_request(frame.kind)))
       break;
-    std::shared_ptr<const detail::SealedBytes> sealed;
+    std::shared_ptr<const detail::HeldBytes> held;
     if (is_post(frame.kind)) {
       Reply r;
       try {
-        Request request = take_request(frame, channel, sealed);
-        r = perform(s, std::move(request), std::move(sealed), channel.has_complete_frame());
+        Request request = take_request(frame, held, recycler_);
+        r = perform(s, std::move(request), std::move(held), channel.has_complete_frame());
       } catch (const std::exception& e) {
         r = Reply{Status::error, {}, e.what()};
       }
@@ -166,7 +181,7 @@ void Server::serve(Session& s) {
     Reply reply;
     int attach = -1;
     try {
-      Request request = take_request(frame, channel, sealed);
+      Request request = take_request(frame, held, recycler_);
       if (request.op == Op::sync) {
         if (request.capacity != kSyncKeepsFailure) {
           if (!failed_post.empty()) reply = Reply{Status::error, {}, std::move(failed_post)};
@@ -178,16 +193,16 @@ void Server::serve(Session& s) {
         attach = store_->descriptor_fd(id);
         reply.status = attach >= 0 ? Status::ok : Status::missing;
       } else {
-        reply = perform(s, std::move(request), std::move(sealed), false);
+        reply = perform(s, std::move(request), std::move(held), false);
       }
     } catch (const std::exception& e) {
       reply = Reply{Status::error, {}, std::string("bad manager request: ") + e.what()};
     }
     if (!close_stray_descriptors(channel)) break;
-    // A worker's get of an item kept sealed: its bytes travel in the reply.
-    if (reply.sealed) {
-      reply.values.at(0).assign(reply.sealed->view());
-      reply.sealed.reset();
+    // A worker's get of a held item: its bytes travel in the reply.
+    if (reply.held) {
+      reply.values.at(0).assign(reply.held->view());
+      reply.held.reset();
     }
     if (!channel.send(wire::FrameKind::manager_reply, manager::encode(reply), attach)) break;
   }
@@ -203,10 +218,10 @@ void Server::serve(Session& s) {
 
 bool Server::close_stray_descriptors(wire::Channel& channel) {
   // A task may attach descriptors to anything it writes to its manager
-  // socket; only a sealed put's is taken, the rest would pile up here. Once
-  // no frame is partly in, every descriptor left came with a frame already
-  // served. A worker that keeps its socket busy while piling up more than
-  // any sealed puts in flight could explain is cut off.
+  // socket; none is taken, and they would pile up here. Once no frame is
+  // partly in, every descriptor left came with a frame already served. A
+  // worker that keeps its socket busy while piling up more than this is
+  // cut off.
   constexpr std::size_t kMaxPending = 64;
   if (!channel.has_buffered_bytes())
     for (int fd; (fd = channel.take_fd()) >= 0;) ::close(fd);

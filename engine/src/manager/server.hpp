@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "manager/store.hpp"
+#include "wire/buffer_recycler.hpp"
 
 namespace ferry::wire {
 class Channel;
@@ -47,8 +48,8 @@ class Server {
   struct Session;
   void serve(Session& session);
   // One request for a session, to the broker's objects or the store; a
-  // sealed item goes to the broker as bytes. defer_wake: Store::handle.
-  Reply perform(Session& session, Request&& request, std::shared_ptr<const detail::SealedBytes> sealed,
+  // held item goes to the broker as bytes. defer_wake: Store::handle.
+  Reply perform(Session& session, Request&& request, std::shared_ptr<const detail::HeldBytes> held,
                 bool defer_wake);
   // Closes descriptors no frame claimed; false when too many are pending
   // (the connection is then dropped).
@@ -56,6 +57,9 @@ class Server {
   void reap_finished();  // joins threads of sessions that ended; mu_ held
 
   std::shared_ptr<Store> store_;
+  // The buffers of large frames whose items the store no longer holds, for
+  // the sessions' next large frames (wire::Channel::recycle_from).
+  std::shared_ptr<detail::BufferRecycler> recycler_ = std::make_shared<detail::BufferRecycler>();
   std::mutex mu_;
   std::list<std::shared_ptr<Session>> sessions_;  // guarded by mu_
   ClientId next_client_ = 1;                      // guarded by mu_

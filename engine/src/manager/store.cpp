@@ -64,7 +64,7 @@ void Store::wake_pending_locked() {
 }
 
 Reply Store::apply(const Request& r, std::vector<std::string>* owned, ClientId client,
-                   std::shared_ptr<const detail::SealedBytes> sealed, bool defer_wake) {
+                   std::shared_ptr<const detail::HeldBytes> held, bool defer_wake) {
   if (r.op == Op::sync || r.op == Op::descriptor_open) return error("not an operation on a shared object");
   std::unique_lock lock(mu_);
   if (!defer_wake) wake_pending_locked();  // what a burst deferred goes first
@@ -74,7 +74,7 @@ Reply Store::apply(const Request& r, std::vector<std::string>* owned, ClientId c
   if (!o) return error(err);
   try {
     if (auto* d = std::get_if<ListData>(&o->data)) return on_list(r, owned, *d);
-    if (auto* d = std::get_if<QueueData>(&o->data)) return on_queue(r, owned, std::move(sealed), defer_wake, *d, client, lock);
+    if (auto* d = std::get_if<QueueData>(&o->data)) return on_queue(r, owned, std::move(held), defer_wake, *d, client, lock);
     if (auto* d = std::get_if<LockData>(&o->data)) return on_lock(r, *d, client, lock);
     if (auto* d = std::get_if<EventData>(&o->data)) return on_event(r, *d, client, lock);
     if (auto* d = std::get_if<SemaphoreData>(&o->data)) return on_semaphore(r, *d, client, lock);
@@ -169,27 +169,14 @@ Reply Store::on_list(const Request& r, std::vector<std::string>* owned, ListData
   }
 }
 
-namespace {
-// At most this many queue items are kept as mappings (each one a mapping of
-// the process's vm.max_map_count, 65530 by default); beyond it a sealed
-// item is copied into the store like any other.
-constexpr std::size_t kMaxSealedHeld = 4096;
-}  // namespace
-
-Reply Store::on_queue(const Request& r, std::vector<std::string>* owned, std::shared_ptr<const detail::SealedBytes> sealed,
+Reply Store::on_queue(const Request& r, std::vector<std::string>* owned, std::shared_ptr<const detail::HeldBytes> held,
                       bool defer_wake, QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock) {
   switch (r.op) {
     case Op::queue_put: {
       auto room = [&] { return d.capacity == 0 || d.items.size() < d.capacity; };
       if (auto stopped = wait(lock, r, client, room)) return *stopped;
-      if (sealed && sealed_held_ >= kMaxSealedHeld) {
-        d.items.push_back({std::string(sealed->view()), nullptr});
-      } else if (sealed) {
-        ++sealed_held_;
-        d.items.push_back({{}, std::move(sealed)});
-      } else {
-        d.items.push_back({kept(r, owned, 0), nullptr});
-      }
+      if (held) d.items.push_back({{}, std::move(held)});
+      else d.items.push_back({kept(r, owned, 0), nullptr});
       ++d.unfinished;
       // A getter woken per item of a burst would take one and sleep again.
       if (defer_wake) wake_pending_ = true;
@@ -202,10 +189,7 @@ Reply Store::on_queue(const Request& r, std::vector<std::string>* owned, std::sh
       d.items.pop_front();
       changed_.notify_all();
       Reply reply = ok_with(std::move(item.bytes));
-      if (item.sealed) {
-        --sealed_held_;
-        reply.sealed = std::move(item.sealed);
-      }
+      reply.held = std::move(item.held);
       return reply;
     }
     case Op::queue_size: return ok_with(codec::encode(std::uint64_t{d.items.size()}));

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include <ferry/detail/lock_word.hpp>
-#include <ferry/detail/sealed_bytes.hpp>
+#include <ferry/detail/held_bytes.hpp>
 #include <ferry/manager_protocol.hpp>
 
 #include "manager/replies.hpp"
@@ -35,14 +35,14 @@ class Store {
   // request.args rather than copied: a 10 MB item is not copied again.
   Reply handle(const Request& request, ClientId client) { return apply(request, nullptr, client, nullptr, false); }
   Reply handle(Request&& request, ClientId client) { return apply(request, &request.args, client, nullptr, false); }
-  // As above, for a worker's request. sealed: a queue put's item, handed
-  // over sealed (wire/sealed_item.hpp), request.args[0] left empty; the
-  // queue keeps the mapping, and the host's own get reads it in place
-  // (Reply::sealed) while a worker's get gets the bytes. defer_wake: a put
+  // As above, for a worker's request. held: a large queue put's item, kept
+  // in the frame it came in (detail::HeldBytes), request.args[0] left
+  // empty; the queue keeps it, and the host's own get reads it in place
+  // (Reply::held) while a worker's get gets the bytes. defer_wake: a put
   // of a burst whose waiters wake once, at wake_deferred(), not per item.
-  Reply handle(Request&& request, ClientId client, std::shared_ptr<const detail::SealedBytes> sealed,
+  Reply handle(Request&& request, ClientId client, std::shared_ptr<const detail::HeldBytes> held,
                bool defer_wake) {
-    return apply(request, &request.args, client, std::move(sealed), defer_wake);
+    return apply(request, &request.args, client, std::move(held), defer_wake);
   }
   // Wakes the waiters puts with defer_wake left asleep. A caller that
   // defers calls it before it waits for anything itself.
@@ -74,10 +74,10 @@ class Store {
   struct ListData {
     std::vector<std::string> items;
   };
-  // A queue's item: its bytes, or the sealed mapping holding them.
+  // A queue's item: its bytes, or the frame holding them.
   struct QueueItem {
     std::string bytes;
-    std::shared_ptr<const detail::SealedBytes> sealed;
+    std::shared_ptr<const detail::HeldBytes> held;
   };
   struct QueueData {
     std::deque<QueueItem> items;
@@ -119,11 +119,11 @@ class Store {
   Object* open(const Request& request, std::string& error);
   // owned: r.args, when the caller gave them up (handle(Request&&)), else null.
   Reply on_dict(const Request& r, std::vector<std::string>* owned, Object& o);
-  // sealed, defer_wake: as handle() says.
+  // held, defer_wake: as handle() says.
   Reply apply(const Request& r, std::vector<std::string>* owned, ClientId client,
-              std::shared_ptr<const detail::SealedBytes> sealed, bool defer_wake);
+              std::shared_ptr<const detail::HeldBytes> held, bool defer_wake);
   Reply on_list(const Request& r, std::vector<std::string>* owned, ListData& d);
-  Reply on_queue(const Request& r, std::vector<std::string>* owned, std::shared_ptr<const detail::SealedBytes> sealed,
+  Reply on_queue(const Request& r, std::vector<std::string>* owned, std::shared_ptr<const detail::HeldBytes> held,
                  bool defer_wake, QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   Reply on_lock(const Request& r, LockData& d, ClientId client, std::unique_lock<std::mutex>& lock);
   // lock_acquire for client: waits on the word with mu_ released.
@@ -150,7 +150,6 @@ class Store {
   std::map<std::uint64_t, int> segments_;  // id -> memfd; guarded by mu_
   std::uint64_t next_segment_ = 1;         // guarded by mu_
   std::vector<LockTable> lock_tables_;     // guarded by mu_
-  std::size_t sealed_held_ = 0;            // queue items kept as mappings; guarded by mu_
   bool wake_pending_ = false;              // a deferred put has not woken its waiters; guarded by mu_
 };
 

@@ -19,7 +19,7 @@
 #include <ferry/pool.hpp>
 
 #include "engine/engine_core.hpp"
-#include "pool/buffer_recycler.hpp"
+#include "wire/buffer_recycler.hpp"
 #include "pool/result_buffer.hpp"
 #include "process/worker.hpp"
 

@@ -19,7 +19,7 @@
 
 #include <ferry/detail/outcome.hpp>
 
-#include "pool/buffer_recycler.hpp"
+#include "wire/buffer_recycler.hpp"
 
 namespace ferry::detail {
 

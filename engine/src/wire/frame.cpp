@@ -7,14 +7,17 @@
 
 #include <cerrno>
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+
+#include <ferry/detail/huge_pages.hpp>
 
 #include "wire/fd_passing.hpp"
 
 namespace ferry::wire {
 
 bool is_known_kind(std::uint8_t kind) {
-  return kind >= static_cast<std::uint8_t>(FrameKind::hello) && kind <= static_cast<std::uint8_t>(FrameKind::manager_request_sealed);
+  return kind >= static_cast<std::uint8_t>(FrameKind::hello) && kind <= static_cast<std::uint8_t>(FrameKind::retiring);
 }
 
 namespace {
@@ -75,7 +78,7 @@ bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
 }
 
 bool Channel::send_parts(FrameKind kind, std::span<const std::string_view> parts) {
-  constexpr std::size_t kMaxParts = 8;
+  constexpr std::size_t kMaxParts = kMaxFrameParts;
   if (parts.size() > kMaxParts) {
     error_ = "a frame of more than " + std::to_string(kMaxParts) + " parts";
     return false;
@@ -197,11 +200,33 @@ bool Channel::take_buffered(Frame& out) {
   return true;
 }
 
+void Channel::grow_big(std::size_t target, std::size_t frame_size) {
+  // Frames up to this size get their whole room at once: address space
+  // only, since pages are touched (by resize, below) no faster than bytes
+  // arrive, and no copy of what came so far each time the room doubles.
+  constexpr std::size_t kReserveWhole = std::size_t{32} << 20;
+  if (target > big_.capacity()) {
+    // Otherwise twice the room, as a string grows anyway, but never past the
+    // frame: a header claiming a gigabyte costs its sender the bytes.
+    big_.reserve(frame_size <= kReserveWhole ? frame_size
+                                             : std::min(frame_size, std::max(target, 2 * big_.capacity())));
+    detail::advise_huge_pages(big_.data(), big_.capacity());
+  }
+  big_.resize(target);
+}
+
 void Channel::start_direct(FrameKind kind, std::uint32_t size) {
   // Every buffered byte belongs to this frame (it is not complete): they
   // move to big_, and the rest of the frame is read straight after them.
   const std::size_t held = end_ - begin_ - kFrameHeaderSize;
-  if (big_.size() < held) big_.resize(held);
+  if (recycler_ && big_.capacity() < size) {
+    // A kept buffer whose pages are in already, if it fits this frame and
+    // is not so much larger that a queue holding the frame would waste it.
+    std::string kept = recycler_->take_as_is();
+    if (kept.capacity() >= size && kept.capacity() <= 2 * std::size_t{size} + (std::size_t{1} << 20)) big_.swap(kept);
+    recycler_->give_as_is(std::move(kept));
+  }
+  if (big_.size() < held) grow_big(held, size);
   if (held) std::memcpy(big_.data(), buf_.data() + begin_ + kFrameHeaderSize, held);
   begin_ = end_ = 0;
   want_ = 0;
@@ -236,7 +261,7 @@ bool Channel::fill(bool dont_wait) {
       if (::ioctl(fd_, FIONREAD, &queued) != 0 || queued < 0) queued = 0;
       const std::size_t room = std::max({kReadSize, direct_got_, static_cast<std::size_t>(queued)});
       const std::size_t target = std::min<std::size_t>(direct_size_, direct_got_ + room);
-      if (target > big_.size()) big_.resize(target);
+      if (target > big_.size()) grow_big(target, direct_size_);
     }
     const std::size_t len = std::min(big_.size(), direct_size_) - direct_got_;
     return recv_some(big_.data() + direct_got_, len, dont_wait, direct_got_);

@@ -9,11 +9,14 @@
 #include <limits>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "wire/buffer_recycler.hpp"
 
 namespace ferry::wire {
 
@@ -28,13 +31,13 @@ enum class FrameKind : std::uint8_t {
   manager_reply = 8,    // manager -> worker: its result
   manager_post = 9,     // worker -> manager: an operation with no reply (an unbounded put)
   retiring = 10,        // worker -> host: after its last reply it exits; later calls never ran (reason)
-  // worker -> manager: a queue put whose item is in the attached sealed
-  // memfd (wire/sealed_item.hpp), the request's own item left empty
-  manager_post_sealed = 11,
-  manager_request_sealed = 12,
+  // 11 and 12 (protocol 4: queue puts whose item came in a sealed memfd)
+  // are no longer sent; a peer sending them breaks the protocol.
 };
 
 inline constexpr std::size_t kFrameHeaderSize = 5;
+// The most parts Channel::send_parts and queue_parts take for one frame.
+inline constexpr std::size_t kMaxFrameParts = 8;
 // Frames above this are a protocol error; the peer is not trusted to be sane.
 inline constexpr std::uint32_t kDefaultMaxFrame = 1u << 30;
 // A frame whose payload is at least this large is received straight into its
@@ -74,12 +77,17 @@ class Channel {
 
   int fd() const { return fd_; }
 
+  // Large frames are received into buffers taken from recycler when it has
+  // one that fits, rather than into freshly allocated memory. (Whoever ends
+  // up with a frame's payload may give it back to recycler.)
+  void recycle_from(std::shared_ptr<detail::BufferRecycler> recycler) { recycler_ = std::move(recycler); }
+
   // Writes one whole frame; false (and error() set) when the peer is gone.
   // A descriptor given as attach travels with it (SCM_RIGHTS); the caller
   // keeps its own.
   bool send(FrameKind kind, std::string_view payload, int attach = -1);
   // As send(), the payload given as parts sent back to back, not joined
-  // first (at most 8 parts).
+  // first (at most kMaxFrameParts).
   bool send_parts(FrameKind kind, std::span<const std::string_view> parts);
   // Copies one frame into the outbox, sent by the next flush() or send():
   // several small frames then cost the peer one wake-up, not several.
@@ -129,6 +137,8 @@ class Channel {
   bool check_size(std::size_t payload);  // the channel is open and payload fits a frame
   bool write_all(iovec* iov, std::size_t count, int attach);
   bool fill(bool dont_wait = false);  // one read into buf_ (or big_); false on eof, error or nothing to read
+  // Grows big_ to target bytes of a large frame of frame_size bytes.
+  void grow_big(std::size_t target, std::size_t frame_size);
   // Starts receiving the frame whose header is at begin_ into big_.
   void start_direct(FrameKind kind, std::uint32_t size);
   // One recvmsg into [p, p + len), keeping descriptors; false on eof, error
@@ -148,6 +158,7 @@ class Channel {
   FrameKind direct_kind_{};
   std::size_t direct_size_ = 0, direct_got_ = 0;
   std::string big_;  // size() is the room allocated so far, not the bytes received
+  std::shared_ptr<detail::BufferRecycler> recycler_;  // null: large frames get new buffers
   std::string out_;       // frames queued, not yet sent
   bool eof_ = false;
   std::string error_;

@@ -50,6 +50,12 @@ typedef struct ferry_sink_v1 {
   void (*write)(void* state, const uint8_t* data, uint64_t size);
 } ferry_sink_v1;
 
+/* A run of bytes the caller keeps. */
+typedef struct ferry_span_v1 {
+  const uint8_t* data;
+  uint64_t size;
+} ferry_span_v1;
+
 /* Services the worker offers to a running task (ferry::Context wraps it). */
 typedef struct ferry_host_v1 {
   uint32_t struct_size; /* sizeof(ferry_host_v1) as the host compiled it */
@@ -69,7 +75,12 @@ typedef struct ferry_host_v1 {
    * file descriptor, owned by the caller, in *fd. Returns FERRY_OK, or
    * nonzero when there is no such descriptor or no manager. May be null. */
   int32_t (*open_descriptor)(void* state, uint64_t id, int32_t* fd);
-  void* reserved[6];
+  /* As manager, the request given as count parts that join, in order, into
+   * its encoding: a large queue item is sent from where it lies instead of
+   * being copied into one buffer first. Null in workers built before it
+   * (this was a reserved slot, zeroed): join the parts and call manager. */
+  int32_t (*manager_parts)(void* state, const ferry_span_v1* parts, uint32_t count, ferry_sink_v1* reply);
+  void* reserved[5];
 } ferry_host_v1;
 
 /* One invocation of a task. */

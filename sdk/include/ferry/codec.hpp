@@ -12,6 +12,7 @@
 #include <streambuf>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <cereal/archives/binary.hpp>
 #include <cereal/types/array.hpp>
@@ -31,6 +32,22 @@
 #include <ferry/detail/value_archive.hpp>
 #include <ferry/value.hpp>
 #include <ferry/wire_format.hpp>
+
+namespace ferry {
+namespace detail {
+// Types cereal writes as a u64 length and then their raw bytes: a pipe or a
+// queue put moves them between the socket and the object itself, with no
+// encode or decode copy (the bytes on the wire are the same).
+template <class T>
+constexpr bool is_raw_bytes_v =
+    std::is_same_v<T, std::string> || std::is_same_v<T, Bytes> || std::is_same_v<T, std::vector<std::uint8_t>>;
+template <class T>
+auto& raw_bytes(T& x) {
+  if constexpr (std::is_same_v<std::remove_const_t<T>, Bytes>) return (x.data);
+  else return (x);
+}
+}  // namespace detail
+}  // namespace ferry
 
 namespace ferry::codec {
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -51,6 +52,17 @@ class HostManagerLink : public ManagerLink {
     require_manager();
     if (host_->manager(host_->state, reinterpret_cast<const std::uint8_t*>(request.data()), request.size(), nullptr) !=
         0)
+      throw ManagerError(kUnreachable);
+    posted_.store(true, std::memory_order_relaxed);
+  }
+  void post_parts(std::span<const std::string_view> parts) override {
+    if (!offers(offsetof(ferry_host_v1, manager_parts) + sizeof(host_->manager_parts)) || !host_->manager_parts ||
+        parts.size() > kMaxParts)
+      return ManagerLink::post_parts(parts);
+    ferry_span_v1 spans[kMaxParts];
+    for (std::size_t i = 0; i < parts.size(); ++i)
+      spans[i] = {reinterpret_cast<const std::uint8_t*>(parts[i].data()), parts[i].size()};
+    if (host_->manager_parts(host_->state, spans, static_cast<std::uint32_t>(parts.size()), nullptr) != 0)
       throw ManagerError(kUnreachable);
     posted_.store(true, std::memory_order_relaxed);
   }
@@ -101,6 +113,7 @@ class HostManagerLink : public ManagerLink {
     return key;
   }
 
+  static constexpr std::size_t kMaxParts = 4;
   const ferry_host_v1* host_;
   std::atomic<bool> posted_{false};  // a post since the last settle()
   mutable std::mutex verified_mu_;

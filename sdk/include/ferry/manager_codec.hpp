@@ -51,6 +51,27 @@ void encode_with_arg_into(std::string& out, Op op, std::string_view name, std::s
   append_scalar(out, capacity);
 }
 
+// The encoding of the request {op, name, type, {argument}, timeout_ms,
+// capacity} whose argument is what cereal writes for a string or bytes
+// (a u64 length, then raw), as three parts sent back to back: head (written
+// into head, cleared first), raw itself, untouched, and tail (written into
+// tail, cleared first). A 10 MB item is then never copied to be encoded.
+inline void encode_raw_arg_parts(std::string& head, std::string& tail, Op op, std::string_view name,
+                                 std::string_view type, std::int64_t timeout_ms, std::uint64_t capacity,
+                                 std::string_view raw) {
+  using namespace wire_format;
+  head.clear();
+  append_scalar(head, static_cast<std::underlying_type_t<Op>>(op));
+  append_string(head, name);
+  append_string(head, type);
+  append_length(head, 1);                     // one argument
+  append_length(head, kLengthSize + raw.size());  // its length
+  append_length(head, raw.size());            // cereal's length of the string
+  tail.clear();
+  append_scalar(tail, timeout_ms);
+  append_scalar(tail, capacity);
+}
+
 // Appends r's encoding to out (what cereal writes for Reply::serialize).
 inline void encode_into(std::string& out, const Reply& r) {
   using namespace wire_format;

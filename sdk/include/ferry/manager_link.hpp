@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include <ferry/errors.hpp>
@@ -23,8 +25,15 @@ class ManagerLink {
   // Sends a request whose reply nobody waits for (a put on an unbounded
   // queue), already encoded (manager_codec.hpp). It takes effect in order
   // with later calls, and before the task's result reaches the host; if it
-  // fails, the worker reports that on its stderr when the task ends.
+  // fails, the item that posted it fails when the task ends.
   virtual void post(std::string_view /*request*/) { throw ManagerError("this manager link cannot post requests"); }
+  // As post(), the request given as parts that join, in order, into its
+  // encoding (a large item is then sent from where it lies).
+  virtual void post_parts(std::span<const std::string_view> parts) {
+    std::string joined;
+    for (auto part : parts) joined += part;
+    post(joined);
+  }
   // A new descriptor, owned by the caller, for the descriptor the manager
   // shares as id (a shared memory segment, a pipe end); throws
   // ferry::ManagerError when there is none.

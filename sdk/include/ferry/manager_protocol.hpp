@@ -12,7 +12,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
-#include <ferry/detail/sealed_bytes.hpp>
+#include <ferry/detail/held_bytes.hpp>
 
 namespace ferry::manager {
 
@@ -82,13 +82,14 @@ struct Reply {
   std::vector<std::string> values;
   std::string error;  // with Status::error
   // Never encoded: in the host's own replies, a large queue item a worker
-  // handed over in a sealed memfd stands here for values[0] (left empty);
+  // put kept as it arrived (detail::HeldBytes) stands here for values[0]
+  // (left empty);
   // read it with value(). Replies that travel carry the bytes in values.
-  std::shared_ptr<const detail::SealedBytes> sealed{};
+  std::shared_ptr<const detail::HeldBytes> held{};
 
   // Value i's bytes, wherever they are.
   std::string_view value(std::size_t i) const {
-    if (i == 0 && sealed) return sealed->view();
+    if (i == 0 && held) return held->view();
     return values.at(i);
   }
 

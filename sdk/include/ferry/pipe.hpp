@@ -22,25 +22,12 @@
 #include <vector>
 
 #include <ferry/codec.hpp>
+#include <ferry/detail/huge_pages.hpp>
 #include <ferry/errors.hpp>
 #include <ferry/shared.hpp>
 #include <ferry/signature.hpp>
 
 namespace ferry {
-
-namespace detail {
-// Types cereal writes as a u64 length and then their raw bytes: a pipe moves
-// them between the socket and the object itself, with no encode or decode
-// copy (the bytes on the wire are the same).
-template <class T>
-constexpr bool is_raw_bytes_v =
-    std::is_same_v<T, std::string> || std::is_same_v<T, Bytes> || std::is_same_v<T, std::vector<std::uint8_t>>;
-template <class T>
-auto& raw_bytes(T& x) {
-  if constexpr (std::is_same_v<std::remove_const_t<T>, Bytes>) return (x.data);
-  else return (x);
-}
-}  // namespace detail
 
 // Thread-safe: sends are serialised with each other, and receives with each
 // other. Copies share the same end.
@@ -98,6 +85,7 @@ class Connection : public detail::BindsToLink {
         read_all(s.fd, &size, sizeof size);
         if (size == n - sizeof size) {
           T out{};
+          detail::reserve_fresh(detail::raw_bytes(out), size);
           detail::raw_bytes(out).resize(size);
           read_all(s.fd, detail::raw_bytes(out).data(), size);
           return out;

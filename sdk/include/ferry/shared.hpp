@@ -9,14 +9,17 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <ferry/codec.hpp>
+#include <ferry/detail/huge_pages.hpp>
 #include <ferry/detail/mapped_lock.hpp>
 #include <ferry/errors.hpp>
 #include <ferry/manager_codec.hpp>
@@ -120,6 +123,25 @@ class SharedHandle : public BindsToLink {
     T v{};
     codec::decode(bytes, v);
     return v;
+  }
+  // As decoded(), a string or bytes copied straight out of bytes into room
+  // made for it (huge pages when large: detail::reserve_fresh).
+  template <class T>
+  static T taken(std::string_view bytes) {
+    if constexpr (detail::is_raw_bytes_v<T>) {
+      std::uint64_t n = 0;
+      if (bytes.size() >= sizeof n) std::memcpy(&n, bytes.data(), sizeof n);
+      if (bytes.size() >= sizeof n && n == bytes.size() - sizeof n) {
+        T v{};
+        auto& raw = detail::raw_bytes(v);
+        using Unit = typename std::remove_reference_t<decltype(raw)>::value_type;
+        const auto* first = reinterpret_cast<const Unit*>(bytes.data() + sizeof n);
+        detail::reserve_fresh(raw, n);
+        raw.assign(first, first + n);
+        return v;
+      }
+    }
+    return decoded<T>(bytes);
   }
 
   std::shared_ptr<ManagerLink> link_;
@@ -269,10 +291,29 @@ class Queue : public detail::SharedHandle {
   // Blocks while the queue is full. On an unbounded queue a worker does not
   // wait for the manager (as Python's put hands items to a feeder thread);
   // the items are in the queue by the time the task's result arrives.
+  // Strings and bytes from this size on are posted as parts (post_parts).
+  static constexpr std::size_t kPartsFrom = std::size_t{64} << 10;
+
   void put(const T& value) {
-    // The first put of a worker to this queue waits for the manager, so a
-    // refusal (the name holds another type) fails it here, in the task.
-    if (setting_ == 0 && link_ && link_->can_post() && link_->verified(name_, type_)) {
+    if (setting_ == 0 && link_ && link_->can_post()) {
+      // Once per worker and queue, a round trip checks that the name holds
+      // this type: a refusal then fails this put, in the task, rather than
+      // a posted put failing where nobody waits for it.
+      if (!link_->verified(name_, type_)) {
+        call(manager::Op::queue_size, {}, -1, setting_);
+        link_->mark_verified(name_, type_);
+      }
+      if constexpr (detail::is_raw_bytes_v<T>) {
+        const auto& raw = detail::raw_bytes(value);
+        if (raw.size() >= kPartsFrom) {  // sent from where it lies, not encoded into a buffer first
+          thread_local std::string head, tail;
+          const std::string_view bytes(reinterpret_cast<const char*>(raw.data()), raw.size());
+          manager::encode_raw_arg_parts(head, tail, manager::Op::queue_put, name_, type_, -1, 0, bytes);
+          const std::string_view parts[] = {head, bytes, tail};
+          link_->post_parts(parts);
+          return;
+        }
+      }
       // Puts come in floods: encode each straight into this thread's request
       // buffer, the item in place. A big buffer is let go afterwards.
       thread_local std::string bytes;
@@ -286,7 +327,6 @@ class Queue : public detail::SharedHandle {
     // The host's own link applies the put at once: a refusal (a name used
     // with another type) is thrown here rather than lost.
     call(manager::Op::queue_put, {codec::encode(value)}, -1, setting_);
-    if (setting_ == 0 && link_->can_post()) link_->mark_verified(name_, type_);
   }
   // Waits at most timeout for room; false when the queue stayed full.
   template <class Rep, class Period>
@@ -295,13 +335,13 @@ class Queue : public detail::SharedHandle {
            manager::Status::ok;
   }
   // Blocks until an item arrives.
-  T get() { return decoded<T>(call(manager::Op::queue_get, {}, -1, setting_).value(0)); }
+  T get() { return taken<T>(call(manager::Op::queue_get, {}, -1, setting_).value(0)); }
   // Waits at most timeout; nullopt when the queue stayed empty (Python raises queue.Empty).
   template <class Rep, class Period>
   std::optional<T> get(std::chrono::duration<Rep, Period> timeout) {
     auto r = call(manager::Op::queue_get, {}, detail::to_ms(timeout), setting_);
     if (r.status != manager::Status::ok) return std::nullopt;
-    return decoded<T>(r.value(0));
+    return taken<T>(r.value(0));
   }
   // An item if one is there now.
   std::optional<T> get_nowait() { return get(std::chrono::milliseconds(0)); }
