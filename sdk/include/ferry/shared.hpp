@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -107,9 +108,25 @@ class SharedHandle : public BindsToLink {
   void load(Archive& ar) {
     ar(name_, setting_);
     link_ = current_link();
+    known_type_.value.store(false, std::memory_order_relaxed);
   }
 
  protected:
+  // Whether a request on this name with this handle's type has succeeded
+  // through its link (ManagerLink::verified): a write that cannot fail then
+  // (a dict set, a queue put) may be posted. Remembered by the handle, so a
+  // flood of puts asks the link once.
+  bool known_type() const {
+    if (known_type_.value.load(std::memory_order_relaxed)) return true;
+    if (!link_->verified(name_, type_)) return false;
+    known_type_.value.store(true, std::memory_order_relaxed);
+    return true;
+  }
+  void mark_known_type() const {
+    link_->mark_verified(name_, type_);
+    known_type_.value.store(true, std::memory_order_relaxed);
+  }
+
   manager::Reply call(manager::Op op, std::vector<std::string> args = {}, std::int64_t timeout_ms = -1,
                       std::uint64_t capacity = 0) const {
     if (!link_) throw ManagerError("shared object '" + name_ + "' is not connected to a manager");
@@ -150,6 +167,19 @@ class SharedHandle : public BindsToLink {
   // What the object is created with, if this handle's use creates it: a
   // queue's capacity, a semaphore's count, a barrier's parties.
   std::uint64_t setting_ = 0;
+
+ private:
+  // An atomic flag that copies with its handle (a task's threads may share one).
+  struct Flag {
+    std::atomic<bool> value{false};
+    Flag() = default;
+    Flag(const Flag& o) : value(o.value.load(std::memory_order_relaxed)) {}
+    Flag& operator=(const Flag& o) {
+      value.store(o.value.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      return *this;
+    }
+  };
+  mutable Flag known_type_;  // known_type() held
 };
 
 }  // namespace detail
@@ -182,7 +212,7 @@ class Dict : public detail::SharedHandle {
   // value it writes can be seen, and before the task's result reaches the
   // host: whoever learns of the set through ferry sees it, as in Python.
   void set(const K& key, const V& value) {
-    if (link_ && link_->can_post() && link_->verified(name_, type_)) {
+    if (link_ && link_->can_post() && known_type()) {
       thread_local std::string bytes;
       bytes.clear();
       manager::encode_into(bytes, manager::Request{manager::Op::dict_set, name_, type_,
@@ -192,7 +222,7 @@ class Dict : public detail::SharedHandle {
       return;
     }
     call(manager::Op::dict_set, {codec::encode(key), codec::encode(value)});
-    if (link_->can_post()) link_->mark_verified(name_, type_);
+    if (link_->can_post()) mark_known_type();
   }
   // Stores value unless key is present; returns the value now stored.
   V setdefault(const K& key, const V& value) {
@@ -299,9 +329,9 @@ class Queue : public detail::SharedHandle {
       // Once per worker and queue, a round trip checks that the name holds
       // this type: a refusal then fails this put, in the task, rather than
       // a posted put failing where nobody waits for it.
-      if (!link_->verified(name_, type_)) {
+      if (!known_type()) {
         call(manager::Op::queue_size, {}, -1, setting_);
-        link_->mark_verified(name_, type_);
+        mark_known_type();
       }
       if constexpr (detail::is_raw_bytes_v<T>) {
         const auto& raw = detail::raw_bytes(value);
