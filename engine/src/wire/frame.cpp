@@ -203,14 +203,18 @@ bool Channel::take_buffered(Frame& out) {
 void Channel::grow_big(std::size_t target, std::size_t frame_size) {
   // Frames up to this size get their whole room at once: address space
   // only, since pages are touched (by resize, below) no faster than bytes
-  // arrive, and no copy of what came so far each time the room doubles.
+  // arrive, and no copy of what came so far each time the room grows.
   constexpr std::size_t kReserveWhole = std::size_t{32} << 20;
   if (target > big_.capacity()) {
-    // Otherwise twice the room, as a string grows anyway, but never past the
-    // frame: a header claiming a gigabyte costs its sender the bytes.
-    big_.reserve(frame_size <= kReserveWhole ? frame_size
-                                             : std::min(frame_size, std::max(target, 2 * big_.capacity())));
-    detail::advise_huge_pages(big_.data(), big_.capacity());
+    // Otherwise just the target, which fill() keeps at twice the bytes in
+    // at least (so growth stays geometric), never past the frame: a header
+    // claiming a gigabyte costs its sender the bytes. A new string, as
+    // reserve() on this one would double its capacity on top of that.
+    std::string grown;
+    grown.reserve(frame_size <= kReserveWhole ? frame_size : std::min(frame_size, target));
+    detail::advise_huge_pages(grown.data(), grown.capacity());
+    grown.append(big_);
+    big_.swap(grown);
   }
   big_.resize(target);
 }
