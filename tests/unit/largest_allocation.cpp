@@ -4,9 +4,11 @@
 #include <new>
 
 std::atomic<std::size_t> g_largest_alloc{0};
+std::atomic<std::size_t> g_total_alloc{0};
 
 namespace {
 void* counted_malloc(std::size_t n) noexcept {
+  g_total_alloc.fetch_add(n, std::memory_order_relaxed);
   std::size_t seen = g_largest_alloc.load();
   while (n > seen && !g_largest_alloc.compare_exchange_weak(seen, n)) {
   }

@@ -260,7 +260,10 @@ bool Channel::fill(bool dont_wait) {
     // Room for the rest of the frame, allocated only as far as the bytes
     // received or already waiting in the socket justify: a header claiming
     // a gigabyte still costs its sender the bytes (the rule below).
-    if (big_.size() < direct_size_) {
+    // Only once the room left is short of a read: growing at every read
+    // would copy everything received so far each time (quadratic in a
+    // frame of hundreds of megabytes).
+    if (big_.size() < direct_size_ && big_.size() - direct_got_ < kReadSize) {
       int queued = 0;
       if (::ioctl(fd_, FIONREAD, &queued) != 0 || queued < 0) queued = 0;
       const std::size_t room = std::max({kReadSize, direct_got_, static_cast<std::size_t>(queued)});
