@@ -55,6 +55,14 @@ class ProcessTag {
     }
     return out;
   }
+  // Waits (up to about ten seconds) until at least n tagged processes are
+  // there, as a process just started may not be listed yet; returns how
+  // many there are then.
+  std::size_t await_at_least(std::size_t n) const {
+    std::size_t found = 0;
+    for (int i = 0; i < 1000 && (found = tagged().size()) < n; ++i) ::usleep(10'000);
+    return found;
+  }
   // Waits (up to about ten seconds) for the tagged processes to be gone: a
   // process sent SIGKILL is still listed until the kernel has ended it.
   // Returns those still there.
