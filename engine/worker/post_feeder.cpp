@@ -47,7 +47,9 @@ bool PostFeeder::post(std::string_view payload) {
   wire::encode_header(header, wire::FrameKind::manager_post, payload.size());
   bool wake;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    // A full batch waits for the feeder to take it.
+    written_.wait(lock, [&] { return failed_ || pending_.size() < kMaxPending; });
     if (failed_) return false;
     if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
     wake = pending_.empty() && !writing_;  // otherwise the feeder comes back for it
@@ -69,6 +71,7 @@ bool PostFeeder::drain() {
   batch.swap(pending_);
   writing_ = true;
   lock.unlock();
+  written_.notify_all();  // a post (of another thread) waiting for room has it
   const bool ok = write_all(batch);
   lock.lock();
   writing_ = false;
@@ -88,6 +91,7 @@ void PostFeeder::run() {
     batch.swap(pending_);
     writing_ = true;
     lock.unlock();
+    written_.notify_all();  // a post waiting for room has it
     const bool ok = write_all(batch);
     batch.clear();
     lock.lock();

@@ -23,6 +23,11 @@ class PostFeeder {
   // after drain(): copying them into the batch costs more than the wake-up
   // it would save (post() does so too).
   static constexpr std::size_t kDirectPost = 64 * 1024;
+  // Bytes of posts a task may get ahead of the feeder's writes: a flood of
+  // puts then waits for the manager to read rather than grow the batch
+  // without bound (fresh pages at every doubling cost more than the items),
+  // and the two batches stay in cache.
+  static constexpr std::size_t kMaxPending = 256 * 1024;
   ~PostFeeder();  // drains, then stops the thread
   PostFeeder(const PostFeeder&) = delete;
   PostFeeder& operator=(const PostFeeder&) = delete;
@@ -42,7 +47,7 @@ class PostFeeder {
   const int fd_;
   std::mutex mu_;
   std::condition_variable wake_;     // the feeder: there is something to write, or stop
-  std::condition_variable written_;  // drain(): the feeder finished a write
+  std::condition_variable written_;  // drain(): a write finished; a full post(): a batch was taken
   std::string pending_;              // frames not yet handed to the feeder; guarded by mu_
   bool writing_ = false;             // the feeder is writing a batch; guarded by mu_
   bool failed_ = false;              // guarded by mu_

@@ -141,6 +141,25 @@ TEST_CASE("a worker's large puts reach another worker through a bounded queue", 
   CHECK(q.empty());
 }
 
+TEST_CASE("a worker's flood of puts, many times what its writer buffers, arrives whole and in order", "[shared]") {
+  // 200,000 posted puts are megabytes of frames: the task waits for its
+  // writer now and then, and must finish while nobody gets from the queue.
+  ferry::Engine engine;
+  auto q = engine.queue<I64>("flood");
+  const I64 n = 200'000;
+  ferry::Process p(engine.load("shared"), "put_under_lock", engine.lock("flood_lock"), engine.event("flood_started"),
+                   q, n);
+  p.start();
+  p.join();
+  REQUIRE(p.exitcode() == 0);
+  CHECK(q.size() == static_cast<std::size_t>(n));
+  I64 out_of_order = 0;
+  for (I64 i = 0; i < n; ++i)
+    if (q.get() != i) ++out_of_order;
+  CHECK(out_of_order == 0);
+  CHECK(q.empty());
+}
+
 TEST_CASE("queues: bounded put, timed get, task_done and join", "[shared]") {
   ferry::Engine engine;
   auto q = engine.queue<I64>("bounded", {.capacity = 2});

@@ -137,6 +137,29 @@ TEST_CASE("manager store: a deferred wake is given before anything else waits or
   CHECK(joiner.get().status == Status::ok);
 }
 
+TEST_CASE("manager store: a burst of posts applies in order, past a failure, and tells the first", "[manager]") {
+  Store s;
+  REQUIRE(s.handle(req(Op::dict_set, "taken", kDict, {encode(std::string("k")), encode(std::int64_t{1})}), 0).status ==
+          Status::ok);
+  std::vector<Store::Post> posts;
+  posts.push_back({req(Op::queue_put, "q", "queue<i64>", {encode(std::int64_t{1})}), nullptr});
+  posts.push_back({req(Op::queue_put, "taken", "queue<i64>", {encode(std::int64_t{2})}), nullptr});  // a dict
+  posts.push_back({req(Op::queue_put, "q", "queue<i64>", {encode(std::int64_t{3})}), nullptr});
+  posts.push_back({req(Op::dict_add, "taken", "dict<str,str>", {encode(std::string("k"))}), nullptr});
+  auto getter = start_getter(s);
+  const std::string failed = s.apply_posts(posts, 1);
+  CHECK_THAT(failed, Catch::Contains("'taken' is a dict<str,i64>, not a queue<i64>"));
+  // Deferred like any burst: the getter wakes once the burst is told done.
+  s.wake_deferred();
+  REQUIRE(getter.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  std::vector<std::int64_t> got(1);
+  ferry::codec::decode(getter.get().values.at(0), got[0]);
+  got.push_back(0);
+  ferry::codec::decode(s.handle(req(Op::queue_get, "q", "queue<i64>", {}, 0), 0).values.at(0), got[1]);
+  CHECK(got == std::vector<std::int64_t>{1, 3});
+  CHECK(s.handle(req(Op::queue_size, "q", "queue<i64>"), 0).values.at(0) == encode(std::uint64_t{0}));
+}
+
 TEST_CASE("manager store: a queue created bounded stays bounded", "[manager]") {
   Store s;
   CHECK(s.handle(req(Op::queue_put, "q", "queue<i64>", {encode(std::int64_t{1})}, 0, 1), 0).status == Status::ok);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <system_error>
 
 #include <ferry/codec.hpp>
@@ -107,12 +108,12 @@ constexpr std::size_t kHoldFrom = std::size_t{64} << 10;
 // The request a frame carries. A queue put of one large item leaves it in
 // the frame: held (detail::HeldBytes) takes the frame over, and the
 // frame's buffer goes back to recycler once the item is gone.
-Request take_request(wire::Frame& frame, std::shared_ptr<const detail::HeldBytes>& held,
-                     const std::shared_ptr<detail::BufferRecycler>& recycler) {
-  Request request;
+// request's strings are reused: a burst of posts decodes into the same few.
+void take_request(wire::Frame& frame, Request& request, std::shared_ptr<const detail::HeldBytes>& held,
+                  const std::shared_ptr<detail::BufferRecycler>& recycler) {
   if (frame.payload.size() < kHoldFrom) {
     wire::decode(std::string_view(frame.payload), request);
-    return request;
+    return;
   }
   std::string_view only;  // the argument when there is just one
   codec_detail::read_request(frame.payload, request, [&](ferry::detail::ByteReader& in) {
@@ -121,10 +122,10 @@ Request take_request(wire::Frame& frame, std::shared_ptr<const detail::HeldBytes
     else
       for (auto& a : request.args) in.string(a);
   });
-  if (request.args.size() != 1) return request;
+  if (request.args.size() != 1) return;
   if (request.op != Op::queue_put || only.size() < kHoldFrom) {
     request.args[0].assign(only);
-    return request;
+    return;
   }
   const auto offset = static_cast<std::size_t>(only.data() - frame.payload.data());
   std::weak_ptr<detail::BufferRecycler> to = recycler;
@@ -133,12 +134,17 @@ Request take_request(wire::Frame& frame, std::shared_ptr<const detail::HeldBytes
                                                      if (auto r = to.lock()) r->give_as_is(std::move(buffer));
                                                    });
   frame.payload.clear();
-  return request;
 }
 
 bool is_post(wire::FrameKind kind) { return kind == wire::FrameKind::manager_post; }
 
 bool is_request(wire::FrameKind kind) { return kind == wire::FrameKind::manager_request; }
+
+// A request decoded into again and again keeps its arguments' room, unless
+// it was a dict update of thousands.
+void keep_room_small(Request& request) {
+  if (request.args.capacity() > 16) request.args = {};
+}
 
 }  // namespace
 
@@ -154,34 +160,67 @@ Reply Server::perform(Session& s, Request&& request, std::shared_ptr<const detai
 }
 
 void Server::serve(Session& s) {
+  // Posts taken per hold of the store's lock: enough to make the lock's
+  // cost per item vanish, few enough that a getter waits microseconds.
+  constexpr std::size_t kMaxPostBurst = 64;
   wire::Channel& channel = *s.channel;
   wire::Frame frame;
   std::string failed_post;  // the first posted request that failed, told on the next sync
-  wire::SpinPolicy spin;    // a worker's requests come in bursts
+  std::vector<Store::Post> posts(kMaxPostBurst);  // decoded into again and again
+  std::size_t taken = 0;                          // posts of the burst so far
+  Request request;                                // a request (not a post), decoded into again and again
+  wire::SpinPolicy spin;                          // a worker's requests come in bursts
+  // Applies the posts taken so far, in order.
+  auto apply_posts = [&] {
+    std::string failed;
+    const std::span<Store::Post> burst(posts.data(), taken);
+    if (s.objects) {
+      for (auto& p : burst) {
+        Reply r = perform(s, std::move(p.request), std::move(p.held), true);
+        if (r.status == Status::error && failed.empty()) failed = std::move(r.error);
+      }
+    } else {
+      failed = store_->apply_posts(burst, s.client);
+    }
+    for (auto& p : burst) keep_room_small(p.request);
+    taken = 0;
+    if (!failed.empty() && failed_post.empty()) failed_post = "a posted request failed: " + failed;
+  };
+  // The next frame; false when the worker is gone or sent something else.
+  auto receive = [&] {
+    return channel.receive(frame) == wire::ReceiveStatus::frame && (is_post(frame.kind) || is_request(frame.kind));
+  };
   for (;;) {
     // Posted puts of a burst wake their getters once, before this thread
     // can sleep.
     if (!channel.has_complete_frame()) store_->wake_deferred();
     spin.before_wait(channel);
-    if (channel.receive(frame) != wire::ReceiveStatus::frame || (!is_post(frame.kind) && !is_request(frame.kind)))
-      break;
+    if (!receive()) break;
     std::shared_ptr<const detail::HeldBytes> held;
-    if (is_post(frame.kind)) {
-      Reply r;
+    // A post, and the posts right behind it already in: one burst. A
+    // request among them goes after the posts before it.
+    bool broken = false;
+    while (is_post(frame.kind)) {
       try {
-        Request request = take_request(frame, held, recycler_);
-        r = perform(s, std::move(request), std::move(held), channel.has_complete_frame());
+        take_request(frame, posts[taken].request, posts[taken].held, recycler_);
+        ++taken;
       } catch (const std::exception& e) {
-        r = Reply{Status::error, {}, e.what()};
+        if (taken > 0) apply_posts();  // their failures, if any, came first
+        if (failed_post.empty()) failed_post = std::string("a posted request failed: ") + e.what();
       }
-      if (r.status == Status::error && failed_post.empty()) failed_post = "a posted request failed: " + r.error;
-      if (!close_stray_descriptors(channel)) break;
-      continue;
+      if (taken == kMaxPostBurst || !channel.has_complete_frame()) break;
+      if (!receive()) {
+        broken = true;
+        break;
+      }
     }
+    if (taken > 0) apply_posts();
+    if (broken || !close_stray_descriptors(channel)) break;
+    if (is_post(frame.kind)) continue;
     Reply reply;
     int attach = -1;
     try {
-      Request request = take_request(frame, held, recycler_);
+      take_request(frame, request, held, recycler_);
       if (request.op == Op::sync) {
         if (request.capacity != kSyncKeepsFailure) {
           if (!failed_post.empty()) reply = Reply{Status::error, {}, std::move(failed_post)};
@@ -198,6 +237,7 @@ void Server::serve(Session& s) {
     } catch (const std::exception& e) {
       reply = Reply{Status::error, {}, std::string("bad manager request: ") + e.what()};
     }
+    keep_room_small(request);
     if (!close_stray_descriptors(channel)) break;
     // A worker's get of a held item: its bytes travel in the reply.
     if (reply.held) {

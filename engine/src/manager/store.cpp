@@ -65,8 +65,24 @@ void Store::wake_pending_locked() {
 
 Reply Store::apply(const Request& r, std::vector<std::string>* owned, ClientId client,
                    std::shared_ptr<const detail::HeldBytes> held, bool defer_wake) {
-  if (r.op == Op::sync || r.op == Op::descriptor_open) return error("not an operation on a shared object");
   std::unique_lock lock(mu_);
+  return apply_locked(r, owned, client, std::move(held), defer_wake, lock);
+}
+
+std::string Store::apply_posts(std::span<Post> posts, ClientId client) {
+  std::string first_error;
+  std::unique_lock lock(mu_);
+  for (Post& p : posts) {
+    Reply r = apply_locked(p.request, &p.request.args, client, std::move(p.held), true, lock);
+    if (r.status == Status::error && first_error.empty()) first_error = std::move(r.error);
+  }
+  return first_error;
+}
+
+Reply Store::apply_locked(const Request& r, std::vector<std::string>* owned, ClientId client,
+                          std::shared_ptr<const detail::HeldBytes> held, bool defer_wake,
+                          std::unique_lock<std::mutex>& lock) {
+  if (r.op == Op::sync || r.op == Op::descriptor_open) return error("not an operation on a shared object");
   if (!defer_wake) wake_pending_locked();  // what a burst deferred goes first
   if (shut_down_) return error("the engine holding shared object '" + r.name + "' has shut down");
   std::string err;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -44,6 +45,17 @@ class Store {
                bool defer_wake) {
     return apply(request, &request.args, client, std::move(held), defer_wake);
   }
+  // A request a worker posted (nobody waits for its reply), with its held
+  // item as handle() takes it.
+  struct Post {
+    Request request;
+    std::shared_ptr<const detail::HeldBytes> held;
+  };
+  // Applies a burst of posts in order, as handle() with defer_wake each,
+  // under one hold of the lock: a getter draining the queue meanwhile
+  // contends once per burst, not once per item. Returns the first
+  // failure's message, or "" when all succeeded.
+  std::string apply_posts(std::span<Post> posts, ClientId client);
   // Wakes the waiters puts with defer_wake left asleep. A caller that
   // defers calls it before it waits for anything itself.
   void wake_deferred();
@@ -122,6 +134,10 @@ class Store {
   // held, defer_wake: as handle() says.
   Reply apply(const Request& r, std::vector<std::string>* owned, ClientId client,
               std::shared_ptr<const detail::HeldBytes> held, bool defer_wake);
+  // apply() with mu_ held by lock.
+  Reply apply_locked(const Request& r, std::vector<std::string>* owned, ClientId client,
+                     std::shared_ptr<const detail::HeldBytes> held, bool defer_wake,
+                     std::unique_lock<std::mutex>& lock);
   Reply on_list(const Request& r, std::vector<std::string>* owned, ListData& d);
   Reply on_queue(const Request& r, std::vector<std::string>* owned, std::shared_ptr<const detail::HeldBytes> held,
                  bool defer_wake, QueueData& d, ClientId client, std::unique_lock<std::mutex>& lock);
