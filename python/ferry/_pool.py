@@ -12,6 +12,13 @@ def _no_kwds(kwds):
         raise _ferry.ArgumentError("ferry tasks take positional arguments only; kwds must be empty")
 
 
+def _sequence(iterable):
+    """The items of iterable as a sequence the C++ side reads once, at
+    submission: a list, tuple or range as it is (a range of ints is read
+    without making an int object per item), anything else as a list."""
+    return iterable if type(iterable) in (list, tuple, range) else list(iterable)
+
+
 class _Callbacks:
     """One thread a pool that waits for results in submission order and runs
     their callback or error_callback (as multiprocessing's result handler)."""
@@ -119,22 +126,13 @@ class MapResult(AsyncResult):
     """The result of map_async / starmap_async: get() is the list of results."""
 
     def _wait(self, timeout):
-        if timeout is None:
-            for k in range(len(self._results)):
-                self._results.wait(k, None)
-            return True
-        import time
-        end = time.monotonic() + timeout
-        for k in range(len(self._results)):
-            if not self._results.wait(k, max(0.0, end - time.monotonic())):
-                return False
-        return True
+        return self._results.wait_all(timeout)
 
     def _value(self):
         return self._results.get_all()
 
     def _ready(self):
-        return all(self._results.ready(k) for k in range(len(self._results)))
+        return self._results.all_ready()
 
     def _successful(self):
         return all(self._results.successful(k) for k in range(len(self._results)))
@@ -219,7 +217,7 @@ class Pool:
 
     def map(self, func, iterable, chunksize=None):
         """[func(x) for x in iterable], in order; the first error is raised once every item finished."""
-        return self._collect(self._submit(func, list(iterable), chunksize, single=True))
+        return self._collect(self._submit(func, _sequence(iterable), chunksize, single=True))
 
     def starmap(self, func, iterable, chunksize=None):
         """[func(*args) for args in iterable], in order."""
@@ -233,7 +231,7 @@ class Pool:
 
     def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None):
         """As map, returning a MapResult at once."""
-        return MapResult(self, self._submit(func, list(iterable), chunksize, single=True), callback, error_callback)
+        return MapResult(self, self._submit(func, _sequence(iterable), chunksize, single=True), callback, error_callback)
 
     def starmap_async(self, func, iterable, chunksize=None, callback=None, error_callback=None):
         """As starmap, returning a MapResult at once."""
@@ -242,11 +240,11 @@ class Pool:
 
     def imap(self, func, iterable, chunksize=1):
         """An iterator of func(x) in input order, each as soon as it (and those before it) is ready."""
-        return _IMapIterator(self, self._submit(func, list(iterable), chunksize, single=True))
+        return _IMapIterator(self, self._submit(func, _sequence(iterable), chunksize, single=True))
 
     def imap_unordered(self, func, iterable, chunksize=1):
         """As imap, in the order items finish."""
-        return _IMapIterator(self, self._submit(func, list(iterable), chunksize, ordered=False, single=True))
+        return _IMapIterator(self, self._submit(func, _sequence(iterable), chunksize, ordered=False, single=True))
 
     # Lifecycle.
     def close(self):

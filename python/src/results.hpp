@@ -32,6 +32,10 @@ class Results {
   py::object get(std::size_t k) const;
   // Whether the k-th result is ready and not an error; StateError before.
   bool successful(std::size_t k) const;
+  // Waits (sliced) until every result is ready; false on timeout.
+  bool wait_all(const py::object& timeout) const;
+  // Whether every result is ready.
+  bool all_ready() const;
   // Every result in order; waits for all, then raises the first error.
   py::list get_all(const py::object& timeout) const;
 

@@ -13,10 +13,40 @@ PyObject* argument(py::handle call, bool single) {
   return PyTuple_GET_ITEM(call.ptr(), 0);
 }
 
+// attribute of a range as a 64-bit int, or nullopt when it is wider.
+std::optional<std::int64_t> range_field(py::handle range, const char* attribute) {
+  const py::object v = range.attr(attribute);
+  int overflow = 0;
+  const long long x = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+  if (overflow != 0 || (x == -1 && PyErr_Occurred())) {
+    PyErr_Clear();
+    return std::nullopt;
+  }
+  return x;
+}
+
+// The ints of a range (map over range(N)), made here rather than as an int
+// object each; nullopt when its bounds are wider than 64 bits.
+std::optional<std::vector<std::int64_t>> range_items(py::handle range) {
+  const auto start = range_field(range, "start"), step = range_field(range, "step");
+  if (!start || !step) return std::nullopt;
+  // Every item lies between start and stop, so all are 64-bit once stop is.
+  if (!range_field(range, "stop")) return std::nullopt;
+  const auto n = static_cast<std::size_t>(py::len(range));
+  std::vector<std::int64_t> out(n);
+  // Unsigned: start + i * step wraps to the item even where i * step alone
+  // would not fit (C++20 converts back modulo 2^64).
+  const auto first = static_cast<std::uint64_t>(*start), each = static_cast<std::uint64_t>(*step);
+  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::int64_t>(first + i * each);
+  return out;
+}
+
 // Every argument as T, or nullopt at the first one that is not exactly a
 // Python int (not a bool) within 64 bits, or a float, as T asks.
 template <class T>
 std::optional<std::vector<T>> arguments(py::handle calls, bool single) {
+  if constexpr (std::is_same_v<T, std::int64_t>)
+    if (single && PyRange_Check(calls.ptr())) return range_items(calls);
   std::vector<T> out;
   out.reserve(static_cast<std::size_t>(py::len(calls)));
   for (py::handle call : calls) {

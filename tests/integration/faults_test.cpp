@@ -123,6 +123,15 @@ TEST_CASE("a failing item in a chunk fails only that item", "[faults]") {
   CHECK(*it == 6.0);
 }
 
+TEST_CASE("a result stream's all() raises the first failed item's error", "[faults]") {
+  ferry::Engine engine;
+  ferry::Pool pool(engine.load("math"), {.workers = 1});
+  const auto stream = pool.imap<double>("analyze_chunk", std::vector<std::vector<std::int64_t>>{{2, 4}, {}, {6}},
+                                        {.chunksize = 1});
+  CHECK_THROWS_AS(stream.all(), ferry::TaskError);
+  CHECK(stream.wait_all_until(std::chrono::steady_clock::now()));  // every item had finished
+}
+
 // Quick batches are pipelined: several wait on one worker. A crash must fail
 // only the batch that ran, and the ones queued behind it must run elsewhere.
 TEST_CASE("a crash among pipelined calls fails only its own item", "[faults]") {

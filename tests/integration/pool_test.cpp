@@ -165,6 +165,24 @@ TEST_CASE("imap yields in order, imap_unordered yields every item once", "[pool]
   CHECK(unordered == expected);
 }
 
+TEST_CASE("a result stream's all() gives every result, as map does, in its own order", "[pool]") {
+  ferry::Engine engine;
+  ferry::Pool pool(math_plugin(engine), {.workers = 2});
+  const auto inputs = range(300);
+  const auto ordered = pool.imap<std::int64_t>("square", inputs, {.chunksize = 7});
+  CHECK(ordered.all() == pool.map<std::int64_t>("square", inputs));
+  CHECK(ordered.wait_all_until(std::chrono::steady_clock::now()));
+  CHECK(ordered.all() == ordered.all());  // it reads, it does not consume
+  const auto unordered = pool.imap_unordered<bool>("is_even", inputs, {.chunksize = 1});
+  const auto flags = unordered.all();
+  CHECK(flags.size() == inputs.size());
+  CHECK(std::count(flags.begin(), flags.end(), true) == 150);
+  // Not ready yet: a job still sleeping.
+  const auto slow = pool.imap<std::int64_t>("slow_job", std::vector<std::int64_t>{50, 1}, {.chunksize = 1});
+  CHECK_FALSE(slow.wait_all_until(std::chrono::steady_clock::now()));
+  CHECK(slow.all() == std::vector<std::int64_t>{2500, 1});
+}
+
 TEST_CASE("calls with the wrong types are refused before anything runs", "[pool]") {
   ferry::Engine engine;
   ferry::Pool pool(math_plugin(engine), {.workers = 1});

@@ -11,6 +11,26 @@ def test_map(pool):
     assert pool.map("is_prime", range(10)) == [False, False, True, True, False, True, False, True, False, False]
 
 
+def test_map_over_ranges_of_every_shape_gives_what_a_list_gives(pool):
+    # A range of ints is read without an int object per item: every shape
+    # must give what the same ints in a list give.
+    for r in (range(0), range(5, 0, -2), range(-3, 4), range(2**63 - 3, 2**63 - 1), range(-2**63, -2**63 + 9, 4)):
+        assert pool.map("is_even", r) == pool.map("is_even", list(r)) == [x % 2 == 0 for x in r]
+    with pytest.raises(ferry.ArgumentError, match="does not fit 64 bits"):
+        pool.map("is_even", range(2**63, 2**63 + 2))
+    assert pool.map("square", (x for x in range(4))) == [0, 1, 4, 9]  # any iterable still
+
+
+def test_map_async_waits_for_all_of_its_results(pool):
+    r = pool.map_async("slow_job", [50, 1])
+    assert r.wait(0.001) is None
+    assert not r.ready()
+    with pytest.raises(TimeoutError):
+        r.get(timeout=0.001)
+    assert r.get() == [2500, 1]
+    assert r.ready() and r.successful()
+
+
 def test_map_with_chunksize(pool):
     assert pool.map("square", range(100), chunksize=7) == [x * x for x in range(100)]
     with pytest.raises(ValueError):

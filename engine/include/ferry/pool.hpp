@@ -119,14 +119,16 @@ class FERRY_API Pool {
   // finished.
   template <class R, class T>
   auto map(std::string_view task, const std::vector<T>& items, MapOptions options = {}) {
-    return collect<R>(submit_items<R>(task, params_signature<T>(), cached_struct_schemas<T, R>(), items, options));
+    // Results are decoded chunk by chunk as they come.
+    return detail::collect_results<R>(
+        submit_items<R>(task, params_signature<T>(), cached_struct_schemas<T, R>(), items, options));
   }
 
   // task(a, b, ...) for every tuple (or pair) of arguments, in order.
   template <class R, class Tuple>
   auto starmap(std::string_view task, const std::vector<Tuple>& items, MapOptions options = {}) {
-    return collect<R>(submit_items<R>(task, tuple_params(static_cast<Tuple*>(nullptr)),
-                                      cached_struct_schemas<Tuple, R>(), items, options));
+    return detail::collect_results<R>(submit_items<R>(task, tuple_params(static_cast<Tuple*>(nullptr)),
+                                                      cached_struct_schemas<Tuple, R>(), items, options));
   }
 
   // Runs task(args...) on some worker; returns at once.
@@ -201,7 +203,7 @@ class FERRY_API Pool {
     const std::size_t chunksize = detail::pool_chunksize(*core_, items.size(), options);
     std::vector<detail::ItemList> chunks;
     chunks.reserve((items.size() + chunksize - 1) / chunksize);
-    if constexpr (kRawItem<T>) {
+    if constexpr (detail::kRawItem<T>) {
       // An arithmetic argument's encoding is its bytes: a chunk is one copy.
       for (std::size_t i = 0; i < items.size(); i += chunksize) {
         const std::size_t n = std::min(chunksize, items.size() - i);
@@ -220,65 +222,6 @@ class FERRY_API Pool {
     auto buffer = detail::make_result_buffer(items.size());
     detail::pool_submit(*core_, index, std::move(chunks), buffer);
     return buffer;
-  }
-
-  // Types whose cereal encoding is their raw bytes, sizeof(T) of them (bool
-  // is left out: not every byte is a bool, and vector<bool> has no data()).
-  template <class T>
-  static constexpr bool kRawItem = wire_format::kRawScalar<T> && !std::is_same_v<T, bool>;
-
-  // Waits for every item; raises the first failed item's error once every
-  // item has finished. Results are decoded chunk by chunk as they come.
-  template <class R>
-  static auto collect(const std::shared_ptr<detail::ResultBuffer>& buffer) {
-    if constexpr (std::is_void_v<R>) {
-      each_result(
-          buffer, [](const detail::ChunkOutcomes&) { return false; }, [](const detail::ChunkOutcomes&, std::size_t) {});
-    } else {
-      std::vector<R> out;
-      out.reserve(detail::result_count(*buffer));
-      // A chunk of arithmetic results that all succeeded, each of the right
-      // size, is one copy (what codec::decode would do item by item).
-      const auto whole = [&](const detail::ChunkOutcomes& chunk) {
-        if constexpr (kRawItem<R>) {
-          if (!chunk.errors.empty() || !chunk.results.all_of_size(sizeof(R))) return false;
-          const std::size_t old = out.size();
-          out.resize(old + chunk.size());
-          std::memcpy(out.data() + old, chunk.results.bytes().data(), chunk.size() * sizeof(R));
-          return true;
-        } else {
-          (void)chunk;
-          return false;
-        }
-      };
-      each_result(buffer, whole, [&](const detail::ChunkOutcomes& chunk, std::size_t i) {
-        R r{};
-        codec::decode(chunk.results[i], r);
-        out.push_back(std::move(r));
-      });
-      return out;
-    }
-  }
-  // For every chunk in order: whole(chunk) when it takes the chunk at once,
-  // else item(chunk, i) for each item that did not fail. The first error (a
-  // failed item's, or a decoder's) is raised once every item has finished.
-  template <class Whole, class Item>
-  static void each_result(const std::shared_ptr<detail::ResultBuffer>& buffer, Whole&& whole, Item&& item) {
-    try {
-      // Chunk by chunk in slot order, each as soon as it is filled.
-      for (std::size_t first = 0, n = detail::result_count(*buffer); first < n;) {
-        const detail::ChunkOutcomes& chunk = detail::result_wait_chunk(*buffer, first);
-        first += chunk.size();
-        if (whole(chunk)) continue;
-        for (std::size_t i = 0; i < chunk.size(); ++i) {
-          if (!chunk.errors.empty() && chunk.errors[i]) std::rethrow_exception(chunk.errors[i]);
-          item(chunk, i);
-        }
-      }
-    } catch (...) {
-      detail::result_wait_all(*buffer);  // as Python: the error comes when the whole map is done
-      throw;
-    }
   }
 
   template <class... A>
