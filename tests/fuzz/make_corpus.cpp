@@ -82,6 +82,20 @@ void frames() {
     reply.items.push_back(item);
   const auto reply_frame = frame(FrameKind::reply, encode(reply));
   write("fuzz_frame", "reply", reply_frame);
+  // The compact forms: items of one size without their ends, a reply that
+  // all succeeded without its statuses.
+  CallRequest ints;
+  ints.id = 8;
+  ints.task = 0;
+  CallReply squares;
+  squares.id = 8;
+  for (std::int64_t i = 0; i < 4; ++i) {
+    ints.items.push_back(ferry::codec::encode(i));
+    squares.status.push_back(0);
+    squares.items.push_back(ferry::codec::encode(i * i));
+  }
+  write("fuzz_frame", "call_uniform", frame(FrameKind::call, encode(ints)));
+  write("fuzz_frame", "reply_all_ok", frame(FrameKind::reply, encode(squares)));
   const auto log_frame = frame(FrameKind::log, encode(LogLine{2, "greet", "greeting Ada"}));
   write("fuzz_frame", "log", log_frame);
   write("fuzz_frame", "shutdown", frame(FrameKind::shutdown, ""));

@@ -18,7 +18,8 @@ if(TARGET ferry)
   # Distributed runs: URLs, entries, the host's assembler.
   ferry_add_test(broker_units_test broker_units_test.cpp LIBS ferry_pipeline)
   # The worker protocol's framing and messages.
-  ferry_add_test(wire_test wire_test.cpp $<TARGET_OBJECTS:ferry_largest_allocation> LIBS ferry_wire)
+  ferry_add_test(wire_test wire_test.cpp wire_layout_test.cpp wire_large_frame_test.cpp
+                 $<TARGET_OBJECTS:ferry_largest_allocation> LIBS ferry_wire)
   ferry_add_test(spin_policy_test spin_policy_test.cpp LIBS ferry_wire)
   # The pool's result buffer, private to the pool layer.
   ferry_add_test(result_buffer_test result_buffer_test.cpp LIBS ferry_pool THREADS)

@@ -151,17 +151,20 @@ TEST_CASE("wire: lengths and counts beyond the payload are refused before alloca
   // A call or reply claiming a billion items, or items past its end.
   const auto u32 = [](std::uint32_t x) { return ferry::codec::encode(x); };
   CHECK_THAT(refusal<CallReply>(u64(7) + u32(1u << 30) + i32), Catch::Contains("malformed reply"));
-  // id, task, flags, item timeout, log level, log rate, then the item count.
-  CHECK_THAT(refusal<CallRequest>(u64(7) + i32 + i32 + u64(0) + i32 + u32(0) + u32(~0u)), Catch::Contains("malformed call"));
-  CHECK_THAT(refusal<CallRequest>(u64(7) + i32 + i32 + u64(0) + i32 + u32(0) + u32(1) + u32(1000) + "x"),
+  // id, task, flags, item timeout, log level, log rate, then the item count
+  // and the items' one size (0: their ends follow).
+  CHECK_THAT(refusal<CallRequest>(u64(7) + i32 + i32 + u64(0) + i32 + u32(0) + u32(~0u) + u32(0)),
+             Catch::Contains("malformed call"));
+  CHECK_THAT(refusal<CallRequest>(u64(7) + i32 + i32 + u64(0) + i32 + u32(0) + u32(1) + u32(0) + u32(1000) + "x"),
              Catch::Contains("items take 1000 bytes, but 1 are left"));
-  CHECK_THAT(refusal<CallReply>(u64(7) + u32(2) + i32 + i32 + u32(2) + u32(1) + "xx"),
+  // id, count, all_ok, one size, then statuses and ends.
+  CHECK_THAT(refusal<CallReply>(u64(7) + u32(2) + u32(0) + u32(0) + i32 + i32 + u32(2) + u32(1) + "xx"),
              Catch::Contains("item offsets out of order"));
   CHECK_THAT(refusal<Hello>(ferry::codec::encode(kProtocolVersion, std::uint32_t{1}, std::int32_t{1}) + u64(1) + "m" + u64(0) +
                             u64(std::uint64_t{1} << 40)),
              Catch::Contains("malformed hello"));
-  // Each item of a reply takes at least 8 bytes (status, end): 3 claimed in 20 is too many.
-  CHECK_THAT(refusal<CallReply>(u64(7) + u32(3) + std::string(20, '\0')),
+  // Each item of a reply with statuses and ends takes at least 8 bytes: 3 claimed in 20 is too many.
+  CHECK_THAT(refusal<CallReply>(u64(7) + u32(3) + u32(0) + u32(0) + std::string(20, '\0')),
              Catch::Contains("needs 12 more bytes, but 8 are left"));
   // A worker's manager request whose name claims 4 GiB.
   CHECK_THAT(refusal<ferry::manager::Request>(std::string(1, '\x01') + u64(std::uint64_t{1} << 32) + "d"),

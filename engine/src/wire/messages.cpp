@@ -1,5 +1,6 @@
 #include "wire/messages.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <limits>
@@ -108,9 +109,15 @@ void decode_message(std::string_view bytes, M& m, const char* what) {
   }
 }
 // The raw layout of calls and replies (see messages.hpp):
-//   call:  u64 id, u32 task, u32 flags, i64 item_timeout_ns, u32 n, n x u32 end, item bytes
-//   reply: u64 id, u32 n, n x i32 status, n x u32 end, item bytes
-// where end[i] is where item i ends within the item bytes.
+//   call:  u64 id, u32 task, u32 flags, i64 item_timeout_ns, i32 log_level,
+//          u32 log_rate, u32 n, u32 uniform, [n x u32 end], item bytes
+//   reply: u64 id, u32 n, u32 all_ok, u32 uniform, [n x i32 status], [n x u32 end], item bytes
+// where end[i] is where item i ends within the item bytes. uniform is 0
+// when the ends are there; otherwise every item is uniform bytes and they
+// are not (a chunk of 8-byte ints then travels as its ints). all_ok is 1
+// when every status is FERRY_OK, and the statuses are not there. Items of
+// no bytes keep their ends, so n never exceeds the bytes that are there:
+// a short message cannot make its reader allocate much more than it.
 template <class T>
 void put(std::string& out, T x) {
   out.append(reinterpret_cast<const char*>(&x), sizeof x);
@@ -138,6 +145,27 @@ std::size_t read_items(const detail::ByteReader& in, const std::vector<std::uint
   return in.position();
 }
 
+// The n items that make up the rest of the input, as the uniform field
+// says (see above), into items.
+void read_item_list(detail::ByteReader& in, std::uint32_t n, std::uint32_t uniform, detail::ItemList& items,
+                    std::string&& payload) {
+  std::vector<std::uint32_t> ends;
+  if (uniform == 0) {
+    ends = read_array<std::uint32_t>(in, n);
+  } else {
+    const std::uint64_t each = uniform, total = std::uint64_t{n} * each;
+    if (in.left() != total)
+      throw ValueError(std::to_string(n) + " items of " + std::to_string(each) + " bytes take " +
+                       std::to_string(total) + " bytes, but " + std::to_string(in.left()) + " are left");
+    ends.resize(n);  // each end fits: the input is shorter than 4 GiB
+    for (std::uint32_t i = 0; i < n; ++i) ends[i] = static_cast<std::uint32_t>((std::uint64_t{i} + 1) * each);
+    items.adopt(std::move(payload), in.position(), std::move(ends));  // in order and whole: checked above
+    return;
+  }
+  const std::size_t base = read_items(in, ends);
+  items.adopt(std::move(payload), base, std::move(ends));
+}
+
 void read_call(detail::ByteReader& in, CallRequest& m, std::string&& payload) {
   m.id = in.raw<std::uint64_t>();
   m.task = in.raw<std::uint32_t>();
@@ -145,18 +173,24 @@ void read_call(detail::ByteReader& in, CallRequest& m, std::string&& payload) {
   m.item_timeout_ns = in.raw<std::int64_t>();
   m.log_level = in.raw<std::int32_t>();
   m.log_rate = in.raw<std::uint32_t>();
-  auto ends = read_array<std::uint32_t>(in, in.raw<std::uint32_t>());
-  const std::size_t base = read_items(in, ends);
-  m.items.adopt(std::move(payload), base, std::move(ends));
+  const auto n = in.raw<std::uint32_t>();
+  const auto uniform = in.raw<std::uint32_t>();
+  read_item_list(in, n, uniform, m.items, std::move(payload));
 }
 
 void read_reply(detail::ByteReader& in, CallReply& m, std::string&& payload) {
   m.id = in.raw<std::uint64_t>();
   const auto n = in.raw<std::uint32_t>();
-  m.status = read_array<std::int32_t>(in, n);
-  auto ends = read_array<std::uint32_t>(in, n);
-  const std::size_t base = read_items(in, ends);
-  m.items.adopt(std::move(payload), base, std::move(ends));
+  const auto all_ok = in.raw<std::uint32_t>();
+  const auto uniform = in.raw<std::uint32_t>();
+  if (all_ok > 1) throw ValueError("all_ok is " + std::to_string(all_ok));
+  if (all_ok) {
+    if (std::uint64_t{n} > in.left()) throw ValueError(std::to_string(n) + " results in " + std::to_string(in.left()) + " bytes");
+    m.status.assign(n, FERRY_OK);
+  } else {
+    m.status = read_array<std::int32_t>(in, n);
+  }
+  read_item_list(in, n, uniform, m.items, std::move(payload));
 }
 
 std::uint32_t item_count(const detail::ItemList& items) {
@@ -173,7 +207,20 @@ std::string_view bytes_of(const std::vector<T>& v) {
   return {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T)};
 }
 
-void put_head(std::string& out, const CallRequest& m) {
+// The uniform field for items (see above): 0 unless there are several, all
+// of one size, and not empty.
+std::uint32_t uniform_of(const detail::ItemList& items) {
+  if (items.size() < 2) return 0;
+  const std::uint32_t each = items.ends()[0];
+  return each > 0 && items.all_of_size(each) ? each : 0;
+}
+
+bool all_ok(const std::vector<std::int32_t>& status) {
+  return std::all_of(status.begin(), status.end(), [](std::int32_t s) { return s == FERRY_OK; });
+}
+
+// The message's fixed fields; uniform and ok say what follows them.
+void put_head(std::string& out, const CallRequest& m, std::uint32_t uniform) {
   put(out, m.id);
   put(out, m.task);
   put(out, m.flags);
@@ -181,44 +228,51 @@ void put_head(std::string& out, const CallRequest& m) {
   put(out, m.log_level);
   put(out, m.log_rate);
   put(out, item_count(m.items));
+  put(out, uniform);
 }
 
-void put_head(std::string& out, const CallReply& m) {
+void put_head(std::string& out, const CallReply& m, bool ok, std::uint32_t uniform) {
   if (m.status.size() != m.items.size()) throw Error("a reply needs one status per item");
   put(out, m.id);
   put(out, item_count(m.items));
+  put(out, std::uint32_t{ok});
+  put(out, uniform);
 }
 
 }  // namespace
 
 std::array<std::string_view, 3> encode_parts(std::string& head, const CallRequest& m) {
   head.clear();
-  put_head(head, m);
-  return {head, bytes_of(m.items.ends()), m.items.bytes()};
+  const auto uniform = uniform_of(m.items);
+  put_head(head, m, uniform);
+  return {head, uniform ? std::string_view() : bytes_of(m.items.ends()), m.items.bytes()};
 }
 
 std::array<std::string_view, 4> encode_parts(std::string& head, const CallReply& m) {
   head.clear();
-  put_head(head, m);
-  return {head, bytes_of(m.status), bytes_of(m.items.ends()), m.items.bytes()};
+  const bool ok = all_ok(m.status);
+  const auto uniform = uniform_of(m.items);
+  put_head(head, m, ok, uniform);
+  return {head, ok ? std::string_view() : bytes_of(m.status), uniform ? std::string_view() : bytes_of(m.items.ends()),
+          m.items.bytes()};
 }
 
-void encode_into(std::string& out, const CallRequest& m) {
+namespace {
+// The parts a sender writes back to back, joined.
+template <class M>
+void join_parts(std::string& out, const M& m) {
+  std::string head;
+  const auto parts = encode_parts(head, m);
+  std::size_t size = 0;
+  for (auto part : parts) size += part.size();
   out.clear();
-  out.reserve(32 + m.items.size() * 4 + m.items.bytes().size());
-  put_head(out, m);
-  out.append(bytes_of(m.items.ends()));
-  out.append(m.items.bytes());
+  out.reserve(size);
+  for (auto part : parts) out.append(part);
 }
+}  // namespace
 
-void encode_into(std::string& out, const CallReply& m) {
-  out.clear();
-  out.reserve(12 + m.items.size() * 8 + m.items.bytes().size());
-  put_head(out, m);
-  out.append(bytes_of(m.status));
-  out.append(bytes_of(m.items.ends()));
-  out.append(m.items.bytes());
-}
+void encode_into(std::string& out, const CallRequest& m) { join_parts(out, m); }
+void encode_into(std::string& out, const CallReply& m) { join_parts(out, m); }
 
 std::string encode(const Hello& m) { return codec::encode(m); }
 std::string encode(const LoadFailed& m) { return codec::encode(m); }

@@ -33,7 +33,9 @@ inline constexpr std::int32_t kStatusNotRun = 101;
 // The worker protocol's version (frames and messages): a host and a worker
 // of different versions refuse each other. 1 was the unversioned protocol,
 // whose hello began with the plugin ABI version (1). Bump on any change.
-inline constexpr std::uint32_t kProtocolVersion = 5;  // 4: TaskInfo carries its schema text; 5: no sealed puts
+// 4: TaskInfo carries its schema text; 5: no sealed puts; 6: items of one
+// size and replies that all succeeded travel without per-item ends and statuses.
+inline constexpr std::uint32_t kProtocolVersion = 6;
 
 // Encoded with protocol first, so that any version can read it.
 struct Hello {
