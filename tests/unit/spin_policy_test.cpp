@@ -61,18 +61,25 @@ TEST_CASE("spin policy: a quiet peer costs few spins", "[wire][spin]") {
   CHECK(c.spins <= 20);  // pauses of 1, 2, 4, ... 1024 waits, then 1024 each: 19 spins
 }
 
-TEST_CASE("channel: a spin sees bytes already there, or the peer gone, and gives up on silence", "[wire][spin]") {
+TEST_CASE("channel: a spin reads what is there, or sees the peer gone, and gives up on silence", "[wire][spin]") {
   SocketPair p;
   Channel ours(p.fds[0]);
-  p.fds[0] = -1;  // the channel owns it
+  Channel theirs(p.fds[1]);
+  p.fds[0] = p.fds[1] = -1;  // the channels own them
   CHECK_FALSE(ours.spin_until_readable(200us));
-  REQUIRE(::write(p.fds[1], "x", 1) == 1);
-  CHECK(ours.spin_until_readable(0ns));
-  CHECK(ours.spin_until_readable(200us));  // peeking leaves the byte in place
-  char c;
-  REQUIRE(::read(ours.fd(), &c, 1) == 1);
+  REQUIRE(theirs.send(ferry::wire::FrameKind::manager_reply, "hello"));
+  CHECK(ours.spin_until_readable(200us));
+  // The spin's read is the receive's: the bytes are in the channel, not
+  // left in the socket for a second system call.
+  CHECK(ours.has_buffered_bytes());
+  CHECK(ours.spin_until_readable(0ns));  // still there for the receive
+  ferry::wire::Frame frame;
+  REQUIRE(ours.receive(frame) == ferry::wire::ReceiveStatus::frame);
+  CHECK(frame.kind == ferry::wire::FrameKind::manager_reply);
+  CHECK(frame.payload == "hello");
+  CHECK_FALSE(ours.has_buffered_bytes());
   CHECK_FALSE(ours.spin_until_readable(0ns));
-  ::close(p.fds[1]);
-  p.fds[1] = -1;
+  theirs.close();
   CHECK(ours.spin_until_readable(200us));  // eof: the receive that follows tells it
+  CHECK(ours.receive(frame) == ferry::wire::ReceiveStatus::eof);
 }

@@ -297,9 +297,8 @@ bool Channel::spin_until_readable(std::chrono::nanoseconds budget) {
   const auto end = std::chrono::steady_clock::now() + budget;
   for (;;) {
     if (fd_ < 0 || eof_ || end_ > begin_ || (direct_ && direct_got_ > 0)) return true;
-    char c;
-    const ssize_t r = ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return true;
+    // A read failure is found again by the receive that follows.
+    if (fill(true) || eof_ || !error_.empty()) return true;
     if (std::chrono::steady_clock::now() >= end) return false;
   }
 }

@@ -118,8 +118,10 @@ class Channel {
   ReceiveStatus receive(Frame& out, std::optional<std::chrono::steady_clock::time_point> deadline = {},
                         int wake_fd = -1, int exit_fd = -1);
 
-  // Busy-polls (non-blocking peeks, no sleep) for up to budget until bytes
-  // are there to read, or the peer closed; true if so. A peer that answers
+  // Busy-polls (non-blocking reads into the channel's buffer, no sleep) for
+  // up to budget until some bytes are in, or the peer closed; true if so.
+  // The read that finds them is the receive's own: a prompt answer costs
+  // one system call, not a peek and a read. A peer that answers
   // at once is then read without a wake-up, which across CPUs costs tens of
   // microseconds on a VM (bench: pipe ping-pong). See SpinPolicy.
   bool spin_until_readable(std::chrono::nanoseconds budget);
