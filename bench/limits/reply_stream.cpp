@@ -1,8 +1,8 @@
 // The floor under a pool whose every item's result goes back on its own, as
 // Pool.map with chunksize 1 needs (a worker that dies must not take
 // finished results with it): a host thread per child feeds it 16-byte
-// calls over a socketpair, several in one write, at most 16 in flight,
-// refilled once 8 or fewer are, and waits for replies with poll, as
+// calls over a socketpair, several in one write, at most 64 in flight,
+// refilled once 32 or fewer are, and waits for replies with poll, as
 // ferry's pool does; each child, two of them, answers every call with a
 // 16-byte write of its own. No work, no encoding: only the messages.
 // Prints microseconds an item (both children together), the median of 7
@@ -24,7 +24,7 @@
 namespace {
 
 constexpr std::size_t kMessage = 16;
-constexpr std::size_t kMaxInFlight = 16, kRefillAt = 8;
+constexpr std::size_t kMaxInFlight = 64, kRefillAt = 32;
 
 void write_all(int fd, const char* p, std::size_t n) {
   while (n > 0) {

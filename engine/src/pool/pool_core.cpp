@@ -18,8 +18,11 @@ namespace ferry::detail {
 namespace {
 
 constexpr std::chrono::seconds kHelloTimeout{30};
-// At most this many batches wait on one worker.
-constexpr std::size_t kMaxInFlight = 16;
+// At most this many batches wait on one worker. Deep enough that a worker
+// of quick calls does not run dry and sleep between two refills (a wake-up
+// costs tens of microseconds on a VM): 16 here cost Pool.map with chunksize
+// 1 about 5.8 us an item, 64 about 4-5 (bench pool_map_chunk1).
+constexpr std::size_t kMaxInFlight = 64;
 // A slot tops its worker up only once no more than this many are left in
 // flight: then several calls go in one write and wake the worker once,
 // instead of one write and one wake-up for every reply.
