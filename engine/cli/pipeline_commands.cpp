@@ -43,6 +43,7 @@ struct PipelineOptions {
   LogSettings log;
   std::string trace;  // --trace FILE
   std::string metrics;  // --metrics [ADDR:]PORT
+  std::string start_method = "spawn";  // --start-method
 };
 
 void add_common(CLI::App& cmd, PipelineOptions& o) {
@@ -154,6 +155,9 @@ int run_pipeline(const PipelineOptions& o) {
   logs.attach(display.get());  // log records go above the progress table, not through it
   EngineOptions engine_options;
   logs.configure(engine_options);
+  if (o.start_method != "spawn" && o.start_method != "forkserver")
+    throw UsageError("--start-method=" + o.start_method + ": not a start method (spawn or forkserver)");
+  if (o.start_method == "forkserver") engine_options.start_method = StartMethod::forkserver;
   Engine engine(std::move(engine_options));
   auto pipeline = load(engine, o);
   if (!pipeline) return kUsage;
@@ -267,6 +271,12 @@ void add_run(CLI::App& app, Action& action) {
                   "worker is silent for 3 heartbeats goes to another")
       ->default_val(1)
       ->type_name("SECONDS");
+  cmd->add_option("--start-method", o->start_method,
+                  "how the run's workers start: spawn (each execs ferry-worker, which loads the plugin) or "
+                  "forkserver (each is forked from one ferry-worker per plugin that loaded it once; quicker "
+                  "starts), as EngineOptions::start_method")
+      ->default_val("spawn")
+      ->type_name("METHOD");
   add_log_options(*cmd, o->log);
   add_metrics_option(*cmd, o->metrics, "the run's metrics");
   cmd->add_option("--trace", o->trace,

@@ -185,5 +185,32 @@ YAML
       >"$tmp/out" 2>"$tmp/err"
     [[ $? -eq 0 ]] || fail "pipeline with head did not end"
     [[ $(cat "$tmp/out") == '"Processed 0"' ]] || fail "got $(cat "$tmp/out")" ;;
+  start_method)
+    # Both methods give the same answers; a third is refused, naming both.
+    run run configs/is-prime.yaml
+    [[ $code -eq 0 ]] || fail "spawn: exit $code: $(cat "$tmp/err")"
+    mv "$tmp/out" "$tmp/spawned"
+    run run configs/is-prime.yaml --start-method forkserver
+    [[ $code -eq 0 ]] || fail "forkserver: exit $code: $(cat "$tmp/err")"
+    cmp -s "$tmp/out" "$tmp/spawned" || fail "forkserver gave $(cat "$tmp/out")"
+    run run configs/is-prime.yaml --start-method fork
+    [[ $code -eq 2 ]] || fail "--start-method fork: exit $code"
+    grep -q "^ferry: --start-method=fork: not a start method (spawn or forkserver)$" "$tmp/err" ||
+      fail "the choices are not named: $(cat "$tmp/err")"
+    # While a forkserver run goes, its workers are children of a
+    # `ferry-worker --forkserver`, itself a child of ferry.
+    source "$root/tests/wait_helpers.sh"
+    "$ferry" run configs/slow-task.yaml --start-method forkserver --set 'stages.numbers.source={range: [0, 400]}' \
+      >/dev/null 2>&1 &
+    ferry_pid=$!
+    forked_worker() {
+      local server
+      server=$(pgrep -P "$ferry_pid" -f -- '--forkserver' | head -1)
+      [[ -n $server ]] && pgrep -P "$server" >/dev/null
+    }
+    wait_for 30 forked_worker || { kill -9 "$ferry_pid"; fail "no worker forked by a forkserver"; }
+    kill -TERM "$ferry_pid"
+    wait "$ferry_pid"
+    wait_for 30 gone "$ferry_pid" || fail "the run did not end on SIGTERM" ;;
   *) echo "unknown case $case" >&2; exit 2 ;;
 esac
