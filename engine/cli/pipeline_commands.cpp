@@ -155,9 +155,9 @@ int run_pipeline(const PipelineOptions& o) {
   logs.attach(display.get());  // log records go above the progress table, not through it
   EngineOptions engine_options;
   logs.configure(engine_options);
-  if (o.start_method != "spawn" && o.start_method != "forkserver")
-    throw UsageError("--start-method=" + o.start_method + ": not a start method (spawn or forkserver)");
-  if (o.start_method == "forkserver") engine_options.start_method = StartMethod::forkserver;
+  const auto start_method = start_method_named(o.start_method);
+  if (!start_method) throw UsageError("--start-method=" + o.start_method + ": not a start method (spawn or forkserver)");
+  engine_options.start_method = *start_method;
   Engine engine(std::move(engine_options));
   auto pipeline = load(engine, o);
   if (!pipeline) return kUsage;

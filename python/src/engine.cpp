@@ -35,9 +35,10 @@ void bind_engine(py::module_& m) {
              EngineOptions o;
              o.plugin_path = std::move(plugin_path);
              o.worker_executable = std::move(worker);
-             if (start_method == "forkserver") o.start_method = StartMethod::forkserver;
-             else if (start_method != "spawn")
+             const auto method = start_method_named(start_method);
+             if (!method)
                throw py::value_error("start_method must be 'spawn' or 'forkserver', not '" + start_method + "'");
+             o.start_method = *method;
              return std::make_shared<Engine>(std::move(o));
            }),
            py::arg("plugin_path") = std::vector<std::string>{}, py::arg("worker") = "",

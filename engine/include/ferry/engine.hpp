@@ -49,7 +49,6 @@ struct LogRecord {
 // "[plugin.task pid 123] info: message".
 FERRY_API std::string format_log(const LogRecord& record);
 
-// How an Engine finds things and where task logs go. All fields optional.
 // How an engine starts worker processes, as Python's start methods.
 //   spawn       each worker is a fresh ferry-worker process that loads the
 //               plugin (Python's "spawn"): nothing is shared between them.
@@ -63,6 +62,12 @@ FERRY_API std::string format_log(const LogRecord& record);
 //               workers are spawned.
 enum class StartMethod { spawn, forkserver };
 
+// The start method Python calls name ("spawn", "forkserver"); nullopt for
+// any other name. For options given as text (ferry run --start-method, the
+// Python package's Engine).
+FERRY_API std::optional<StartMethod> start_method_named(std::string_view name);
+
+// How an Engine finds things and where task logs go. All fields optional.
 struct EngineOptions {
   // Folders searched for plugins given by name, before FERRY_PLUGIN_PATH.
   std::vector<std::string> plugin_path{};

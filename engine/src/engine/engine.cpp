@@ -17,6 +17,13 @@
 #include "values/type_expr.hpp"
 
 namespace ferry {
+
+std::optional<StartMethod> start_method_named(std::string_view name) {
+  if (name == "spawn") return StartMethod::spawn;
+  if (name == "forkserver") return StartMethod::forkserver;
+  return std::nullopt;
+}
+
 namespace detail {
 
 constexpr std::chrono::seconds kLoadTimeout{30};
