@@ -142,9 +142,11 @@ class FERRY_API Engine {
   Engine& operator=(const Engine&) = delete;
 
   // Loads a plugin by name (searched on the plugin path) or by path. The
-  // plugin is loaded in a short-lived ferry-worker, never in this process, so
-  // a plugin that crashes while loading cannot take the host down. Throws
-  // ferry::PluginError with the path and reason. Results are cached by path.
+  // plugin is loaded in a ferry-worker, never in this process, so a plugin
+  // that crashes while loading cannot take the host down; that worker then
+  // waits to be the first worker of the next Pool (without a memory limit)
+  // or Process made from the plugin. Throws ferry::PluginError with the
+  // path and reason. Results are cached by path.
   Plugin load(std::string_view name_or_path);
 
   // The folders searched for plugins by name, in order.

@@ -172,11 +172,11 @@ Plugin Engine::load(std::string_view name_or_path) {
   auto state = std::make_shared<detail::PluginState>();
   state->engine = core_;
   state->path = path;
-  {
-    process::Worker probe(core_->launcher, state->spawn_spec(0, false));
-    state->hello = probe.await_hello(process::Clock::now() + detail::kLoadTimeout);
-    probe.shutdown();
-  }
+  // The worker that reads the task table stays as the first worker of
+  // whatever is made from the plugin next (see PluginState::spare).
+  auto probe = std::make_unique<process::Worker>(core_->launcher, state->spawn_spec());
+  state->hello = probe->await_hello(process::Clock::now() + detail::kLoadTimeout);
+  state->spare = std::move(probe);
   std::lock_guard lock(core_->mu);
   core_->plugins[path] = state;
   return Plugin(std::move(state));

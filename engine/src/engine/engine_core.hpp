@@ -45,19 +45,38 @@ struct PluginState {
   std::string path;
   wire::Hello hello;
 
-  // A spec to start a worker for this plugin, connected to the manager
-  // unless it is only a probe.
-  process::SpawnSpec spawn_spec(std::uint64_t memory_limit = 0, bool with_manager = true) const {
+  // The worker that read the plugin's task table for Engine::load, kept for
+  // the first pool or process made from the plugin: a job's first worker
+  // is then ready when the job starts, not one worker start later. Started
+  // like any worker without a memory limit, so only such a worker may take
+  // it. Killed and reaped with the plugin's state if nothing takes it.
+  mutable std::mutex spare_mu;
+  mutable std::unique_ptr<process::Worker> spare;  // guarded by spare_mu
+
+  // The spare, if it is still there and memory_limit asks for none; else null.
+  std::unique_ptr<process::Worker> take_spare(std::uint64_t memory_limit) const {
+    if (memory_limit) return nullptr;
+    std::unique_ptr<process::Worker> w;
+    {
+      std::lock_guard lock(spare_mu);
+      w = std::move(spare);
+    }
+    // One that died while it waited (killed from outside) would cost the
+    // first call given to it: a new worker is started instead.
+    if (w && w->wait_exit(process::Clock::now())) return nullptr;
+    return w;
+  }
+
+  // A spec to start a worker for this plugin, connected to the manager.
+  process::SpawnSpec spawn_spec(std::uint64_t memory_limit = 0) const {
     process::SpawnSpec spec;
     spec.worker_exe = engine->worker_exe;
     spec.plugin_path = path;
     spec.memory_limit = memory_limit;
     spec.forkserver = engine->options.start_method == StartMethod::forkserver;
-    if (with_manager) {
-      auto connection = engine->manager.connect();
-      spec.manager_fd = connection.worker_fd;
-      spec.manager_guard = std::move(connection.guard);
-    }
+    auto connection = engine->manager.connect();
+    spec.manager_fd = connection.worker_fd;
+    spec.manager_guard = std::move(connection.guard);
     return spec;
   }
 };

@@ -82,8 +82,9 @@ Process& Process::operator=(Process&&) noexcept = default;
 
 void Process::start() {
   if (core_->worker) throw StateError("a process can be started only once");
-  core_->worker = std::make_unique<process::Worker>(detail::PluginAccess::state(core_->plugin).engine->launcher,
-                                                    detail::PluginAccess::state(core_->plugin).spawn_spec());
+  const auto& state = detail::PluginAccess::state(core_->plugin);
+  core_->worker = state.take_spare(0);
+  if (!core_->worker) core_->worker = std::make_unique<process::Worker>(state.engine->launcher, state.spawn_spec());
   // The call waits in the socket while the worker loads the plugin.
   core_->worker->send(core_->request);
 }

@@ -126,6 +126,7 @@ void PoolCore::join() {
 }
 
 std::unique_ptr<process::Worker> PoolCore::start_worker() {
+  if (auto spare = PluginAccess::state(plugin_).take_spare(options_.memory_limit)) return spare;
   auto w = std::make_unique<process::Worker>(PluginAccess::state(plugin_).engine->launcher,
                                              PluginAccess::state(plugin_).spawn_spec(options_.memory_limit));
   const auto& hello = w->await_hello(process::Clock::now() + kHelloTimeout);
