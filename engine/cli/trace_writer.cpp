@@ -16,9 +16,9 @@
 namespace ferry::cli {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string dump(const OrderedJson& j) { return j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace); }
 
 void append_decimal(std::string& out, std::int64_t n) {
   char digits[24];
@@ -96,7 +96,7 @@ const std::string& TraceWriter::decimal(pid_t pid) {
 
 const std::string& TraceWriter::quoted(const std::string& text) {
   auto it = quoted_.find(text);
-  if (it == quoted_.end()) it = quoted_.emplace(text, dump(Json(text))).first;
+  if (it == quoted_.end()) it = quoted_.emplace(text, dump(OrderedJson(text))).first;
   return it->second;
 }
 

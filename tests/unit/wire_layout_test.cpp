@@ -5,6 +5,7 @@
 // without allocating what it claims.
 #include <catch2/catch.hpp>
 
+#include "encoded_ints.hpp"
 #include "largest_allocation.hpp"
 
 #include <cstdint>
@@ -20,9 +21,6 @@ using namespace ferry::wire;
 using ferry::ValueError;
 
 namespace {
-
-std::string u32(std::uint32_t x) { return ferry::codec::encode(x); }
-std::string u64(std::uint64_t x) { return ferry::codec::encode(x); }
 
 // A call's fixed fields up to and with its item count.
 std::string call_head(std::uint32_t n) { return u64(7) + u32(1) + u32(0) + u64(0) + u32(0) + u32(0) + u32(n); }

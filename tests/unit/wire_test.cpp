@@ -3,6 +3,7 @@
 // allocating the claim (regressions found by tests/fuzz/fuzz_frame).
 #include <catch2/catch.hpp>
 
+#include "encoded_ints.hpp"
 #include "largest_allocation.hpp"
 
 #include <map>
@@ -34,8 +35,6 @@ using ferry::ValueError;
 namespace {
 
 constexpr std::size_t kMiB = std::size_t{1} << 20;
-
-std::string u64(std::uint64_t n) { return ferry::codec::encode(n); }
 
 std::string header(std::uint32_t n, FrameKind kind) {
   return {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff), static_cast<char>((n >> 16) & 0xff),
@@ -149,7 +148,6 @@ TEST_CASE("wire: lengths and counts beyond the payload are refused before alloca
              Catch::Contains("malformed load-failed message: a length of 549755813888 is more than the 3 bytes left"));
   CHECK_THAT(refusal<LogLine>(i32 + u64(std::uint64_t{1} << 32) + "task"), Catch::Contains("malformed log message"));
   // A call or reply claiming a billion items, or items past its end.
-  const auto u32 = [](std::uint32_t x) { return ferry::codec::encode(x); };
   CHECK_THAT(refusal<CallReply>(u64(7) + u32(1u << 30) + i32), Catch::Contains("malformed reply"));
   // id, task, flags, item timeout, log level, log rate, then the item count
   // and the items' one size (0: their ends follow).

@@ -39,11 +39,6 @@ std::string find_library_dir() {
   return real.parent_path().string();
 }
 
-bool is_file(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec);
-}
-
 std::string normal(const fs::path& p) { return p.lexically_normal().string(); }
 
 }  // namespace
@@ -65,6 +60,11 @@ std::string default_worker() {
 std::vector<std::string> default_plugin_dirs() {
   if (library_dir().empty()) return {};
   return {normal(fs::path(library_dir()) / FERRY_REL_PLUGIN_DIR)};
+}
+
+bool is_file(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
 }
 
 }  // namespace ferry::plugin

@@ -2,10 +2,14 @@
 // itself, so that an installed prefix works wherever it is put or moved.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
 namespace ferry::plugin {
+
+// Whether p is a regular file (or a link to one); false on any error.
+bool is_file(const std::filesystem::path& p);
 
 // The folder of the file libferry was loaded from (found with dladdr, symlinks
 // resolved), e.g. <prefix>/lib or <build>/lib. When libferry is linked

@@ -12,11 +12,6 @@ namespace fs = std::filesystem;
 namespace ferry::plugin {
 namespace {
 
-bool is_file(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec);
-}
-
 void split_into(const char* text, std::vector<std::string>& out) {
   if (!text) return;
   std::string s(text);

@@ -12,8 +12,8 @@
 namespace ferry::pipeline {
 namespace {
 
-constexpr std::size_t kMaxAutoChunk = 128;
-constexpr std::chrono::milliseconds kReadBlock{100};
+constexpr std::size_t kMaxRemoteChunk = 128;
+constexpr std::chrono::milliseconds kResultsBlock{100};
 
 bool all_ordered(const Plan& plan, Segment s) {
   for (std::size_t i = s.first; i <= s.last; ++i)
@@ -73,8 +73,8 @@ void RemoteSegment::run() {
   try {
     while (!control_.failed()) {
       // Without a chunksize: what is queued over 16 entries, so that
-      // several workers share even a short input, up to kMaxAutoChunk.
-      const std::size_t chunk = chunksize_ ? chunksize_ : std::clamp<std::size_t>(in_.size() / 16, 1, kMaxAutoChunk);
+      // several workers share even a short input, up to kMaxRemoteChunk.
+      const std::size_t chunk = chunksize_ ? chunksize_ : std::clamp<std::size_t>(in_.size() / 16, 1, kMaxRemoteChunk);
       if (!in_.pop(items, gather ? 4096 : chunk)) break;
       if (counters.items_in.fetch_add(count_items(items)) == 0) counters.started_ns = control_.now_ns();
       if (gather) {
@@ -143,7 +143,7 @@ void RemoteSegment::send(std::vector<Item>& items) {
 
 void RemoteSegment::read_loop() {
   auto& client = reader_client_;
-  client->set_timeout(kReadBlock + std::chrono::seconds(10));
+  client->set_timeout(kResultsBlock + std::chrono::seconds(10));
   std::uint64_t restarts = client->health().restarts();
   try {
     for (;;) {
@@ -179,7 +179,7 @@ void RemoteSegment::resend_all(broker::RedisClient& client) {
 }
 
 bool RemoteSegment::read_some(broker::RedisClient& client) {
-  const broker::Reply r = client.command({"XREAD", "COUNT", "256", "BLOCK", std::to_string(kReadBlock.count()),
+  const broker::Reply r = client.command({"XREAD", "COUNT", "256", "BLOCK", std::to_string(kResultsBlock.count()),
                                           "STREAMS", out_stream_, last_id_});
   if (r.is_nil() || r.elements.empty()) return true;
   std::string failure;

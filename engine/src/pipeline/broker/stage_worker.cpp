@@ -8,7 +8,7 @@
 namespace ferry::pipeline {
 namespace {
 
-constexpr std::chrono::milliseconds kReadBlock{200};
+constexpr std::chrono::milliseconds kInputBlock{200};
 
 bool fans_out(Stage::Kind kind) { return kind == Stage::Kind::flat_map || kind == Stage::Kind::source; }
 
@@ -30,7 +30,7 @@ StageWorker::StageWorker(const broker::RedisUrl& url, std::shared_ptr<broker::Br
       reader_client_(std::make_unique<broker::RedisClient>(url, health)),
       collector_client_(std::make_unique<broker::RedisClient>(url, health)) {
   stage_plan_.settings.workers = std::max<std::size_t>(1, workers);
-  reader_client_->set_timeout(kReadBlock + std::chrono::seconds(10));
+  reader_client_->set_timeout(kInputBlock + std::chrono::seconds(10));
   control_.watch(in_);
   control_.watch(out_);
   task_stage_ = std::make_unique<TaskStage>(stage_plan_, 0, in_, &out_, control_);
@@ -149,7 +149,7 @@ void StageWorker::read_loop() {
     {
       std::unique_lock lock(mu_);
       // A suspect runs alone: nothing else is taken until it is finished.
-      room_.wait_for(lock, kReadBlock,
+      room_.wait_for(lock, kInputBlock,
                      [this] { return !reading_ || (!suspect_held_ && held_.size() < max_held_); });
       if (!reading_) break;
       if (suspect_held_ || held_.size() >= max_held_) continue;
@@ -161,7 +161,7 @@ void StageWorker::read_loop() {
       if (!read(stage_.suspect_stream, 1, 0)) break;
       if (held() > before) continue;
     }
-    if (!read(stage_.in_stream, 2, static_cast<int>(kReadBlock.count()))) break;
+    if (!read(stage_.in_stream, 2, static_cast<int>(kInputBlock.count()))) break;
   }
   reading_ = false;
   in_.close();

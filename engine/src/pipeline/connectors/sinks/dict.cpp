@@ -74,7 +74,7 @@ class DictSink final : public SinkConfig {
   std::string name_, key_type_, value_type_;
 };
 
-std::unique_ptr<SinkConfig> parse(const SinkKind& kind, const ConnectorParse& p) {
+std::unique_ptr<SinkConfig> parse_dict_sink(const SinkKind& kind, const ConnectorParse& p) {
   const auto text = detail::text_of(p.value);
   if (!text) {
     p.cx.problem(p.value, "sink dict must be the name of a shared dict, got " + detail::describe(p.value));
@@ -88,6 +88,6 @@ std::unique_ptr<SinkConfig> parse(const SinkKind& kind, const ConnectorParse& p)
 
 }  // namespace
 
-SinkKind dict_sink() { return {"dict", "{dict: NAME}", false, false, false, parse}; }
+SinkKind dict_sink() { return {"dict", "{dict: NAME}", false, false, false, parse_dict_sink}; }
 
 }  // namespace ferry::pipeline

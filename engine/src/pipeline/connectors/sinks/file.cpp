@@ -54,7 +54,7 @@ class FileSink final : public SinkConfig {
   std::string path_;  // resolved
 };
 
-std::unique_ptr<SinkConfig> parse(const SinkKind& kind, const ConnectorParse& p) {
+std::unique_ptr<SinkConfig> parse_file_sink(const SinkKind& kind, const ConnectorParse& p) {
   const auto text = detail::text_of(p.value);
   if (!text) {
     p.cx.problem(p.value, "sink file must be a path, got " + detail::describe(p.value));
@@ -65,6 +65,6 @@ std::unique_ptr<SinkConfig> parse(const SinkKind& kind, const ConnectorParse& p)
 
 }  // namespace
 
-SinkKind file_sink() { return {"file", "{file: PATH}", false, true, true, parse}; }
+SinkKind file_sink() { return {"file", "{file: PATH}", false, true, true, parse_file_sink}; }
 
 }  // namespace ferry::pipeline

@@ -46,7 +46,7 @@ class RedisStreamSink final : public SinkConfig {
   RedisStreamSettings s_;
 };
 
-std::unique_ptr<SinkConfig> parse(const SinkKind& kind, const ConnectorParse& p) {
+std::unique_ptr<SinkConfig> parse_redis_stream_sink(const SinkKind& kind, const ConnectorParse& p) {
   auto s = parse_redis_stream(p, false);
   if (!s) return nullptr;
   return std::make_unique<RedisStreamSink>(kind, std::move(*s));
@@ -54,6 +54,8 @@ std::unique_ptr<SinkConfig> parse(const SinkKind& kind, const ConnectorParse& p)
 
 }  // namespace
 
-SinkKind redis_stream_sink() { return {"redis_stream", "{redis_stream: NAME}", false, true, false, parse}; }
+SinkKind redis_stream_sink() {
+  return {"redis_stream", "{redis_stream: NAME}", false, true, false, parse_redis_stream_sink};
+}
 
 }  // namespace ferry::pipeline

@@ -5,12 +5,12 @@
 namespace ferry::pipeline {
 namespace {
 
-std::unique_ptr<SinkConfig> parse(const SinkKind& kind, const ConnectorParse&) {
+std::unique_ptr<SinkConfig> parse_stderr_sink(const SinkKind& kind, const ConnectorParse&) {
   return std::make_unique<StreamSink>(kind, [](const SinkIo& io) -> std::ostream& { return io.err; });
 }
 
 }  // namespace
 
-SinkKind stderr_sink() { return {"stderr", "stderr", true, true, false, parse}; }
+SinkKind stderr_sink() { return {"stderr", "stderr", true, true, false, parse_stderr_sink}; }
 
 }  // namespace ferry::pipeline

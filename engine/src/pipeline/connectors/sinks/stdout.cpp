@@ -5,12 +5,12 @@
 namespace ferry::pipeline {
 namespace {
 
-std::unique_ptr<SinkConfig> parse(const SinkKind& kind, const ConnectorParse&) {
+std::unique_ptr<SinkConfig> parse_stdout_sink(const SinkKind& kind, const ConnectorParse&) {
   return std::make_unique<StreamSink>(kind, [](const SinkIo& io) -> std::ostream& { return io.out; });
 }
 
 }  // namespace
 
-SinkKind stdout_sink() { return {"stdout", "stdout", true, true, false, parse}; }
+SinkKind stdout_sink() { return {"stdout", "stdout", true, true, false, parse_stdout_sink}; }
 
 }  // namespace ferry::pipeline

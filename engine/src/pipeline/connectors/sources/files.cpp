@@ -46,7 +46,7 @@ class FilesSource final : public SourceConfig {
   std::string pattern_;  // resolved against the pipeline file's folder
 };
 
-std::unique_ptr<SourceConfig> parse(const SourceKind& kind, const ConnectorParse& p) {
+std::unique_ptr<SourceConfig> parse_files_source(const SourceKind& kind, const ConnectorParse& p) {
   const auto text = detail::text_of(p.value);
   if (!text) {
     p.cx.problem(p.value, "files must be a path pattern such as data/*.csv, got " + detail::describe(p.value));
@@ -71,6 +71,6 @@ std::unique_ptr<SourceConfig> parse(const SourceKind& kind, const ConnectorParse
 
 }  // namespace
 
-SourceKind files_source() { return {"files", "{files: PATTERN}", {}, parse}; }
+SourceKind files_source() { return {"files", "{files: PATTERN}", {}, parse_files_source}; }
 
 }  // namespace ferry::pipeline

@@ -40,7 +40,7 @@ class RangeSource final : public SourceConfig {
 };
 
 // [start, stop] or [start, stop, step], integers, step not 0.
-std::unique_ptr<SourceConfig> parse(const SourceKind& kind, const ConnectorParse& p) {
+std::unique_ptr<SourceConfig> parse_range_source(const SourceKind& kind, const ConnectorParse& p) {
   const auto& node = p.value;
   if (!node.IsSequence() || node.size() < 2 || node.size() > 3) {
     const auto got = node.IsSequence() ? "a list of " + std::to_string(node.size()) : detail::describe(node);
@@ -64,6 +64,6 @@ std::unique_ptr<SourceConfig> parse(const SourceKind& kind, const ConnectorParse
 
 }  // namespace
 
-SourceKind range_source() { return {"range", "{range: [start, stop]}", {}, parse}; }
+SourceKind range_source() { return {"range", "{range: [start, stop]}", {}, parse_range_source}; }
 
 }  // namespace ferry::pipeline

@@ -125,7 +125,7 @@ class RedisStreamSource final : public SourceConfig {
   RedisStreamSettings s_;
 };
 
-std::unique_ptr<SourceConfig> parse(const SourceKind& kind, const ConnectorParse& p) {
+std::unique_ptr<SourceConfig> parse_redis_stream_source(const SourceKind& kind, const ConnectorParse& p) {
   auto s = parse_redis_stream(p, true);
   if (!s) return nullptr;
   return std::make_unique<RedisStreamSource>(kind, std::move(*s));
@@ -134,7 +134,7 @@ std::unique_ptr<SourceConfig> parse(const SourceKind& kind, const ConnectorParse
 }  // namespace
 
 SourceKind redis_stream_source() {
-  return {"redis_stream", "{redis_stream: {stream: NAME, group: GROUP}}", {}, parse};
+  return {"redis_stream", "{redis_stream: {stream: NAME, group: GROUP}}", {}, parse_redis_stream_source};
 }
 
 }  // namespace ferry::pipeline

@@ -24,7 +24,7 @@ class TaskSource final : public SourceConfig {
 
 // Always makes a source, so the stage counts as a task stage (its settings
 // are checked) even when the reference has a problem.
-std::unique_ptr<SourceConfig> parse(const SourceKind& kind, const ConnectorParse& p) {
+std::unique_ptr<SourceConfig> parse_task_source(const SourceKind& kind, const ConnectorParse& p) {
   auto source = std::make_unique<TaskSource>(kind);
   source->ref = detail::parse_task_ref(p.cx, p.value, "task", p.pipeline);
   for (const auto& e : p.extra) {  // args:
@@ -40,6 +40,6 @@ std::unique_ptr<SourceConfig> parse(const SourceKind& kind, const ConnectorParse
 
 }  // namespace
 
-SourceKind task_source() { return {"task", "{task: plugin.task}", {"args"}, parse}; }
+SourceKind task_source() { return {"task", "{task: plugin.task}", {"args"}, parse_task_source}; }
 
 }  // namespace ferry::pipeline

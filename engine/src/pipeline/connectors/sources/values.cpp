@@ -21,7 +21,7 @@ class ValuesSource final : public SourceConfig {
   std::vector<Location> where;  // of each value
 };
 
-std::unique_ptr<SourceConfig> parse(const SourceKind& kind, const ConnectorParse& p) {
+std::unique_ptr<SourceConfig> parse_values_source(const SourceKind& kind, const ConnectorParse& p) {
   if (!p.value.IsSequence()) {
     p.cx.problem(p.value, "values must be a list (one item per element), got " + detail::describe(p.value));
     return nullptr;
@@ -37,6 +37,6 @@ std::unique_ptr<SourceConfig> parse(const SourceKind& kind, const ConnectorParse
 
 }  // namespace
 
-SourceKind values_source() { return {"values", "{values: [...]}", {}, parse}; }
+SourceKind values_source() { return {"values", "{values: [...]}", {}, parse_values_source}; }
 
 }  // namespace ferry::pipeline
