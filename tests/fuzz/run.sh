@@ -32,7 +32,7 @@ for tool in clang clang++ cmake; do
 done
 
 CC=clang CXX=clang++ cmake -S "$src" -B "$build" -DFERRY_FUZZ=ON -DFERRY_BUILD_TESTS=OFF -DFERRY_BUILD_BENCH=OFF \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_UNITY_BUILD=ON >/dev/null
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 # Only the fuzz targets and what they link (not the plugins, examples or CLI).
 cmake --build "$build" -j2 --target $targets
 
