@@ -41,6 +41,17 @@ EngineCore::EngineCore(EngineOptions o)
   if (!options.log) options.log = log_to_stderr;
 }
 
+void EngineCore::route_objects(std::shared_ptr<manager::ObjectBackend> objects) {
+  manager.route_objects(std::move(objects));
+  std::vector<std::shared_ptr<const PluginState>> loaded;
+  {
+    std::lock_guard lock(mu);
+    for (const auto& [path, weak] : plugins)
+      if (auto state = weak.lock()) loaded.push_back(std::move(state));
+  }
+  for (const auto& state : loaded) state->take_spare(0);  // dropped: killed and reaped
+}
+
 process::LogSink EngineCore::log_sink(const std::string& plugin_name) const {
   return [this, plugin_name](const wire::LogLine& line, pid_t pid) { deliver_log(line, pid, plugin_name, "", {}); };
 }

@@ -27,6 +27,10 @@ struct EngineCore {
   std::map<std::string, std::weak_ptr<const PluginState>> plugins;  // guarded by mu
 
   explicit EngineCore(EngineOptions o);
+  // Sends the named-object requests of workers started from now on to
+  // objects (manager::Server::route_objects), and stops the plugins'
+  // loading workers that wait unused: they were connected before.
+  void route_objects(std::shared_ptr<manager::ObjectBackend> objects);
   // The log sink for workers of plugin name, outside any pipeline stage.
   process::LogSink log_sink(const std::string& plugin_name) const;
   // Hands a worker's log line to options.log, saying which plugin, stage

@@ -220,9 +220,7 @@ void WorkerDaemon::start_run(const std::string& run) {
         // Loaded again by the run's engine, whose manager serves the run's
         // objects from the broker to the workers it starts.
         Plugin own = served.engine->load(plugin->path());
-        const auto& state = detail::PluginAccess::state(own);
-        state.engine->manager.route_objects(served.objects);
-        state.take_spare(0);  // connected before the routing: its objects would be the engine's own
+        detail::PluginAccess::state(own).engine->route_objects(served.objects);
         served.stages.push_back(std::make_unique<pipeline::StageWorker>(url_, health_, served.plan, stage, own,
                                                                         workers_, consumer_, options_.observer));
         served.plugins.push_back(own);
