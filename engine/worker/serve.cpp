@@ -114,12 +114,13 @@ void run_call(const plugin::LoadedPlugin& plugin, const wire::CallRequest& req, 
   // task's batch entry, when it has one, runs them all in one call.
   if (task.invoke_batch && req.item_timeout_ns == 0 && n > 1) {
     thread_local std::vector<std::uint64_t> ends;
+    thread_local std::vector<std::uint32_t> input_ends;  // for items sent as one size
     thread_local std::vector<std::int32_t> statuses;
     ends.resize(n);
     statuses.resize(n);
     const ferry_batch_v1 batch{sizeof(ferry_batch_v1), req.flags & FERRY_CALL_VALUE, n,
                                reinterpret_cast<const std::uint8_t*>(req.items.bytes().data()),
-                               req.items.ends().data(), ferry_sink_v1{&out, &append_output}, ends.data(),
+                               req.items.ends(input_ends).data(), ferry_sink_v1{&out, &append_output}, ends.data(),
                                statuses.data(), &host, task.name, fits,
                                reinterpret_cast<const std::uint32_t*>(&state.stop_batch), &state.item};
     const std::size_t ran = std::min<std::uint64_t>(task.invoke_batch(task.state, &batch), n);

@@ -47,7 +47,12 @@ bool same(const CallRequest& a, const CallRequest& b) {
   return a.id == b.id && a.task == b.task && a.flags == b.flags && a.item_timeout_ns == b.item_timeout_ns &&
          a.log_level == b.log_level && a.log_rate == b.log_rate && a.items == b.items;
 }
-bool same(const CallReply& a, const CallReply& b) { return a.id == b.id && a.status == b.status && a.items == b.items; }
+bool same(const CallReply& a, const CallReply& b) {
+  if (a.id != b.id || !(a.items == b.items)) return false;
+  for (std::size_t i = 0; i < a.items.size(); ++i)
+    if (a.status_of(i) != b.status_of(i)) return false;
+  return true;
+}
 
 template <class M>
 bool encodes_back(const M& m, const std::string& payload) {

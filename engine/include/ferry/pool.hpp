@@ -45,9 +45,11 @@ FERRY_API void pool_submit(PoolCore& pool, std::uint32_t task, std::vector<ItemL
                            std::shared_ptr<ResultBuffer> buffer);
 // The chunk size MapOptions resolves to for n items.
 FERRY_API std::size_t pool_chunksize(const PoolCore& pool, std::size_t n, const MapOptions& options);
-// An empty buffer for a chunk's items, with capacity when the pool kept one
-// from an earlier call (its pages are then not faulted in again).
-FERRY_API std::string pool_take_buffer(PoolCore& pool);
+// An empty buffer for a chunk of `bytes` bytes of items: one the pool kept
+// from an earlier call when it has one (its pages are then not faulted in
+// again), with room for a frame header on top, so that once recycled it
+// also takes a reply of the same size.
+FERRY_API std::string pool_take_buffer(PoolCore& pool, std::size_t bytes);
 }  // namespace detail
 
 // Why a pool dropped a worker and started another in its place.
@@ -208,8 +210,7 @@ class FERRY_API Pool {
       for (std::size_t i = 0; i < items.size(); i += chunksize) {
         const std::size_t n = std::min(chunksize, items.size() - i);
         auto& chunk = chunks.emplace_back();
-        chunk.buffer() = detail::pool_take_buffer(*core_);
-        chunk.reserve(n, n * sizeof(T));
+        chunk.buffer() = detail::pool_take_buffer(*core_, n * sizeof(T));
         chunk.append_fixed({reinterpret_cast<const char*>(items.data() + i), n * sizeof(T)}, sizeof(T));
       }
     } else {

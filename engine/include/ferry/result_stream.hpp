@@ -13,6 +13,7 @@
 
 #include <ferry/async_result.hpp>
 #include <ferry/codec.hpp>
+#include <ferry/detail/huge_pages.hpp>
 #include <ferry/wire_format.hpp>
 
 namespace ferry {
@@ -56,6 +57,10 @@ auto collect_results(const std::shared_ptr<ResultBuffer>& buffer) {
   } else {
     std::vector<R> out;
     out.reserve(result_count(*buffer));
+    // While the workers run the first chunk, the results' memory is mapped
+    // in with one system call instead of a page fault per page as they come.
+    if constexpr (kRawItem<R>)
+      if (out.capacity() * sizeof(R) >= kPopulateFrom) populate_for_write(out.data(), out.capacity() * sizeof(R));
     // A chunk of arithmetic results that all succeeded, each of the right
     // size, is one copy (what codec::decode would do item by item).
     const auto whole = [&](const ChunkOutcomes& chunk) {

@@ -36,7 +36,7 @@ class ProcessCore {
       auto out = worker->wait_reply(deadline, -1, engine.log_sink(plugin.name()), process::OnTimeout::keep);
       switch (out.kind) {
         case process::CallOutcome::replied:
-          if (out.reply.items.size() == 1) reply = Reply{out.reply.status[0], std::string(out.reply.items[0])};
+          if (out.reply.items.size() == 1) reply = Reply{out.reply.status_of(0), std::string(out.reply.items[0])};
           else failure = "protocol error: reply has the wrong item count";
           break;
         case process::CallOutcome::timed_out:  // not a task timeout: join's deadline

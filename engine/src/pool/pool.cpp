@@ -85,7 +85,16 @@ std::size_t pool_chunksize(const PoolCore& pool, std::size_t n, const MapOptions
   return std::max<std::size_t>(1, (n + per - 1) / per);  // Python's divmod rule
 }
 
-std::string pool_take_buffer(PoolCore& pool) { return pool.recycler()->take(); }
+std::string pool_take_buffer(PoolCore& pool, std::size_t bytes) {
+  // A reply's header is 20 bytes; a page covers any header and costs
+  // nothing until touched. Without it, a reply as large as its request
+  // (square of 12,500 int64) did not fit the recycled request buffer and
+  // landed in a fresh one: ~25 page faults a chunk.
+  constexpr std::size_t kHeaderRoom = 4096;
+  std::string out = pool.recycler()->take();
+  if (out.capacity() < bytes) out.reserve(bytes + kHeaderRoom);
+  return out;
+}
 
 void pool_submit(PoolCore& pool, std::uint32_t task, std::vector<ItemList> chunks, std::shared_ptr<ResultBuffer> buffer) {
   buffer->recycle_into(pool.recycler());

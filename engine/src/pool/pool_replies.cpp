@@ -31,7 +31,7 @@ std::string describe_timeout(std::chrono::milliseconds t) {
 
 ChunkOutcomes PoolCore::outcomes_from(wire::CallReply& reply, const std::string& task) {
   ChunkOutcomes out;
-  for (std::size_t i = 0; i < reply.items.size(); ++i) {
+  for (std::size_t i = 0; i < reply.status.size(); ++i) {  // none when all are FERRY_OK
     if (reply.status[i] == FERRY_OK) continue;
     if (out.errors.empty()) out.errors.resize(reply.items.size());
     out.errors[i] = process::outcome_from(reply.status[i], reply.items[i], task).error;

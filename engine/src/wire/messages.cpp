@@ -157,9 +157,7 @@ void read_item_list(detail::ByteReader& in, std::uint32_t n, std::uint32_t unifo
     if (in.left() != total)
       throw ValueError(std::to_string(n) + " items of " + std::to_string(each) + " bytes take " +
                        std::to_string(total) + " bytes, but " + std::to_string(in.left()) + " are left");
-    ends.resize(n);  // each end fits: the input is shorter than 4 GiB
-    for (std::uint32_t i = 0; i < n; ++i) ends[i] = static_cast<std::uint32_t>((std::uint64_t{i} + 1) * each);
-    items.adopt(std::move(payload), in.position(), std::move(ends));  // in order and whole: checked above
+    items.adopt_uniform(std::move(payload), in.position(), uniform, n);  // in order and whole: checked above
     return;
   }
   const std::size_t base = read_items(in, ends);
@@ -186,7 +184,7 @@ void read_reply(detail::ByteReader& in, CallReply& m, std::string&& payload) {
   if (all_ok > 1) throw ValueError("all_ok is " + std::to_string(all_ok));
   if (all_ok) {
     if (std::uint64_t{n} > in.left()) throw ValueError(std::to_string(n) + " results in " + std::to_string(in.left()) + " bytes");
-    m.status.assign(n, FERRY_OK);
+    m.status.clear();  // every item FERRY_OK
   } else {
     m.status = read_array<std::int32_t>(in, n);
   }
@@ -207,16 +205,14 @@ std::string_view bytes_of(const std::vector<T>& v) {
   return {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T)};
 }
 
-// The uniform field for items (see above): 0 unless there are several, all
-// of one size, and not empty.
+// The uniform field for items (see above): the size of every item of a list
+// held as one size, else 0 unless there are several, all of one size, and
+// not empty.
 std::uint32_t uniform_of(const detail::ItemList& items) {
+  if (items.uniform_size() && !items.empty()) return items.uniform_size();
   if (items.size() < 2) return 0;
-  const std::uint32_t each = items.ends()[0];
+  const std::uint32_t each = items.listed_ends()[0];
   return each > 0 && items.all_of_size(each) ? each : 0;
-}
-
-bool all_ok(const std::vector<std::int32_t>& status) {
-  return std::all_of(status.begin(), status.end(), [](std::int32_t s) { return s == FERRY_OK; });
 }
 
 // The message's fixed fields; uniform and ok say what follows them.
@@ -232,7 +228,7 @@ void put_head(std::string& out, const CallRequest& m, std::uint32_t uniform) {
 }
 
 void put_head(std::string& out, const CallReply& m, bool ok, std::uint32_t uniform) {
-  if (m.status.size() != m.items.size()) throw Error("a reply needs one status per item");
+  if (!m.status.empty() && m.status.size() != m.items.size()) throw Error("a reply needs one status per item");
   put(out, m.id);
   put(out, item_count(m.items));
   put(out, std::uint32_t{ok});
@@ -241,19 +237,23 @@ void put_head(std::string& out, const CallReply& m, bool ok, std::uint32_t unifo
 
 }  // namespace
 
+bool CallReply::all_ok() const {
+  return std::all_of(status.begin(), status.end(), [](std::int32_t s) { return s == FERRY_OK; });
+}
+
 std::array<std::string_view, 3> encode_parts(std::string& head, const CallRequest& m) {
   head.clear();
   const auto uniform = uniform_of(m.items);
   put_head(head, m, uniform);
-  return {head, uniform ? std::string_view() : bytes_of(m.items.ends()), m.items.bytes()};
+  return {head, uniform ? std::string_view() : bytes_of(m.items.listed_ends()), m.items.bytes()};
 }
 
 std::array<std::string_view, 4> encode_parts(std::string& head, const CallReply& m) {
   head.clear();
-  const bool ok = all_ok(m.status);
+  const bool ok = m.all_ok();
   const auto uniform = uniform_of(m.items);
   put_head(head, m, ok, uniform);
-  return {head, ok ? std::string_view() : bytes_of(m.status), uniform ? std::string_view() : bytes_of(m.items.ends()),
+  return {head, ok ? std::string_view() : bytes_of(m.status), uniform ? std::string_view() : bytes_of(m.items.listed_ends()),
           m.items.bytes()};
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include <ferry/abi.h>
 #include <ferry/detail/item_list.hpp>
 #include <ferry/manager_protocol.hpp>
 #include <ferry/task_info.hpp>
@@ -79,8 +80,16 @@ struct CallRequest {
 
 struct CallReply {
   std::uint64_t id = 0;
-  std::vector<std::int32_t> status;  // per item: FERRY_OK, FERRY_TASK_ERROR, FERRY_BAD_INPUT
-  detail::ItemList items;            // per item: the result, or the error text
+  // Per item: FERRY_OK, FERRY_TASK_ERROR, FERRY_BAD_INPUT, ...; or empty
+  // when every item is FERRY_OK (how a reply that says so is decoded: no
+  // list of n zeros to allocate). Read it with status_of.
+  std::vector<std::int32_t> status;
+  detail::ItemList items;  // per item: the result, or the error text
+
+  // Item i's status.
+  std::int32_t status_of(std::size_t i) const { return status.empty() ? FERRY_OK : status[i]; }
+  // True when every item is FERRY_OK.
+  bool all_ok() const;
 };
 
 struct LogLine {
