@@ -91,6 +91,7 @@ TEST_CASE("plugins math: number tasks", "[plugins]") {
   CHECK(primes == std::vector<std::int64_t>{2, 3, 5, 7, 11, 13, 17, 19, 23, 29});
   CHECK(call(p, "is_prime", {std::int64_t{2147483647}}).value() == Value(true));
   CHECK(call(p, "is_prime", {std::int64_t{1000000007} * 3}).value() == Value(false));
+  CHECK(call(p, "is_prime", {std::int64_t{1000003} * 1000003}).value() == Value(false));  // an odd prime squared
 
   CHECK(call(p, "square", {-12}).value() == Value(144));
   CHECK(call(p, "inc", {41}).value() == Value(42));

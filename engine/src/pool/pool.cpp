@@ -91,7 +91,12 @@ std::string pool_take_buffer(PoolCore& pool, std::size_t bytes) {
   // (square of 12,500 int64) did not fit the recycled request buffer and
   // landed in a fresh one: ~25 page faults a chunk.
   constexpr std::size_t kHeaderRoom = 4096;
-  std::string out = pool.recycler()->take();
+  std::string out;
+  if (bytes < BufferRecycler::kMinBytes) {
+    out.reserve(bytes);  // never kept: a chunk of one int takes no kept 100 KB buffer
+    return out;
+  }
+  out = pool.recycler()->take();
   if (out.capacity() < bytes) out.reserve(bytes + kHeaderRoom);
   return out;
 }

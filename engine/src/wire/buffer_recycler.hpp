@@ -19,6 +19,9 @@ namespace ferry::detail {
 
 class BufferRecycler {
  public:
+  // Smaller buffers are not kept (nor worth taking: a kept one is larger).
+  static constexpr std::size_t kMinBytes = 64 << 10;
+
   // An empty buffer, with capacity when one was kept.
   std::string take() {
     std::string s = take_as_is();
@@ -52,7 +55,7 @@ class BufferRecycler {
   }
 
  private:
-  static constexpr std::size_t kMinBytes = 64 << 10, kMaxBuffers = 32, kMaxBytes = 32 << 20;
+  static constexpr std::size_t kMaxBuffers = 32, kMaxBytes = 32 << 20;
   std::mutex mu_;
   std::vector<std::string> kept_;  // guarded by mu_
   std::size_t bytes_ = 0;          // their capacity; guarded by mu_
