@@ -75,6 +75,12 @@ bool ItemQueue::pop(std::vector<Item>& out, std::size_t max, std::size_t slack) 
   return true;
 }
 
+bool ItemQueue::wait_for_items() {
+  std::unique_lock lock(mu_);
+  not_empty_.wait(lock, [&] { return cancelled_ || closed_ || count_ > 0; });
+  return !cancelled_ && count_ > 0;
+}
+
 void ItemQueue::close() {
   {
     std::lock_guard lock(mu_);

@@ -97,6 +97,9 @@ class ItemQueue {
   // (no item moved): callers whose max is a preference, not a limit, say
   // how far. False once the queue is closed and drained, or cancelled.
   bool pop(std::vector<Item>& out, std::size_t max, std::size_t slack = 0);
+  // Waits until there are items to pop: true, or false once the queue is
+  // closed and drained, or cancelled (as pop would return).
+  bool wait_for_items();
   // The producer is done: pop drains what is left, then returns false.
   void close();
   // Stops both sides at once: blocked and later push and pop return false.
