@@ -24,6 +24,7 @@ if(TARGET ferry)
   # The pool's result buffer, private to the pool layer.
   ferry_add_test(result_buffer_test result_buffer_test.cpp LIBS ferry_pool THREADS)
   ferry_add_test(buffer_recycler_test buffer_recycler_test.cpp LIBS ferry_pool THREADS)
+  ferry_add_test(group_queue_test group_queue_test.cpp LIBS ferry_pool)
 endif()
 
 # Where libferry looks for ferry-worker and plugins (engine/src/plugin/install_layout.cpp).

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <utility>
 
 #include <ferry/abi.h>
@@ -84,10 +85,8 @@ void PoolCore::submit(std::vector<Batch> batches) {
   {
     std::lock_guard lock(mu_);
     if (closed_ || terminated_) throw StateError("the pool is closed; no more work can be submitted");
-    for (auto& b : batches) {
-      b.request.id = next_id_++;
-      queue_.push_back(std::move(b));
-    }
+    for (auto& b : batches) b.request.id = next_id_++;
+    queue_.push_back(std::move(batches));
   }
   cv_.notify_all();
 }
@@ -101,7 +100,7 @@ void PoolCore::close() {
 }
 
 void PoolCore::terminate() {
-  std::deque<Batch> dropped;
+  GroupQueue<Batch> dropped;
   {
     std::lock_guard lock(mu_);
     if (terminated_) return;
@@ -112,7 +111,7 @@ void PoolCore::terminate() {
   [[maybe_unused]] auto w = ::write(wake_fd_, &one, sizeof one);  // wakes every slot blocked on a worker
   cv_.notify_all();
   const auto error = terminated_before_run();
-  for (auto& b : dropped) fail_batch(b, error);
+  dropped.for_each([&](Batch& b) { fail_batch(b, error); });
 }
 
 void PoolCore::join() {
@@ -197,7 +196,7 @@ void PoolCore::requeue(std::deque<Batch> batches) {
   {
     std::lock_guard lock(mu_);
     if (!terminated_) {
-      for (auto it = batches.rbegin(); it != batches.rend(); ++it) queue_.push_front(std::move(*it));
+      queue_.push_front(std::vector<Batch>(std::make_move_iterator(batches.begin()), std::make_move_iterator(batches.end())));
       batches.clear();
     }
   }

@@ -20,6 +20,7 @@
 
 #include "engine/engine_core.hpp"
 #include "wire/buffer_recycler.hpp"
+#include "pool/group_queue.hpp"
 #include "pool/result_buffer.hpp"
 #include "process/worker.hpp"
 
@@ -110,7 +111,7 @@ class PoolCore {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Batch> queue_;  // guarded by mu_
+  GroupQueue<Batch> queue_;  // guarded by mu_
   bool closed_ = false;      // guarded by mu_
   bool terminated_ = false;  // guarded by mu_
   std::size_t idle_slots_ = 0;  // slots waiting for work with nothing in flight; guarded by mu_
