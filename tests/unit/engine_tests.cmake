@@ -17,6 +17,8 @@ if(TARGET ferry)
   target_compile_definitions(pipeline_loader_test PRIVATE FERRY_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   # Distributed runs: URLs, entries, the host's assembler.
   ferry_add_test(broker_units_test broker_units_test.cpp LIBS ferry_pipeline)
+  # The queue between stages.
+  ferry_add_test(item_queue_test item_queue_test.cpp LIBS ferry_pipeline)
   # The worker protocol's framing and messages.
   ferry_add_test(wire_test wire_test.cpp wire_layout_test.cpp wire_large_frame_test.cpp
                  $<TARGET_OBJECTS:ferry_largest_allocation> LIBS ferry_wire)

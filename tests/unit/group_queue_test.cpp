@@ -37,7 +37,7 @@ TEST_CASE("group queue: elements come out in the order their groups went in", "[
   CHECK(q.size() == 0);
 }
 
-TEST_CASE("group queue: for_each sees what is left; swap empties one side", "[pool]") {
+TEST_CASE("group queue: for_each sees what is left, and swap empties one side", "[pool]") {
   GroupQueue<std::unique_ptr<int>> q;
   std::vector<std::unique_ptr<int>> group;
   for (int i = 0; i < 3; ++i) group.push_back(std::make_unique<int>(i));

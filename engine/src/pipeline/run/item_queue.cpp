@@ -1,5 +1,6 @@
 #include "pipeline/run/item_queue.hpp"
 
+#include <algorithm>
 #include <iterator>
 
 namespace ferry::pipeline {
@@ -51,10 +52,16 @@ bool ItemQueue::pop(std::vector<Item>& out, std::size_t max, std::size_t slack) 
     std::unique_lock lock(mu_);
     not_empty_.wait(lock, [&] { return cancelled_ || closed_ || count_ > 0; });
     if (cancelled_ || count_ == 0) return false;
+    // Several batches go into one vector of their total size at once: grown
+    // batch by batch, it was reallocated (fresh pages, every item moved
+    // again) as often as batches were joined.
+    const std::size_t total = planned_take(max, slack);
+    const bool joins = total > batches_.front().size() - front_taken_;
+    if (joins) out.reserve(total);
     while (!batches_.empty() && out.size() < max) {
       auto& front = batches_.front();
       const std::size_t left = front.size() - front_taken_;
-      if (out.empty() && front_taken_ == 0 && (left <= max || left - max <= slack)) {
+      if (!joins && out.empty() && front_taken_ == 0 && (left <= max || left - max <= slack)) {
         out.swap(front);  // the whole batch as it came
       } else {
         // Whole batches only, unless the first one alone is too large:
@@ -79,6 +86,24 @@ bool ItemQueue::wait_for_items() {
   std::unique_lock lock(mu_);
   not_empty_.wait(lock, [&] { return cancelled_ || closed_ || count_ > 0; });
   return !cancelled_ && count_ > 0;
+}
+
+std::size_t ItemQueue::planned_take(std::size_t max, std::size_t slack) const {
+  std::size_t total = 0, taken = front_taken_;  // as pop's loop would take them
+  for (const auto& batch : batches_) {
+    const std::size_t left = batch.size() - taken;
+    taken = 0;
+    if (total == 0 && (left <= max || left - max <= slack) && front_taken_ == 0) {
+      total = left;
+    } else {
+      if (total > 0 && left > max - total) break;
+      const std::size_t n = std::min(left, max - total);
+      total += n;
+      if (n < left) break;
+    }
+    if (total >= max) break;
+  }
+  return total;
 }
 
 void ItemQueue::close() {

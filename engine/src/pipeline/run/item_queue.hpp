@@ -109,6 +109,9 @@ class ItemQueue {
   std::size_t capacity() const { return capacity_; }
 
  private:
+  // How many items pop(out, max, slack) takes now; mu_ held.
+  std::size_t planned_take(std::size_t max, std::size_t slack) const;
+
   const std::size_t capacity_;
   mutable std::mutex mu_;
   std::condition_variable not_full_, not_empty_;
