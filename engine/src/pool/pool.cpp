@@ -1,6 +1,7 @@
 #include <ferry/pool.hpp>
 
 #include <ferry/abi.h>
+#include <ferry/detail/huge_pages.hpp>
 #include <ferry/detail/value_archive.hpp>
 #include <ferry/errors.hpp>
 #include <ferry/wire_format.hpp>
@@ -97,7 +98,7 @@ std::string pool_take_buffer(PoolCore& pool, std::size_t bytes) {
     return out;
   }
   out = pool.recycler()->take();
-  if (out.capacity() < bytes) out.reserve(bytes + kHeaderRoom);
+  if (out.capacity() < bytes) reserve_fresh(out, bytes + kHeaderRoom);  // huge pages for a chunk of MBs
   return out;
 }
 
