@@ -8,8 +8,6 @@
 //   ferry test PATH...
 //   ferry worker --broker URL [--workers N] [--plugin-path DIR] [--name NAME]
 //   ferry workers --broker URL [--json]
-#include <malloc.h>
-
 #include <algorithm>
 #include <cstring>
 #include <exception>
@@ -23,6 +21,7 @@
 #include <ferry/version.hpp>
 
 #include "commands.hpp"
+#include "programs/keep_heap.hpp"
 #include "text/closest.hpp"
 
 namespace ferry::cli {
@@ -105,13 +104,7 @@ int help(CLI::App& app, const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   using namespace ferry::cli;
-  // A pipeline's chunks pass through buffers of the same sizes again and
-  // again; by default glibc maps large ones afresh and trims freed memory,
-  // so each chunk pays its page faults again (~10 us a page on a virtual
-  // machine). This program is ours, so it keeps its heap, as ferry-worker
-  // does; libferry leaves an embedding host's malloc settings alone.
-  ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  ferry::keep_heap();  // our own program: libferry leaves an embedding host's malloc alone
   CLI::App app{"Run functions from plugin libraries in isolated worker processes.", "ferry"};
   app.set_version_flag("-V,--version", "ferry " FERRY_VERSION_STRING "\nplugin ABI version " +
                                         std::to_string(ferry::kPluginAbiVersion));

@@ -1,7 +1,6 @@
 // ferry-worker: loads one plugin and serves calls from its host over an
 // inherited socket, one call at a time, until told to stop or the host goes.
 #include <fcntl.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -14,6 +13,7 @@
 
 #include <memory>
 
+#include "programs/keep_heap.hpp"
 #include "forkserver.hpp"
 #include "serve.hpp"
 #include "worker_options.hpp"
@@ -115,13 +115,7 @@ int main(int argc, char** argv) {
     const rlimit limit{options.memory_limit, options.memory_limit};
     ::setrlimit(RLIMIT_AS, &limit);
   }
-  // Large items (a 10 MB queue put, a big chunk) pass through buffers of
-  // the same size again and again. By default glibc maps each afresh and
-  // unmaps it when freed, so every item pays its page faults and zeroing
-  // again; kept in the heap, the memory is reused. A worker's peak usage is
-  // what it keeps, as Python's workers do.
-  ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  ferry::keep_heap();
   const int code = plugin ? ferry::worker::serve_loaded(options, *plugin) : ferry::worker::serve(options);
   std::cout.flush();
   std::fflush(nullptr);

@@ -52,29 +52,27 @@ bool ItemQueue::pop(std::vector<Item>& out, std::size_t max, std::size_t slack) 
     std::unique_lock lock(mu_);
     not_empty_.wait(lock, [&] { return cancelled_ || closed_ || count_ > 0; });
     if (cancelled_ || count_ == 0) return false;
-    // Several batches go into one vector of their total size at once: grown
-    // batch by batch, it was reallocated (fresh pages, every item moved
-    // again) as often as batches were joined.
+    // planned_take applies the rules (whole batches, slack); this moves
+    // what it planned. Several batches go into one vector of their total
+    // size at once: grown batch by batch, it was reallocated (fresh pages,
+    // every item moved again) as often as batches were joined.
     const std::size_t total = planned_take(max, slack);
-    const bool joins = total > batches_.front().size() - front_taken_;
-    if (joins) out.reserve(total);
-    while (!batches_.empty() && out.size() < max) {
-      auto& front = batches_.front();
-      const std::size_t left = front.size() - front_taken_;
-      if (!joins && out.empty() && front_taken_ == 0 && (left <= max || left - max <= slack)) {
-        out.swap(front);  // the whole batch as it came
-      } else {
-        // Whole batches only, unless the first one alone is too large:
-        // moving items one by one is what batches are here to save.
-        if (!out.empty() && left > max - out.size()) break;
-        const std::size_t n = std::min(left, max - out.size());
+    if (front_taken_ == 0 && total == batches_.front().size()) {
+      out.swap(batches_.front());  // the whole batch as it came
+      batches_.pop_front();
+    } else {
+      out.reserve(total);
+      while (out.size() < total) {
+        auto& front = batches_.front();
+        const std::size_t n = std::min(front.size() - front_taken_, total - out.size());
         const auto first = front.begin() + static_cast<std::ptrdiff_t>(front_taken_);
         out.insert(out.end(), std::make_move_iterator(first), std::make_move_iterator(first + static_cast<std::ptrdiff_t>(n)));
         front_taken_ += n;
-        if (front_taken_ < front.size()) break;
+        if (front_taken_ == front.size()) {
+          batches_.pop_front();
+          front_taken_ = 0;
+        }
       }
-      batches_.pop_front();
-      front_taken_ = 0;
     }
     count_ -= out.size();
   }
@@ -89,13 +87,15 @@ bool ItemQueue::wait_for_items() {
 }
 
 std::size_t ItemQueue::planned_take(std::size_t max, std::size_t slack) const {
-  std::size_t total = 0, taken = front_taken_;  // as pop's loop would take them
+  std::size_t total = 0, taken = front_taken_;
   for (const auto& batch : batches_) {
     const std::size_t left = batch.size() - taken;
     taken = 0;
-    if (total == 0 && (left <= max || left - max <= slack) && front_taken_ == 0) {
-      total = left;
+    if (total == 0 && front_taken_ == 0 && (left <= max || left - max <= slack)) {
+      total = left;  // the first batch whole, within max + slack
     } else {
+      // Whole batches only, unless the first one alone is too large:
+      // moving items one by one is what batches are here to save.
       if (total > 0 && left > max - total) break;
       const std::size_t n = std::min(left, max - total);
       total += n;

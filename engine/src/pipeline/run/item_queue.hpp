@@ -109,7 +109,7 @@ class ItemQueue {
   std::size_t capacity() const { return capacity_; }
 
  private:
-  // How many items pop(out, max, slack) takes now; mu_ held.
+  // How many items pop(out, max, slack) takes now (the rules above); mu_ held.
   std::size_t planned_take(std::size_t max, std::size_t slack) const;
 
   const std::size_t capacity_;

@@ -33,7 +33,11 @@ inline void advise_huge_pages(void* p, std::size_t n) noexcept {
 inline constexpr std::size_t kPopulateFrom = std::size_t{64} << 10;  // below: a few pages, not worth a call
 inline void populate_for_write(void* p, std::size_t n) noexcept {
   constexpr std::uintptr_t kPage = 4096;
-  constexpr int kPopulateWrite = 23;  // MADV_POPULATE_WRITE, Linux 5.14
+#ifdef MADV_POPULATE_WRITE
+  constexpr int kPopulateWrite = MADV_POPULATE_WRITE;
+#else
+  constexpr int kPopulateWrite = 23;  // Linux 5.14's value, for older C library headers
+#endif
   const auto begin = (reinterpret_cast<std::uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
   const auto end = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(kPage - 1);
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, kPopulateWrite);
