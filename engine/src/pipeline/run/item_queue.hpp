@@ -11,7 +11,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <ferry/detail/item_list.hpp>
 
 namespace ferry::pipeline {
 
@@ -84,6 +87,31 @@ inline std::uint64_t count_items(const std::vector<Item>& items) {
   return n;
 }
 
+// Items that need nothing but their bytes: none is an error record or a
+// tombstone, each is the last item of its own origin, and their origins
+// run on from first_origin. A source's items and a map's results mostly
+// are, and travel so between stages: one buffer for a chunk, no Item (64
+// bytes, moved at every step) for each of its items. They become Items
+// only where a stage needs one (ItemQueue::pop, a failed call).
+struct PlainRun {
+  ferry::detail::ItemList items;
+  std::uint64_t first_origin = 0;
+
+  std::size_t size() const { return items.size(); }
+  bool empty() const { return items.empty(); }
+  // Appends one item, whose origin is the next one.
+  void push_back(std::string_view bytes) {
+    // Kept as one size and a count while the items are (ItemList).
+    if (bytes.empty()) items.push_back(bytes);
+    else items.append_fixed(bytes, bytes.size());
+  }
+  void clear() { items.clear(); }
+};
+
+// Appends n of run's items from its item `first` on to out, as Items (the
+// caller reserves room).
+void append_items(std::vector<Item>& out, const PlainRun& run, std::size_t first, std::size_t n);
+
 class ItemQueue {
  public:
   explicit ItemQueue(std::size_t capacity) : capacity_(capacity ? capacity : 1) {}
@@ -92,11 +120,19 @@ class ItemQueue {
   // batch larger than the capacity still goes into an empty queue, so a
   // producer never deadlocks). False when the queue was cancelled.
   bool push(std::vector<Item>& items);
+  // As push, for a plain run (moved from; empty after).
+  bool push(PlainRun& run);
   // Moves up to max items into out (cleared first), waiting for at least
   // one. A batch at the front of up to max + slack items is taken whole
   // (no item moved): callers whose max is a preference, not a limit, say
   // how far. False once the queue is closed and drained, or cancelled.
+  // Plain runs among them become Items.
   bool pop(std::vector<Item>& out, std::size_t max, std::size_t slack = 0);
+  // As pop, for a stage that takes plain runs as they are: when the front
+  // batch is a plain run, up to max (or its rest within max + slack) of
+  // its items go to run (whole when it can, without copying), and items is
+  // left empty; otherwise items are popped as pop does, and run is empty.
+  bool pop(PlainRun& run, std::vector<Item>& items, std::size_t max, std::size_t slack = 0);
   // Waits until there are items to pop: true, or false once the queue is
   // closed and drained, or cancelled (as pop would return).
   bool wait_for_items();
@@ -109,8 +145,24 @@ class ItemQueue {
   std::size_t capacity() const { return capacity_; }
 
  private:
+  // A batch as its producer pushed it: Items, or a plain run.
+  struct Batch {
+    std::vector<Item> items;
+    PlainRun run;
+    bool plain = false;
+    std::size_t size() const { return plain ? run.size() : items.size(); }
+  };
   // How many items pop(out, max, slack) takes now (the rules above); mu_ held.
   std::size_t planned_take(std::size_t max, std::size_t slack) const;
+  // Waits for items; false when pop should return false. Takes lock.
+  bool wait_to_pop(std::unique_lock<std::mutex>& lock);
+  // Moves total items (planned_take's) into out; mu_ held.
+  void take_items(std::vector<Item>& out, std::size_t total);
+  // Takes up to max items (or the rest within max + slack) of the plain
+  // run at the front into run; mu_ held.
+  void take_run(PlainRun& run, std::size_t max, std::size_t slack);
+  // Appends batch (moved from), waiting for room; false when cancelled.
+  bool push_batch(Batch& batch);
 
   const std::size_t capacity_;
   mutable std::mutex mu_;
@@ -118,7 +170,7 @@ class ItemQueue {
   // Items as their producers pushed them: a batch moves in and, when a
   // consumer takes it whole, out again without touching its items. The
   // front batch may be partly taken (its first front_taken_ items are gone).
-  std::deque<std::vector<Item>> batches_;  // guarded by mu_
+  std::deque<Batch> batches_;  // guarded by mu_
   std::size_t front_taken_ = 0;            // guarded by mu_
   std::size_t count_ = 0;                  // items in batches_; guarded by mu_
   bool closed_ = false;     // guarded by mu_

@@ -24,11 +24,13 @@ class CommitTracker {
     if (p.role == Provenance::Role::closes) close(p.origin);
     for (auto o : p.opens()) open_.insert(o);
     for (auto o : p.closes()) close(o);
-    if (open_.empty()) {
-      safe_length_ = length;
-      committable_.insert(committable_.end(), pending_.begin(), pending_.end());
-      pending_.clear();
-    }
+    if (open_.empty()) safe_at(length);
+  }
+  // As after for each item of a plain run (n items closing the origins
+  // from first on), with the output's length once the last is written.
+  void after_run(std::uint64_t first, std::uint64_t n, std::uint64_t length) {
+    for (std::uint64_t o = first; o < first + n; ++o) close(o);
+    if (open_.empty()) safe_at(length);
   }
   // Hands what became safe to the journal.
   void commit(Journal& journal) {
@@ -38,8 +40,13 @@ class CommitTracker {
 
  private:
   void close(std::uint64_t origin) {
-    open_.erase(origin);
+    if (!open_.empty()) open_.erase(origin);
     pending_.push_back(origin);
+  }
+  void safe_at(std::uint64_t length) {
+    safe_length_ = length;
+    committable_.insert(committable_.end(), pending_.begin(), pending_.end());
+    pending_.clear();
   }
   std::set<std::uint64_t> open_;
   std::vector<std::uint64_t> pending_, committable_;
@@ -72,12 +79,19 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
   };
   CommitTracker tracker;
   std::vector<Item> items;
+  PlainRun run;
   std::vector<std::uint64_t> closed;  // origins whose last item is in this batch
   std::uint64_t position = 0;
   // Batches whole, as the stage before pushed them, however large.
-  while (in.pop(items, 4096, std::numeric_limits<std::size_t>::max())) {
-    if (counters.items_in.fetch_add(count_items(items)) == 0) counters.started_ns = control.now_ns();
+  while (in.pop(run, items, 4096, std::numeric_limits<std::size_t>::max())) {
+    const std::uint64_t done = run.empty() ? count_items(items) : run.size();
+    if (counters.items_in.fetch_add(done) == 0) counters.started_ns = control.now_ns();
     try {
+      for (std::size_t i = 0; i < run.size(); ++i, ++position) writer->add_encoded(run.items[i]);
+      if (!run.empty()) {
+        if (journal) tracker.after_run(run.first_origin, run.size(), writer->length());
+        for (std::uint64_t o = run.first_origin; o < run.first_origin + run.size(); ++o) closed.push_back(o);
+      }
       for (auto& item : items) {
         if (!item.tombstone) write_one(item);
         if (journal) tracker.after(item.from, writer->length());
@@ -101,7 +115,6 @@ void run_sink(const StagePlan& plan, std::size_t index, ItemQueue& in, RunContro
       return control.fail(e.what());
     }
     closed.clear();
-    const auto done = count_items(items);
     counters.items_out += done;
     control.observer().items_done(name, done);
   }

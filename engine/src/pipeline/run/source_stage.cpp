@@ -8,13 +8,17 @@ namespace ferry::pipeline {
 namespace {
 
 // Items a source hands over at a time: one lock per batch, and never more
-// than the queue holds, so backpressure still applies.
+// than the queue holds, so backpressure still applies. As large as a task
+// stage's largest automatic chunk, so that the stage takes a batch whole
+// (ItemQueue::pop swaps it in) rather than joining smaller ones item by item.
 std::size_t push_batch_size(const ItemQueue* q) {
-  return q ? std::clamp<std::size_t>(q->capacity() / 4, 1, 1024) : 1024;
+  return q ? std::clamp<std::size_t>(q->capacity(), 1, 4096) : 4096;
 }
 
 // Numbers items by their source position, leaves out those an earlier run
-// finished, and pushes them in batches; false once the run stops or drains.
+// finished, and pushes them in batches (plain runs: a source's items are
+// plain, and their origins run on until one is left out); false once the
+// run stops or drains.
 // Without a queue (the source is the last stage) the items are counted and
 // dropped, as a last stage's results are when no sink follows.
 class Pusher final : public ItemEmitter {
@@ -29,9 +33,10 @@ class Pusher final : public ItemEmitter {
       ++counters_.resumed;
       return true;
     }
-    Item& item = pending_.emplace_back();  // in place: an Item is large to move
-    item.bytes = std::move(bytes);
-    item.from.origin = origin;
+    if (pending_.empty()) pending_.first_origin = origin;
+    else if (origin != pending_.first_origin + pending_.size() && !flush()) return false;
+    if (pending_.empty()) pending_.first_origin = origin;
+    pending_.push_back(bytes);
     return pending_.size() < limit_ || flush();
   }
   bool stopping() const override { return control_.draining() || control_.failed(); }
@@ -49,8 +54,9 @@ class Pusher final : public ItemEmitter {
       return true;
     }
     if (pending_.empty()) return true;
+    const std::size_t bytes = pending_.items.bytes().size();
     if (!out_->push(pending_)) return false;
-    pending_.reserve(limit_);  // the batch went on whole, buffer and all
+    pending_.items.reserve(0, bytes);  // the run went on whole, buffer and all
     return true;
   }
 
@@ -62,7 +68,7 @@ class Pusher final : public ItemEmitter {
   const OriginSet* done_;
   std::size_t limit_;
   std::uint64_t next_origin_ = 0;
-  std::vector<Item> pending_;
+  PlainRun pending_;
 };
 
 }  // namespace

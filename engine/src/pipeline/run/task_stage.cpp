@@ -59,6 +59,7 @@ TaskStage::TaskStage(const StagePlan& plan, std::size_t index, ItemQueue& in, It
   if (!plan.typed_in && (kind == Stage::Kind::map || kind == Stage::Kind::flat_map || kind == Stage::Kind::apply))
     wrap_header_ = value_list_header(1);
   expands_ = kind == Stage::Kind::flat_map || kind == Stage::Kind::source;
+  takes_runs_ = kind == Stage::Kind::map || kind == Stage::Kind::starmap;
   // The emitter first: if no thread can be had, nothing refers to this
   // stage yet when the error leaves (the pool's destructor stops its own).
   emitter_ = std::thread([this] {
@@ -97,19 +98,21 @@ TaskStage::~TaskStage() { end_emitter(); }
 void TaskStage::run() {
   const bool gather = plan_.stage->kind == Stage::Kind::apply && !plan_.gathered;
   std::vector<Item> items, gathered;
+  PlainRun run;
   while (!control_.failed()) {
     // Sized once items are there: sized while the stage waited on an empty
     // queue, the next chunk would be one item, whatever came next.
     if (!in_.wait_for_items()) break;
     const auto size = gather ? ChunkSize{4096, 0} : next_chunk_size();
-    if (!in_.pop(items, size.max, size.slack)) break;
-    if (counters_.items_in.fetch_add(count_items(items)) == 0) counters_.started_ns = control_.now_ns();
+    if (takes_runs_ ? !in_.pop(run, items, size.max, size.slack) : !in_.pop(items, size.max, size.slack)) break;
+    const std::uint64_t n = run.empty() ? count_items(items) : run.size();
+    if (counters_.items_in.fetch_add(n) == 0) counters_.started_ns = control_.now_ns();
     if (gather) {
       std::move(items.begin(), items.end(), std::back_inserter(gathered));
       continue;
     }
-    counters_.in_flight += static_cast<std::int64_t>(items.size());
-    dispatch(make_chunk(items));
+    counters_.in_flight += static_cast<std::int64_t>(run.empty() ? items.size() : run.size());
+    dispatch(run.empty() ? make_chunk(items) : make_chunk(run));
   }
   if (gather && !control_.failed() && !control_.draining()) {
     auto call = gather_for_apply(gathered);
@@ -170,6 +173,25 @@ std::unique_ptr<TaskStage::Chunk> TaskStage::make_chunk(std::vector<Item>& items
   return c;
 }
 
+std::unique_ptr<TaskStage::Chunk> TaskStage::make_chunk(PlainRun& run) {
+  auto c = std::make_unique<Chunk>();
+  c->plain = true;
+  c->first_item = items_seen_;
+  items_seen_ += run.size();
+  c->pending = run.size();
+  c->input = std::move(run);
+  run.clear();
+  return c;
+}
+
+void TaskStage::Chunk::make_items() {
+  items.reserve(input.size());
+  append_items(items, input, 0, input.size());
+  attempts.assign(items.size(), 0);
+  input.clear();
+  plain = false;
+}
+
 void TaskStage::dispatch(std::unique_ptr<Chunk> chunk) {
   std::vector<Call> calls;
   bool complete = false;
@@ -179,11 +201,13 @@ void TaskStage::dispatch(std::unique_ptr<Chunk> chunk) {
     if (control_.failed() || control_.draining()) return;  // draining: queued items are dropped
     complete = chunk->pending == 0;  // all passed through: the emitter may take it at once
     chunk->seq = next_seq_++;
-    Call call{chunk.get(), {}};
-    call.slots.reserve(chunk->pending);
-    for (std::size_t i = 0; i < chunk->items.size(); ++i)
-      if (!chunk->items[i].passes_through()) call.slots.push_back(i);
-    if (!call.slots.empty()) calls.push_back(std::move(call));
+    Call call{chunk.get(), {}, chunk->plain};
+    if (!chunk->plain) {
+      call.slots.reserve(chunk->pending);
+      for (std::size_t i = 0; i < chunk->items.size(); ++i)
+        if (!chunk->items[i].passes_through()) call.slots.push_back(i);
+    }
+    if (call.size() > 0) calls.push_back(std::move(call));
     chunks_.emplace(chunk->seq, std::move(chunk));
   }
   if (complete) ready_.notify_one();
@@ -197,35 +221,21 @@ void TaskStage::send(std::vector<Call> calls) {
     ferry::detail::Batch b;
     b.request.task = plan_.task;
     b.request.flags = flags_;
-    // Pending slots' bytes are their inputs, and only this call finishes them.
-    std::size_t bytes = 0;
-    for (auto slot : call.slots) bytes += wrap_header_.size() + call.chunk->items[slot].bytes.size();
-    // One resize and two copies an item: appends would cost a call into
-    // libstdc++ each, a good part of the host's time per item.
-    auto& list = b.request.items;
-    list.reserve(call.slots.size(), bytes);
-    std::size_t end = list.bytes().size();
-    char* out = list.grow(bytes);
-    for (auto slot : call.slots) {
-      const std::string& input = call.chunk->items[slot].bytes;
-      copy_short(out, wrap_header_.data(), wrap_header_.size());
-      copy_short(out + wrap_header_.size(), input.data(), input.size());
-      out += wrap_header_.size() + input.size();
-      end += wrap_header_.size() + input.size();
-      list.seal_at(end);
-    }
+    encode_inputs(call, b.request.items);
     b.timeout = plan_.settings.timeout;  // per item, whatever the chunk's size
     auto shared = std::make_shared<const Call>(std::move(call));
     // Valid while the call is in flight: its chunk waits for its outcomes.
-    b.position = [shared](std::size_t k) -> std::optional<std::uint64_t> {
-      if (k >= shared->slots.size()) return std::nullopt;  // a worker's claim, not trusted
-      return shared->chunk->first_item + shared->slots[k];
+    // (The call's size is fixed when it is made: a plain chunk that
+    // becomes Items keeps its slots.)
+    const std::size_t size = shared->size();
+    b.position = [shared, size](std::size_t k) -> std::optional<std::uint64_t> {
+      if (k >= size) return std::nullopt;  // a worker's claim, not trusted
+      return shared->chunk->first_item + shared->slot(k);
     };
-    if (control_.observer().active() && !shared->slots.empty())
-      b.ran = [this, shared](pid_t pid, ferry::process::Clock::time_point started, std::chrono::nanoseconds busy) {
+    if (control_.observer().active() && size > 0)
+      b.ran = [this, shared, size](pid_t pid, ferry::process::Clock::time_point started, std::chrono::nanoseconds busy) {
         control_.observer().chunk_finished(
-            stage_name_, ChunkRun{plan_.task_label, pid, shared->chunk->first_item + shared->slots.front(),
-                                  shared->slots.size(), started, busy});
+            stage_name_, ChunkRun{plan_.task_label, pid, shared->chunk->first_item + shared->slot(0), size, started, busy});
       };
     b.done = [this, shared](ferry::detail::ChunkOutcomes outcomes, std::chrono::nanoseconds busy) {
       on_outcomes(*shared, outcomes, busy);
@@ -236,6 +246,33 @@ void TaskStage::send(std::vector<Call> calls) {
     pool_.submit(std::move(batches));
   } catch (const StateError&) {
     // The pool was terminated: the run is stopping and nobody waits for these.
+  }
+}
+
+void TaskStage::encode_inputs(const Call& call, ferry::detail::ItemList& list) const {
+  if (call.chunk->plain && wrap_header_.empty()) {
+    list = call.chunk->input.items;  // the run's buffer as it is: one copy
+    return;
+  }
+  // Pending slots' bytes are their inputs, and only this call finishes them.
+  const auto input = [&](std::size_t slot) -> std::string_view {
+    return call.chunk->plain ? call.chunk->input.items[slot] : std::string_view(call.chunk->items[slot].bytes);
+  };
+  const std::size_t n = call.size();
+  std::size_t bytes = 0;
+  for (std::size_t k = 0; k < n; ++k) bytes += wrap_header_.size() + input(call.slot(k)).size();
+  // One resize and two copies an item: appends would cost a call into
+  // libstdc++ each, a good part of the host's time per item.
+  list.reserve(n, bytes);
+  std::size_t end = list.bytes().size();
+  char* out = list.grow(bytes);
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::string_view in = input(call.slot(k));
+    copy_short(out, wrap_header_.data(), wrap_header_.size());
+    copy_short(out + wrap_header_.size(), in.data(), in.size());
+    out += wrap_header_.size() + in.size();
+    end += wrap_header_.size() + in.size();
+    list.seal_at(end);
   }
 }
 
@@ -319,10 +356,10 @@ std::string TaskStage::finish_failed(Chunk& chunk, std::size_t slot, const std::
   return reason + ": " + failure.type + ": " + failure.message;
 }
 
-void TaskStage::on_outcomes(const Call& call, const ferry::detail::ChunkOutcomes& outcomes,
-                            std::chrono::nanoseconds busy) {
+void TaskStage::on_outcomes(const Call& call, ferry::detail::ChunkOutcomes& outcomes, std::chrono::nanoseconds busy) {
   counters_.busy_ns += busy.count();
-  items_called_ += call.slots.size();
+  const std::size_t n = call.size();
+  items_called_ += n;
   std::vector<Call> resend;
   std::vector<FailedItem> told;
   std::string stop;
@@ -330,15 +367,23 @@ void TaskStage::on_outcomes(const Call& call, const ferry::detail::ChunkOutcomes
   {
     std::lock_guard lock(mu_);
     Chunk& chunk = *call.chunk;  // alive: these slots are still pending
-    bool whole_call_lost = call.slots.size() > 1 && !outcomes.errors.empty();
+    if (chunk.plain && outcomes.errors.empty() && outcomes.size() == n) {
+      chunk.results = std::move(outcomes.results);  // every item's result, as they arrived
+      chunk.pending = 0;
+    } else if (chunk.plain) {
+      chunk.make_items();
+    }
+    bool whole_call_lost = n > 1 && !outcomes.errors.empty();
     for (const auto& e : outcomes.errors) whole_call_lost = whole_call_lost && e && is_worker_loss(e);
-    if (whole_call_lost) {
+    if (chunk.pending == 0) {
+      // A plain chunk's results are in.
+    } else if (whole_call_lost) {
       // Which item took the worker down is unknown: run each alone, so only
       // that one fails. Not counted as a retry.
-      for (auto slot : call.slots) resend.push_back(Call{&chunk, {slot}});
+      for (std::size_t k = 0; k < n; ++k) resend.push_back(Call{&chunk, {call.slot(k)}});
     } else {
-      for (std::size_t k = 0; k < call.slots.size(); ++k) {
-        const std::size_t slot = call.slots[k];
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::size_t slot = call.slot(k);
         const auto o = outcomes[k];
         std::exception_ptr error = o.error;
         if (!error) {
@@ -381,7 +426,15 @@ void TaskStage::on_outcomes(const Call& call, const ferry::detail::ChunkOutcomes
 
 bool TaskStage::emit(std::vector<std::unique_ptr<Chunk>>& ready) {
   for (auto& chunk : ready) {
-    counters_.in_flight -= static_cast<std::int64_t>(chunk->items.size());
+    counters_.in_flight -= static_cast<std::int64_t>(chunk->size());
+    if (chunk->plain) {
+      // One result an item, none failed: they go on as a run.
+      PlainRun results{std::move(chunk->results), chunk->input.first_origin};
+      control_.observer().items_done(stage_name_, results.size());
+      counters_.items_out += results.size();
+      if (out_ && !out_->push(results)) return false;
+      continue;  // the last stage: results go nowhere, and there are no error records
+    }
     std::vector<Item> items;
     if (!expands_) {
       items = std::move(chunk->items);  // every slot holds its result, passed-through items included

@@ -44,6 +44,12 @@ class TaskStage {
   // on to the next queue as the vector it came in, no item moved.
   // flat_map and sources make any number of items of one: those go to
   // `expanded`, and the emitter lays them out.
+  //
+  // A plain chunk (a plain run came in, PlainRun) keeps its input run and
+  // takes its one call's results as they arrived: it goes on as a plain
+  // run, with no Item for any of its items. A call that did not succeed
+  // for every item turns it into Items first (make_items), and the rest
+  // is as for any chunk.
   struct Chunk {
     std::uint64_t seq = 0;
     std::uint64_t first_item = 0;               // position of slot 0 in the stage's input
@@ -51,11 +57,23 @@ class TaskStage {
     std::vector<std::vector<Item>> expanded;    // flat_map and sources: per slot, its results
     std::vector<std::uint32_t> attempts;
     std::size_t pending = 0;                    // slots without a final result
+    bool plain = false;
+    PlainRun input;                             // plain: the items
+    ferry::detail::ItemList results;            // plain: their results, once all are in
+
+    std::size_t size() const { return plain ? input.size() : items.size(); }
+    // A plain chunk's items as Items, every slot pending.
+    void make_items();
   };
-  // A chunk's slots that go out in one call.
+  // A chunk's slots that go out in one call: listed, or (a plain chunk's
+  // call) all of them.
   struct Call {
     Chunk* chunk;
     std::vector<std::size_t> slots;
+    bool all = false;
+
+    std::size_t size() const { return all ? chunk->size() : slots.size(); }
+    std::size_t slot(std::size_t k) const { return all ? k : slots[k]; }
   };
   // A failed attempt, for the observer; gathered under mu_, told after.
   struct FailedItem {
@@ -71,11 +89,16 @@ class TaskStage {
   };
   ChunkSize next_chunk_size() const;
   std::unique_ptr<Chunk> make_chunk(std::vector<Item>& items);
+  std::unique_ptr<Chunk> make_chunk(PlainRun& run);
+  // The request items of a call: its slots' inputs, each wrapped when the
+  // stage wraps them.
+  void encode_inputs(const Call& call, ferry::detail::ItemList& list) const;
   // Registers a chunk (waiting for room in the window) and sends its calls.
   void dispatch(std::unique_ptr<Chunk> chunk);
   void send(std::vector<Call> calls);
   // A call's outcomes arrived (from a pool thread).
-  void on_outcomes(const Call& call, const ferry::detail::ChunkOutcomes& outcomes, std::chrono::nanoseconds busy);
+  // Takes a plain chunk's results from outcomes when its call succeeded.
+  void on_outcomes(const Call& call, ferry::detail::ChunkOutcomes& outcomes, std::chrono::nanoseconds busy);
   // Sets a slot's final result; caller holds mu_. Returns a reason to stop
   // the run (on_error: fail), or "". Adds an event to told when the run has
   // an observer.
@@ -109,6 +132,8 @@ class TaskStage {
   // header goes before it (Value archives into map, flat_map and apply).
   std::string wrap_header_;
   bool expands_ = false;  // flat_map and sources: an item may give any number of results
+  // Plain runs come in as they are (map and starmap: one result an item).
+  bool takes_runs_ = false;
   ferry::detail::PoolCore pool_;
   const std::size_t window_;
 
