@@ -185,6 +185,15 @@ TEST_CASE("loader: each source and sink kind", "[pipeline]") {
 
   st = one("{range: [10, -5, -3]}", "{file: " + tmp.str() + "/out/x.jsonl}");
   CHECK(items_of(st[0]) == std::vector<ferry::Value>{10, 7, 4, 1, -2});
+  // Items go out in blocks: one and a half of them, in order.
+  items = items_of(one("{range: [5, 1805, 2]}", "stdout")[0]);
+  REQUIRE(items.size() == 900);
+  for (std::size_t i = 0; i < items.size(); ++i) CHECK(items[i] == ferry::Value(5 + 2 * static_cast<std::int64_t>(i)));
+  // Up to the ends of i64, without overflowing past them.
+  CHECK(items_of(one("{range: [9223372036854775800, 9223372036854775807, 3]}", "stdout")[0]) ==
+        std::vector<ferry::Value>{9223372036854775800, 9223372036854775803, 9223372036854775806});
+  CHECK(items_of(one("{range: [-9223372036854775805, -9223372036854775807, -2]}", "stdout")[0]) ==
+        std::vector<ferry::Value>{-9223372036854775805});
   CHECK(st[1].sink->output_path() == tmp.str() + "/out/x.jsonl");  // absolute kept
 
   st = one("{lines: data/text.txt}", "{file: here.jsonl}");

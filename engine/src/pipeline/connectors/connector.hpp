@@ -51,6 +51,14 @@ class ItemEmitter {
   // One item as a ferry::Value archive. False once the run takes no more
   // items (stopped or draining): the source returns then.
   virtual bool emit(std::string bytes) = 0;
+  // Emits block.size() / each items of each bytes (each > 0), the block's
+  // items in order: what a source of fixed-size items (range) hands over
+  // without a string or a call for each. False as emit.
+  virtual bool emit_fixed(std::string_view block, std::size_t each) {
+    for (; block.size() >= each; block.remove_prefix(each))
+      if (!emit(std::string(block.substr(0, each)))) return false;
+    return true;
+  }
   // True once the run takes no more items: a source waiting for input that
   // may never come (standard input) checks it while it waits.
   virtual bool stopping() const { return false; }

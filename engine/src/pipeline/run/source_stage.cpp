@@ -39,6 +39,20 @@ class Pusher final : public ItemEmitter {
     pending_.push_back(bytes);
     return pending_.size() < limit_ || flush();
   }
+  bool emit_fixed(std::string_view block, std::size_t each) override {
+    // An earlier run's finished items are left out one by one.
+    if (done_) return ItemEmitter::emit_fixed(block, each);
+    if (control_.draining()) return false;
+    while (block.size() >= each) {
+      if (pending_.empty()) pending_.first_origin = next_origin_;
+      const std::size_t n = std::min(block.size() / each, limit_ - std::min(limit_, pending_.size()));
+      pending_.items.append_fixed(block.substr(0, n * each), each);
+      next_origin_ += n;
+      block.remove_prefix(n * each);
+      if (pending_.size() >= limit_ && !flush()) return false;
+    }
+    return true;
+  }
   bool stopping() const override { return control_.draining() || control_.failed(); }
   void when_written(std::function<void(const std::vector<std::uint64_t>&)> hook) override {
     control_.on_written(std::move(hook));
