@@ -229,7 +229,8 @@ void PoolCore::slot_main() {
   slot.log = [this, &slot](const wire::LogLine& line, pid_t pid) {
     std::optional<std::uint64_t> item;
     const auto position_in = [&](const Batch& b) {
-      if (b.request.id == line.call && b.position) item = b.position(static_cast<std::size_t>(line.item));
+      if (b.request.id == line.call && b.stage && b.stage->position)
+        item = b.stage->position(static_cast<std::size_t>(line.item));
     };
     if (line.item >= 0) {
       if (slot.awaited) position_in(*slot.awaited);

@@ -31,6 +31,16 @@ namespace ferry::detail {
 // from a pool thread or from terminate(); it may submit more work.
 using BatchDone = std::function<void(ChunkOutcomes, std::chrono::nanoseconds busy)>;
 
+// What the pipeline stage a call serves learns about it besides its
+// outcomes.
+struct StageCall {
+  // Where item k of the call is in the stage's input, for log records.
+  std::function<std::optional<std::uint64_t>(std::size_t)> position{};
+  // Told, before done, that worker pid ran the call from started for busy
+  // (replied calls only); may be empty.
+  std::function<void(pid_t pid, process::Clock::time_point started, std::chrono::nanoseconds busy)> ran{};
+};
+
 // One call's worth of items and where their outcomes go.
 struct Batch {
   wire::CallRequest request;
@@ -41,12 +51,10 @@ struct Batch {
   // calls): a worker queues a batch behind others only once it has timed
   // one of the same group, so a quick earlier map says nothing about this one.
   std::uint64_t group = 0;
-  // Where item k of the call is in the input of the stage it serves, for
-  // log records; empty when the batch serves no stage.
-  std::function<std::optional<std::uint64_t>(std::size_t)> position{};
-  // Told, before done, that worker pid ran the call from started for busy
-  // (replied calls only); may be empty.
-  std::function<void(pid_t pid, process::Clock::time_point started, std::chrono::nanoseconds busy)> ran{};
+  // Null unless the batch serves a pipeline stage: behind a pointer, so
+  // that a Pool.map of 10,000 one-item chunks does not write (and fault
+  // in) 64 bytes of empty functions for each.
+  std::shared_ptr<const StageCall> stage{};
 };
 
 // What a pool tells the pipeline stage it serves, besides outcomes.

@@ -154,7 +154,7 @@ void PoolCore::finish_oldest(Slot& slot) {
         requeue(std::deque<Batch>{std::move(rest)});
         return;
       }
-      if (batch.ran) batch.ran(worker->pid(), now - busy, busy);
+      if (batch.stage && batch.stage->ran) batch.stage->ran(worker->pid(), now - busy, busy);
       batch.done(outcomes_from(outcome.reply, task), busy);
       recycler_->give(batch.request.items.take_buffer());
       if (options_.max_tasks_per_child && ++slot.calls_done >= options_.max_tasks_per_child) {

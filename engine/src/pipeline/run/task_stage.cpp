@@ -228,15 +228,17 @@ void TaskStage::send(std::vector<Call> calls) {
     // (The call's size is fixed when it is made: a plain chunk that
     // becomes Items keeps its slots.)
     const std::size_t size = shared->size();
-    b.position = [shared, size](std::size_t k) -> std::optional<std::uint64_t> {
+    auto stage = std::make_shared<ferry::detail::StageCall>();
+    stage->position = [shared, size](std::size_t k) -> std::optional<std::uint64_t> {
       if (k >= size) return std::nullopt;  // a worker's claim, not trusted
       return shared->chunk->first_item + shared->slot(k);
     };
     if (control_.observer().active() && size > 0)
-      b.ran = [this, shared, size](pid_t pid, ferry::process::Clock::time_point started, std::chrono::nanoseconds busy) {
+      stage->ran = [this, shared, size](pid_t pid, ferry::process::Clock::time_point started, std::chrono::nanoseconds busy) {
         control_.observer().chunk_finished(
             stage_name_, ChunkRun{plan_.task_label, pid, shared->chunk->first_item + shared->slot(0), size, started, busy});
       };
+    b.stage = std::move(stage);
     b.done = [this, shared](ferry::detail::ChunkOutcomes outcomes, std::chrono::nanoseconds busy) {
       on_outcomes(*shared, outcomes, busy);
     };
