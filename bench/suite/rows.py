@@ -60,7 +60,7 @@ def limit(name, *args, **kw):
 
 PROGRAMS = {p.key: p for p in [
     limit("pingpong", "same"), limit("pingpong", "cross"), limit("pingpong", "unpinned"),
-    limit("spawn_true"), limit("memcpy"), limit("pipe_throughput"), limit("reply_stream"),
+    limit("spawn_true"), limit("spawn_true", "cpp"), limit("memcpy"), limit("pipe_throughput"), limit("reply_stream"),
     ferry("pool_map"), python("pool_map"),
     ferry("pool_map_chunk1"), python("pool_map_chunk1"),
     ferry("apply_async"), python("apply_async"),
@@ -115,6 +115,9 @@ ROWS = [
     Row("reply_stream", "limits", "one reply message an item, 2 children, calls batched (chunksize 1's floor)",
         "us/item", False, ("limit/reply_stream", "us_per_item")),
     Row("spawn_true", "limits", "posix_spawn /bin/true + waitpid", "ms", False, ("limit/spawn_true", "ms")),
+    # What starting any C++ worker costs before it does anything: the floor under process_spawn.
+    Row("spawn_cxx", "limits", "posix_spawn a C++ program that only starts (libstdc++) + waitpid", "ms", False,
+        ("limit/spawn_true_cpp", "ms")),
     Row("memcpy", "limits", "memcpy, 64 MiB", "GB/s", True, ("limit/memcpy", "gb_per_s")),
     Row("memcpy_fresh", "limits", "copy 10 MB into fresh memory (page faults)", "GB/s", True,
         ("limit/memcpy", "fresh_gb_per_s")),
