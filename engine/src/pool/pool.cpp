@@ -104,21 +104,20 @@ std::string pool_take_buffer(PoolCore& pool, std::size_t bytes) {
 
 void pool_submit(PoolCore& pool, std::uint32_t task, std::vector<ItemList> chunks, std::shared_ptr<ResultBuffer> buffer) {
   buffer->recycle_into(pool.recycler());
-  std::vector<Batch> batches;
-  batches.reserve(chunks.size());
   const std::uint64_t group = pool.new_group();  // this call's chunks, and no others, are alike
-  std::size_t first = 0;
-  for (auto& chunk : chunks) {
+  const std::size_t n = chunks.size();
+  // Chunk i's Batch is made as it leaves the pool's queue, after chunk i - 1's.
+  pool.submit_lazy(n, [chunks = std::move(chunks), buffer = std::move(buffer), task, group,
+                       first = std::size_t{0}](std::size_t i) mutable {
     Batch b;
     b.request.task = task;
     b.group = group;
-    const std::size_t n = chunk.size();
-    b.request.items = std::move(chunk);
+    const std::size_t size = chunks[i].size();
+    b.request.items = std::move(chunks[i]);
     b.done = fill_slots(buffer, first);
-    first += n;
-    batches.push_back(std::move(b));
-  }
-  pool.submit(std::move(batches));
+    first += size;
+    return b;
+  });
 }
 
 }  // namespace detail

@@ -91,6 +91,21 @@ void PoolCore::submit(std::vector<Batch> batches) {
   cv_.notify_all();
 }
 
+void PoolCore::submit_lazy(std::size_t n, GroupQueue<Batch>::Maker make) {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_ || terminated_) throw StateError("the pool is closed; no more work can be submitted");
+    const std::uint64_t first_id = next_id_;
+    next_id_ += n;
+    queue_.push_back_lazy(n, [first_id, make = std::move(make)](std::size_t i) {
+      Batch b = make(i);
+      b.request.id = first_id + i;
+      return b;
+    });
+  }
+  cv_.notify_all();
+}
+
 void PoolCore::close() {
   {
     std::lock_guard lock(mu_);

@@ -72,6 +72,10 @@ class PoolCore {
   ~PoolCore();  // terminates, then joins the slot threads
 
   void submit(std::vector<Batch> batches);  // throws StateError after close
+  // As submit, for n batches that make makes one by one as they leave the
+  // queue (in order, once each): a map of 10,000 chunks does not hold
+  // 10,000 Batches at once.
+  void submit_lazy(std::size_t n, GroupQueue<Batch>::Maker make);
   void close();
   void join();
   void terminate();
