@@ -9,8 +9,8 @@ namespace {
 
 // Items a source hands over at a time: one lock per batch, and never more
 // than the queue holds, so backpressure still applies. As large as a task
-// stage's largest automatic chunk, so that the stage takes a batch whole
-// (ItemQueue::pop swaps it in) rather than joining smaller ones item by item.
+// stage's largest automatic chunk: the stage takes a run whole, without a
+// copy, as one call (ItemQueue::pop never joins two runs).
 std::size_t push_batch_size(const ItemQueue* q) {
   return q ? std::clamp<std::size_t>(q->capacity(), 1, 4096) : 4096;
 }
