@@ -82,13 +82,18 @@ PoolCore::~PoolCore() {
 }
 
 void PoolCore::submit(std::vector<Batch> batches) {
+  bool one = false;
   {
     std::lock_guard lock(mu_);
     if (closed_ || terminated_) throw StateError("the pool is closed; no more work can be submitted");
     for (auto& b : batches) b.request.id = next_id_++;
+    one = batches.size() == 1;
     queue_.push_back(std::move(batches));
   }
-  cv_.notify_all();
+  // One batch needs one idle slot: waking them all (a thundering herd of
+  // futex calls) cost apply_async's round trip a CPU the worker wanted.
+  if (one) cv_.notify_one();
+  else cv_.notify_all();
 }
 
 void PoolCore::submit_lazy(std::size_t n, GroupQueue<Batch>::Maker make) {
@@ -103,7 +108,8 @@ void PoolCore::submit_lazy(std::size_t n, GroupQueue<Batch>::Maker make) {
       return b;
     });
   }
-  cv_.notify_all();
+  if (n == 1) cv_.notify_one();  // as in submit
+  else cv_.notify_all();
 }
 
 void PoolCore::close() {
