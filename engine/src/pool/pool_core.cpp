@@ -82,24 +82,31 @@ PoolCore::~PoolCore() {
 }
 
 void PoolCore::submit(std::vector<Batch> batches) {
-  bool one = false;
+  const std::size_t n = batches.size();
   {
     std::lock_guard lock(mu_);
-    if (closed_ || terminated_) throw StateError("the pool is closed; no more work can be submitted");
+    refuse_when_closed();
     for (auto& b : batches) b.request.id = next_id_++;
-    one = batches.size() == 1;
     queue_.push_back(std::move(batches));
   }
+  wake_slots_for(n);
+}
+
+void PoolCore::refuse_when_closed() const {
+  if (closed_ || terminated_) throw StateError("the pool is closed; no more work can be submitted");
+}
+
+void PoolCore::wake_slots_for(std::size_t batches) {
   // One batch needs one idle slot: waking them all (a thundering herd of
   // futex calls) cost apply_async's round trip a CPU the worker wanted.
-  if (one) cv_.notify_one();
+  if (batches == 1) cv_.notify_one();
   else cv_.notify_all();
 }
 
 void PoolCore::submit_lazy(std::size_t n, GroupQueue<Batch>::Maker make) {
   {
     std::lock_guard lock(mu_);
-    if (closed_ || terminated_) throw StateError("the pool is closed; no more work can be submitted");
+    refuse_when_closed();
     const std::uint64_t first_id = next_id_;
     next_id_ += n;
     queue_.push_back_lazy(n, [first_id, make = std::move(make)](std::size_t i) {
@@ -108,8 +115,7 @@ void PoolCore::submit_lazy(std::size_t n, GroupQueue<Batch>::Maker make) {
       return b;
     });
   }
-  if (n == 1) cv_.notify_one();  // as in submit
-  else cv_.notify_all();
+  wake_slots_for(n);
 }
 
 void PoolCore::close() {

@@ -90,6 +90,10 @@ class PoolCore {
  private:
   struct Slot;  // one slot thread's worker and the batches it has in flight
   void slot_main();
+  // Throws StateError once the pool is closed or terminated; mu_ held.
+  void refuse_when_closed() const;
+  // Wakes idle slot threads for batches just queued: one for one batch.
+  void wake_slots_for(std::size_t batches);
   // No batch can come any more: terminated, or closed with nothing queued.
   bool drained();
   std::unique_ptr<process::Worker> start_worker();

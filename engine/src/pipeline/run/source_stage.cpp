@@ -33,8 +33,8 @@ class Pusher final : public ItemEmitter {
       ++counters_.resumed;
       return true;
     }
-    if (pending_.empty()) pending_.first_origin = origin;
-    else if (origin != pending_.first_origin + pending_.size() && !flush()) return false;
+    // A run's origins follow on: after an item left out, the next run starts.
+    if (!pending_.empty() && origin != pending_.first_origin + pending_.size() && !flush()) return false;
     if (pending_.empty()) pending_.first_origin = origin;
     pending_.push_back(bytes);
     return pending_.size() < limit_ || flush();

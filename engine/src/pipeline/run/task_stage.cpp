@@ -369,16 +369,15 @@ void TaskStage::on_outcomes(const Call& call, ferry::detail::ChunkOutcomes& outc
   {
     std::lock_guard lock(mu_);
     Chunk& chunk = *call.chunk;  // alive: these slots are still pending
-    if (chunk.plain && outcomes.errors.empty() && outcomes.size() == n) {
-      chunk.results = std::move(outcomes.results);  // every item's result, as they arrived
-      chunk.pending = 0;
-    } else if (chunk.plain) {
-      chunk.make_items();
-    }
+    // A plain chunk whose call succeeded for every item goes on as the
+    // reply's items; any other outcome is settled slot by slot, as Items.
+    const bool all_results = chunk.plain && outcomes.errors.empty() && outcomes.size() == n;
+    if (chunk.plain && !all_results) chunk.make_items();
     bool whole_call_lost = n > 1 && !outcomes.errors.empty();
     for (const auto& e : outcomes.errors) whole_call_lost = whole_call_lost && e && is_worker_loss(e);
-    if (chunk.pending == 0) {
-      // A plain chunk's results are in.
+    if (all_results) {
+      chunk.results = std::move(outcomes.results);
+      chunk.pending = 0;
     } else if (whole_call_lost) {
       // Which item took the worker down is unknown: run each alone, so only
       // that one fails. Not counted as a retry.
