@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -50,4 +51,64 @@ TEST_CASE("a result buffer hands over large chunks as they are filled", "[pool]"
   CHECK(order == "abc");
   CHECK(seen_before_last == 2);
   CHECK(handed_early);
+}
+
+namespace {
+
+// One chunk of one item: the result bytes of a one-item call.
+ferry::detail::ChunkOutcomes one_item(const std::string& bytes) {
+  ferry::detail::ChunkOutcomes c;
+  c.results.push_back(bytes);
+  return c;
+}
+
+}  // namespace
+
+// Small chunks join the chunk before them; every slot still reads its own
+// bytes, a view handed out stays where it is while later chunks join, and
+// completion order is kept.
+TEST_CASE("a result buffer joins small chunks without moving what it handed out", "[pool]") {
+  using ferry::detail::ChunkOutcomes;
+  constexpr std::size_t n = 3 * ferry::detail::ResultBuffer::kStreamChunk;
+  ferry::detail::ResultBuffer buffer(n);
+  buffer.fill(1, one_item("r1"));  // out of order: slot 1 before slot 0
+  buffer.fill(0, one_item("r0"));
+  const auto first = buffer.wait(0);
+  const auto second = buffer.wait(1);
+  for (std::size_t i = 2; i < n; ++i) {
+    if (i == 300) {  // a failed item stays apart, with its error
+      auto failed = ChunkOutcomes::failed(1, std::make_exception_ptr(std::runtime_error("item 300")));
+      buffer.fill(i, std::move(failed));
+    } else {
+      buffer.fill(i, one_item("r" + std::to_string(i)));
+    }
+  }
+  CHECK(buffer.wait(0).bytes.data() == first.bytes.data());
+  CHECK(buffer.wait(1).bytes.data() == second.bytes.data());
+  CHECK(first.bytes == "r0");
+  CHECK(second.bytes == "r1");
+  CHECK(buffer.wait(300).error);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i == 300) continue;
+    const auto v = buffer.wait(i);
+    CHECK_FALSE(v.error);
+    CHECK(v.bytes == "r" + std::to_string(i));
+  }
+  // Completion order: 1, 0, then 2, 3, ... as filled.
+  CHECK(buffer.wait_completed(0) == 1);
+  CHECK(buffer.wait_completed(1) == 0);
+  for (std::size_t k = 2; k < n; ++k) CHECK(buffer.wait_completed(k) == k);
+
+  // Handed over chunk by chunk, every slot exactly once, none of them as
+  // large as a streamed chunk.
+  std::size_t slots = 0, chunks = 0;
+  buffer.for_each_chunk([&](const ChunkOutcomes& chunk) {
+    CHECK(chunk.size() < ferry::detail::ResultBuffer::kStreamChunk);
+    for (std::size_t i = 0; i < chunk.size(); ++i)
+      if (slots + i != 300) CHECK(chunk[i].bytes == "r" + std::to_string(slots + i));
+    slots += chunk.size();
+    ++chunks;
+  });
+  CHECK(slots == n);
+  CHECK(chunks < n / 16);  // joined, not one a slot
 }

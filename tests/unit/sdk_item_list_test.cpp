@@ -87,3 +87,37 @@ TEST_CASE("item list: cleared or adopted, a list forgets its former shape", "[sd
   CHECK(none.empty());
   CHECK(none.uniform_size() == 0);
 }
+
+TEST_CASE("item list: appending a list keeps every item, whatever the shapes", "[sdk]") {
+  ItemList uniform;
+  uniform.append_fixed("aabb", 2);
+  ItemList same;
+  same.append_fixed("cc", 2);
+  uniform.append(same);  // one size meets the same size: still a count
+  CHECK(uniform.uniform_size() == 2);
+  CHECK(uniform == pushed({"aa", "bb", "cc"}));
+
+  uniform.append(pushed({"ddd", ""}));  // a list of ends joins: the count becomes ends
+  CHECK(uniform.uniform_size() == 0);
+  CHECK(uniform == pushed({"aa", "bb", "cc", "ddd", ""}));
+
+  ItemList listed = pushed({"x"});
+  listed.append(same);
+  listed.append(ItemList{});
+  CHECK(listed == pushed({"x", "cc"}));
+
+  ItemList empty;
+  empty.append(pushed({"yy", "z"}));
+  CHECK(empty == pushed({"yy", "z"}));
+}
+
+TEST_CASE("item list: bytes appended within spare() stay where they are", "[sdk]") {
+  ItemList list = pushed({"first"});
+  list.reserve_bytes(64);
+  REQUIRE(list.spare() >= 64);
+  const char* where = list[0].data();
+  for (int i = 0; i < 8; ++i) list.append(pushed({"12345678"}));
+  CHECK(list[0].data() == where);
+  CHECK(list.size() == 9);
+  CHECK(list[8] == "12345678");
+}

@@ -6,13 +6,46 @@
 
 namespace ferry::detail {
 
+namespace {
+// A joined chunk's bytes grow by at least this much at a time, and stop
+// growing at kMaxJoinedBytes: joining is for chunks whose bookkeeping
+// outweighs their bytes.
+constexpr std::size_t kJoinRoom = 4096 - 64, kMaxJoinedBytes = 64 << 10;
+}  // namespace
+
+bool ResultBuffer::joined(std::size_t first, ChunkOutcomes& outcomes) {
+  if (!outcomes.errors.empty() || outcomes.size() >= kStreamChunk || first == 0) return false;
+  auto it = chunks_.lower_bound(first);
+  if (it == chunks_.begin()) return false;
+  --it;
+  Held& before = it->second;
+  ItemList& into = before.chunk.results;
+  const std::size_t bytes = outcomes.results.bytes().size();
+  // Joined, a chunk must stay below kStreamChunk slots: wait_chunk hands
+  // such a chunk over only once every slot is filled, so no reader walks
+  // it while it grows.
+  if (it->first + into.size() != first || !before.chunk.errors.empty() ||
+      into.size() + outcomes.size() >= kStreamChunk || into.bytes().size() + bytes > kMaxJoinedBytes)
+    return false;
+  if (into.spare() < bytes) {
+    if (before.viewed) return false;  // its bytes must stay where they are
+    into.reserve_bytes(std::max(kJoinRoom, 2 * (into.bytes().size() + bytes)));
+  }
+  into.append(outcomes.results);
+  if (auto recycler = recycler_.lock()) recycler->give(outcomes.results.take_buffer());
+  return true;
+}
+
 void ResultBuffer::fill(std::size_t first, ChunkOutcomes outcomes) {
   {
     std::lock_guard lock(mu_);
     const std::size_t n = outcomes.size();
-    order_.emplace_back(filled_, first);
+    // A chunk filled right after the one before it in both slot and fill
+    // order needs no entry of its own (completed() counts on from there).
+    if (order_.empty() || order_.back().second + (filled_ - order_.back().first) != first)
+      order_.emplace_back(filled_, first);
     filled_ += n;
-    chunks_.emplace(first, std::move(outcomes));
+    if (!joined(first, outcomes)) chunks_.emplace(first, Held{std::move(outcomes)});
     // Under the lock: a waiter's Waiter lives on its stack and is gone
     // once it can take the lock again.
     for (Waiter* w : waiters_)
@@ -35,31 +68,33 @@ bool ResultBuffer::block(std::unique_lock<std::mutex>& lock, std::function<bool(
   return ok;
 }
 
-const ChunkOutcomes* ResultBuffer::find(std::size_t i, std::size_t& offset) const {
+auto ResultBuffer::find(std::size_t i, std::size_t& offset) const -> const Held* {
   auto it = chunks_.upper_bound(i);
   if (it == chunks_.begin()) return nullptr;
   --it;
   offset = i - it->first;
-  return offset < it->second.size() ? &it->second : nullptr;
+  return offset < it->second.chunk.size() ? &it->second : nullptr;
 }
 
 OutcomeView ResultBuffer::wait(std::size_t i) {
   std::unique_lock lock(mu_);
   std::size_t offset = 0;
-  const ChunkOutcomes* chunk = nullptr;
-  block(lock, [&] { return (chunk = find(i, offset)) != nullptr; });
-  return (*chunk)[offset];
+  const Held* held = nullptr;
+  block(lock, [&] { return (held = find(i, offset)) != nullptr; });
+  held->viewed = true;
+  return held->chunk[offset];
 }
 
 const ChunkOutcomes& ResultBuffer::wait_chunk(std::size_t first) {
   std::unique_lock lock(mu_);
   std::size_t offset = 0;
-  const ChunkOutcomes* chunk = nullptr;
+  const Held* held = nullptr;
   block(lock, [&] {
-    if (!chunk) chunk = find(first, offset);  // once found, it stays: fill() evaluates this for every chunk
-    return chunk && (chunk->size() >= kStreamChunk || filled_ == size_);
+    if (!held) held = find(first, offset);  // once found, it stays: fill() evaluates this for every chunk
+    return held && (held->chunk.size() >= kStreamChunk || filled_ == size_);
   });
-  return *chunk;  // offset is 0: chunks are visited from their first slot
+  held->viewed = true;
+  return held->chunk;  // offset is 0: chunks are visited from their first slot
 }
 
 bool ResultBuffer::wait_until(std::size_t i, std::chrono::steady_clock::time_point deadline) {
@@ -104,7 +139,7 @@ void ResultBuffer::wait_all() {
 // What the public templates call (declared in <ferry/async_result.hpp>).
 ResultBuffer::~ResultBuffer() {
   if (auto recycler = recycler_.lock())
-    for (auto& [first, chunk] : chunks_) recycler->give(chunk.results.take_buffer());
+    for (auto& [first, held] : chunks_) recycler->give(held.chunk.results.take_buffer());
 }
 
 std::shared_ptr<ResultBuffer> make_result_buffer(std::size_t size) { return std::make_shared<ResultBuffer>(size); }

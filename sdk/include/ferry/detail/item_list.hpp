@@ -83,6 +83,22 @@ class ItemList {
     ends_.resize(old + n);
     for (std::size_t i = 0; i < n; ++i) ends_[old + i] = static_cast<std::uint32_t>(start + (i + 1) * each);
   }
+  // Appends every item of other, in order.
+  void append(const ItemList& other) {
+    if (other.each_) return append_fixed(other.bytes(), other.each_);
+    const std::size_t start = data_.size() - base_;
+    if (start + other.bytes().size() > std::numeric_limits<std::uint32_t>::max()) too_big();
+    if (other.ends_.empty()) return;
+    data_.append(other.bytes());
+    if (each_) list_ends();
+    for (const std::uint32_t end : other.ends_) ends_.push_back(static_cast<std::uint32_t>(start + end));
+  }
+  // Bytes that can be appended without moving the items already held (a
+  // reader's views into them stay valid).
+  std::size_t spare() const { return data_.capacity() - data_.size(); }
+  // Makes room for at least `bytes` more bytes of items; moves them.
+  void reserve_bytes(std::size_t bytes) { data_.reserve(data_.size() + bytes); }
+
   // True when every item is exactly each bytes long.
   bool all_of_size(std::size_t each) const {
     if (bytes().size() != size() * each) return false;
