@@ -6,6 +6,7 @@
 #include <ferry/ferry.hpp>
 
 #include "bench.hpp"
+#include "workers_up.hpp"
 
 int main() {
   return bench::run("apply_async", [] {
@@ -13,6 +14,7 @@ int main() {
     constexpr int kWarmup = 100, kSamples = 1000;
     ferry::Engine engine;
     ferry::Pool pool(engine.load("bench"), {.workers = 2});
+    bench::all_workers_up(pool);
     for (i64 i = 0; i < kWarmup; ++i) pool.apply_async<i64>("square", i).get();
 
     std::vector<double> us;

@@ -6,6 +6,7 @@
 #include <ferry/ferry.hpp>
 
 #include "bench.hpp"
+#include "workers_up.hpp"
 
 int main() {
   return bench::run("cpu_bound", [] {
@@ -13,7 +14,7 @@ int main() {
     constexpr i64 kCalls = 8, kRounds = 30'000'000;
     ferry::Engine engine;
     ferry::Pool pool(engine.load("bench"), {.workers = 2});
-    pool.map<i64>("burn", std::vector<i64>{1, 1});  // both workers up
+    bench::all_workers_up(pool);
 
     auto start = bench::Clock::now();
     const i64 serial = pool.apply<i64>("burn_serial", kRounds, kCalls);

@@ -7,6 +7,7 @@
 #include <ferry/ferry.hpp>
 
 #include "bench.hpp"
+#include "workers_up.hpp"
 
 int main() {
   return bench::run("crash_detect", [] {
@@ -14,7 +15,7 @@ int main() {
     constexpr int kCrashes = 5;
     ferry::Engine engine;
     ferry::Pool pool(engine.load("bench"), {.workers = 2});
-    pool.map<i64>("square", std::vector<i64>{1, 2});  // both workers up
+    bench::all_workers_up(pool);
     auto died_at = engine.shared_value<i64>(0);
 
     std::vector<double> ms;

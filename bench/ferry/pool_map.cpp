@@ -8,6 +8,7 @@
 #include <ferry/ferry.hpp>
 
 #include "bench.hpp"
+#include "workers_up.hpp"
 
 int main() {
   return bench::run("pool_map", [] {
@@ -17,7 +18,8 @@ int main() {
     ferry::Pool pool(engine.load("bench"), {.workers = 2});
     std::vector<i64> items(kItems);
     std::iota(items.begin(), items.end(), i64{0});
-    pool.map<i64>("square", std::vector<i64>(items.begin(), items.begin() + 1000));  // both workers up
+    bench::all_workers_up(pool);
+    pool.map<i64>("square", std::vector<i64>(items.begin(), items.begin() + 1000));
 
     double ms[2];
     for (double& m : ms) {

@@ -7,6 +7,7 @@
 #include <ferry/ferry.hpp>
 
 #include "bench.hpp"
+#include "workers_up.hpp"
 
 int main() {
   return bench::run("pool_map_chunk1", [] {
@@ -16,6 +17,7 @@ int main() {
     ferry::Pool pool(engine.load("bench"), {.workers = 2});
     std::vector<i64> items(kItems);
     std::iota(items.begin(), items.end(), i64{0});
+    bench::all_workers_up(pool);
     pool.map<i64>("square", std::vector<i64>(items.begin(), items.begin() + 100), {.chunksize = 1});
 
     const auto start = bench::Clock::now();
