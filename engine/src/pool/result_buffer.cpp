@@ -7,10 +7,10 @@
 namespace ferry::detail {
 
 namespace {
-// A joined chunk's bytes grow by at least this much at a time, and stop
-// growing at kMaxJoinedBytes: joining is for chunks whose bookkeeping
-// outweighs their bytes.
-constexpr std::size_t kJoinRoom = 4096 - 64, kMaxJoinedBytes = 64 << 10;
+// A joined chunk's bytes grow to at least kJoinRoom, and stop growing at
+// kMaxJoinedBytes: joining is for chunks whose bookkeeping outweighs their
+// bytes.
+constexpr std::size_t kJoinRoom = 256, kMaxJoinedBytes = 64 << 10;
 }  // namespace
 
 bool ResultBuffer::joined(std::size_t first, ChunkOutcomes& outcomes) {
@@ -29,7 +29,10 @@ bool ResultBuffer::joined(std::size_t first, ChunkOutcomes& outcomes) {
     return false;
   if (into.spare() < bytes) {
     if (before.viewed) return false;  // its bytes must stay where they are
-    into.reserve_bytes(std::max(kJoinRoom, 2 * (into.bytes().size() + bytes)));
+    // Room for the whole joined chunk at the items' size so far: one move.
+    const std::size_t items = into.size() + outcomes.size(), held = into.bytes().size() + bytes;
+    const std::size_t whole = (held + items - 1) / items * (kStreamChunk - 1);
+    into.reserve_bytes(std::min(kMaxJoinedBytes, std::max({kJoinRoom, 2 * held, whole})) - into.bytes().size());
   }
   into.append(outcomes.results);
   if (auto recycler = recycler_.lock()) recycler->give(outcomes.results.take_buffer());
