@@ -42,11 +42,16 @@ bool receive_reply(HostState& s, wire::Frame& frame) {
 // to back; false, with the channel marked broken, when that fails. attach
 // travels with it; the caller keeps it. manager_mu held.
 bool send_after_posts(HostState& s, wire::FrameKind kind, std::span<const std::string_view> parts, int attach = -1) {
-  if (!s.feeder->drain()) {
+  // Posts not yet written (a dict set waiting for a request to carry it)
+  // go out in the same write.
+  thread_local std::string posts;
+  if (!s.feeder->take(posts)) {
     broken(s, "a post failed");
     return false;
   }
-  if (parts.size() == 1 ? s.manager->send(kind, parts[0], attach) : s.manager->send_parts(kind, parts)) return true;
+  const bool sent = s.manager->send_parts_after(posts, kind, parts, attach);
+  if (posts.capacity() > PostFeeder::kMaxPending) std::string().swap(posts);
+  if (sent) return true;
   broken(s, "the manager channel failed: " + s.manager->error());
   return false;
 }
@@ -65,17 +70,22 @@ std::int32_t manager_request(HostState& s, std::span<const std::string_view> par
   if (!reply) {  // posted: no round trip now, one sync before the task's result goes out
     s.posted = true;
     if (const auto item = item_of(s); s.posted_by.empty() || s.posted_by.back() != item) s.posted_by.push_back(item);
+    // A large post goes out from this thread, straight from its parts.
+    if (size >= PostFeeder::kDirectPost) return send_after_posts(s, wire::FrameKind::manager_post, parts) ? 0 : 1;
+    // A dict set is usually followed by more requests of the task (a get,
+    // a lock's release, the call's end): it waits for the next one and
+    // goes out with it, in one write (PostFeeder::post_lazy).
     const auto op = parts.empty() || parts[0].empty() ? manager::Op{} : static_cast<manager::Op>(parts[0][0]);
-    // A large post goes out from this thread, straight from its parts; so
-    // does a dict set, which is followed by more requests of the task, not
-    // by a flood of posts: it costs no wake-up of the feeder.
-    if (size >= PostFeeder::kDirectPost || op == manager::Op::dict_set)
-      return send_after_posts(s, wire::FrameKind::manager_post, parts) ? 0 : 1;
-    if (parts.size() == 1) return s.feeder->post(parts[0]) ? 0 : broken(s, "a post failed");
+    const bool lazy = op == manager::Op::dict_set;
+    std::string_view payload = parts.empty() ? std::string_view{} : parts[0];
     thread_local std::string joined;
-    joined.clear();
-    for (auto part : parts) joined += part;
-    return s.feeder->post(joined) ? 0 : broken(s, "a post failed");
+    if (parts.size() > 1) {
+      joined.clear();
+      for (auto part : parts) joined += part;
+      payload = joined;
+    }
+    const bool ok = lazy ? s.feeder->post_lazy(payload) : s.feeder->post(payload);
+    return ok ? 0 : broken(s, "a post failed");
   }
   if (!send_after_posts(s, wire::FrameKind::manager_request, parts)) return 1;
   wire::Frame frame;

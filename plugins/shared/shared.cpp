@@ -235,6 +235,21 @@ void set_then_value(ferry::Dict<std::string, std::int64_t> d, ferry::SharedValue
   }
 }
 
+// d["k"] = 1, then d["k"] = n (posted: the first set confirmed the type),
+// then nothing through the manager: waits, reading go (a read does not
+// settle posts) for up to a minute, until the host has seen d["k"] == n
+// and set go. Returns whether it was told to go.
+bool set_then_wait(ferry::Dict<std::string, std::int64_t> d, ferry::SharedValue<std::int64_t> go, std::int64_t n) {
+  d.set("k", 1);
+  d.set("k", n);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (go.value() == 0) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
 // Answers every message on conn with its reply until it receives "bye".
 std::int64_t pipe_echo(ferry::Connection<std::string> conn) {
   std::int64_t n = 0;
@@ -297,6 +312,7 @@ FERRY_PLUGIN(shared, "1.0") {
       .task("check_mixed", check_mixed, "gets n strings from q as put_mixed puts them; how many were whole, in order")
       .task("set_then_send", set_then_send, "d[\"k\"] = i, then i sent on out, for i = 1..n")
       .task("set_then_value", set_then_value, "d[\"k\"] = i, then v = i, for i = 1..n")
+      .task("set_then_wait", set_then_wait, "d[\"k\"] = n, then waits (no manager request) until go is set")
       .task("pipe_echo", pipe_echo, "answers each message on conn with 'echo: ' + message until 'bye'")
       .task("pipe_count", pipe_count, "sends 0 .. n-1 on out")
       .task("arrive", arrive, "waits at the barrier; returns the arrival index")

@@ -411,6 +411,28 @@ TEST_CASE("a posted dict set is seen by whoever reads a shared value written aft
   CHECK(d.get("k") == n);
 }
 
+// A posted set waits for the task's next request to carry it; when none
+// comes, the worker sends it by itself (within about a millisecond): a
+// host watching the dict sees it while the task still runs.
+TEST_CASE("a posted dict set that no request follows still reaches the manager", "[shared]") {
+  ferry::Engine engine;
+  auto d = engine.dict<std::string, I64>("lone_set");
+  auto go = engine.shared_value<I64>(0);
+  ferry::Process p(engine.load("shared"), "set_then_wait", d, go, I64{42});
+  p.start();
+  bool seen = false;
+  const auto give_up = std::chrono::steady_clock::now() + 30s;
+  while (!seen && p.is_alive() && std::chrono::steady_clock::now() < give_up) {
+    seen = d.get("k") == 42;
+    if (!seen) std::this_thread::sleep_for(1ms);
+  }
+  go.set(1);
+  CHECK(seen);
+  CHECK(p.result<bool>());
+  p.join();
+  CHECK(p.exitcode() == 0);
+}
+
 TEST_CASE("a barrier lets its parties go together, with distinct arrival indexes", "[shared]") {
   ferry::Engine engine;
   auto barrier = engine.barrier("b", 4);

@@ -78,6 +78,11 @@ bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
 }
 
 bool Channel::send_parts(FrameKind kind, std::span<const std::string_view> parts) {
+  return send_parts_after({}, kind, parts);
+}
+
+bool Channel::send_parts_after(std::string_view framed, FrameKind kind, std::span<const std::string_view> parts,
+                               int attach) {
   constexpr std::size_t kMaxParts = kMaxFrameParts;
   if (parts.size() > kMaxParts) {
     error_ = "a frame of more than " + std::to_string(kMaxParts) + " parts";
@@ -86,12 +91,22 @@ bool Channel::send_parts(FrameKind kind, std::span<const std::string_view> parts
   std::size_t size = 0;
   for (const auto& p : parts) size += p.size();
   if (!flush() || !check_size(size)) return false;
+  iovec iov[2 + kMaxParts];
+  std::size_t n = 0;
+  if (!framed.empty()) {
+    iov[n++] = {const_cast<char*>(framed.data()), framed.size()};
+    // A descriptor rides on the first bytes of a write: it must be this
+    // frame's, so the frames before it go in a write of their own.
+    if (attach >= 0) {
+      if (!write_all(iov, n, -1)) return false;
+      n = 0;
+    }
+  }
   char header[kFrameHeaderSize];
   encode_header(header, kind, size);
-  iovec iov[1 + kMaxParts];
-  iov[0] = {header, sizeof header};
-  for (std::size_t i = 0; i < parts.size(); ++i) iov[1 + i] = {const_cast<char*>(parts[i].data()), parts[i].size()};
-  return write_all(iov, 1 + parts.size(), -1);
+  iov[n++] = {header, sizeof header};
+  for (const auto& p : parts) iov[n++] = {const_cast<char*>(p.data()), p.size()};
+  return write_all(iov, n, attach);
 }
 
 bool Channel::queue(FrameKind kind, std::string_view payload) { return queue_parts(kind, std::span(&payload, 1)); }

@@ -89,6 +89,11 @@ class Channel {
   // As send(), the payload given as parts sent back to back, not joined
   // first (at most kMaxFrameParts).
   bool send_parts(FrameKind kind, std::span<const std::string_view> parts);
+  // As send_parts(), with `framed` (whole frames, encoded) written first, in
+  // the same system call: posts collected by a worker's feeder go out with
+  // the request that follows them, one write and one wake-up of the peer.
+  bool send_parts_after(std::string_view framed, FrameKind kind, std::span<const std::string_view> parts,
+                        int attach = -1);
   // Copies one frame into the outbox, sent by the next flush() or send():
   // several small frames then cost the peer one wake-up, not several.
   bool queue(FrameKind kind, std::string_view payload);

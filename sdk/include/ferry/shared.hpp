@@ -211,6 +211,8 @@ class Dict : public detail::SharedHandle {
   // releases is free again, before a Pipe message it sends or a shared
   // value it writes can be seen, and before the task's result reaches the
   // host: whoever learns of the set through ferry sees it, as in Python.
+  // It goes out with the task's next request to the manager, or by itself
+  // within about a millisecond when none comes sooner.
   void set(const K& key, const V& value) {
     if (link_ && link_->can_post() && known_type()) {
       thread_local std::string bytes;
