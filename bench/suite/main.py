@@ -73,17 +73,25 @@ def reps_of(program, args):
 
 def run_all(selected, args, tmp):
     """Runs every program the rows need; a row's programs interleaved, rep by
-    rep, so that each side sees the same machine. A program that fails once
-    is not run again. Returns key -> list of runs."""
+    rep, so that each side sees the same machine. A row that shares a program
+    with an earlier row (pipeline_observed's reference is the pipeline row's
+    run) joins that row's group: its programs are interleaved with those too.
+    A program that fails once is not run again. Returns key -> list of runs."""
     groups, runs = [], {}
     for section in defs.SECTIONS:
         for row in selected:
             if row.section != section:
                 continue
-            keys = [k for k in dict.fromkeys(defs.programs_of(row)) if k not in runs]
-            runs.update((k, []) for k in keys)
-            if keys:
-                groups.append(keys)
+            keys = list(dict.fromkeys(defs.programs_of(row)))
+            new = [k for k in keys if k not in runs]
+            if not new:
+                continue
+            runs.update((k, []) for k in new)
+            home = next((g for g in groups if any(k in g for k in keys)), None)
+            if home is None:
+                groups.append(new)
+            else:
+                home.extend(new)
     for keys in groups:
         start = time.perf_counter()
         for rep in range(max(reps_of(defs.PROGRAMS[k], args) for k in keys)):
