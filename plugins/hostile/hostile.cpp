@@ -8,14 +8,17 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <thread>
 
 #include <ferry/plugin.hpp>
+#include <ferry/shared_memory.hpp>
 
 namespace {
 
@@ -176,6 +179,29 @@ i64 hang(i64 x) {
 
 }  // namespace
 
+// Shrinks the file behind v's mapping to nothing through
+// /proc/self/map_files (which root may open): the host maps the same file,
+// and an access past its end would be a SIGBUS there. Returns 1 when the
+// shrink was done, 0 when it was refused, -errno when the file could not be
+// opened (not root).
+i64 shrink_shared(ferry::SharedValue<i64> v) {
+  const auto at = reinterpret_cast<std::uintptr_t>(&v.unsynchronized());
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    const std::string range = line.substr(0, line.find(' '));
+    const auto dash = range.find('-');
+    const auto begin = std::stoull(range.substr(0, dash), nullptr, 16);
+    const auto end = std::stoull(range.substr(dash + 1), nullptr, 16);
+    if (at < begin || at >= end) continue;
+    const int fd = ::open(("/proc/self/map_files/" + range).c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    const int r = ::ftruncate(fd, 0);
+    ::close(fd);
+    return r == 0 ? 1 : 0;
+  }
+  return -ENOENT;
+}
+
 FERRY_PLUGIN(hostile, "1.0") {
   plugin.task("junk_to_host", junk_to_host, "writes junk to the protocol socket (fd 3) on x == 3")
       .task("kill_parent", kill_parent, "kills its worker's parent (SIGKILL) on x == 3, else returns x")
@@ -195,5 +221,6 @@ FERRY_PLUGIN(hostile, "1.0") {
       .task("leave_thread", leave_thread, "leaves a thread running on x == 3")
       .task("big_result", big_result, "500 MB of 'x' on x == 3, else x as text")
       .task("length_of", length_of, "the length of a string")
-      .task("hang", hang, "never returns on x == 3");
+      .task("hang", hang, "never returns on x == 3")
+      .task("shrink_shared", shrink_shared, "shrinks the file behind a shared value's mapping to nothing");
 }

@@ -117,3 +117,20 @@ TEST_CASE("a pool that cannot start its threads throws instead of aborting", "[h
   CHECK(pool.apply<std::int64_t>("square", std::int64_t{7}) == 49);
 }
 #endif
+
+// Shared memory is one file mapped by the host and the worker: a task that
+// shrinks it would make the host's next access a SIGBUS. Segments are
+// sealed at their size, so the shrink is refused and the host reads on.
+TEST_CASE("a task cannot shrink shared memory under the host", "[hostile][shared]") {
+  ferry::Engine engine;
+  auto v = engine.shared_value<std::int64_t>(5);
+  ferry::Process p(engine.load("hostile"), "shrink_shared", v);
+  p.start();
+  const auto shrunk = p.result<std::int64_t>();
+  p.join();
+  INFO("shrink_shared: 1 shrunk, 0 refused, < 0 map_files not open to this user (-errno)");
+  CHECK(shrunk <= 0);
+  CHECK(v.value() == 5);
+  v.set(6);
+  CHECK(v.value() == 6);
+}

@@ -23,6 +23,8 @@ if(TARGET ferry)
   ferry_add_test(wire_test wire_test.cpp wire_layout_test.cpp wire_large_frame_test.cpp
                  $<TARGET_OBJECTS:ferry_largest_allocation> LIBS ferry_wire)
   ferry_add_test(spin_policy_test spin_policy_test.cpp LIBS ferry_wire)
+  # Sealed shared pages; posts written ahead of a request.
+  ferry_add_test(shared_pages_test shared_pages_test.cpp LIBS ferry_wire)
   # The pool's result buffer, private to the pool layer.
   ferry_add_test(result_buffer_test result_buffer_test.cpp LIBS ferry_pool THREADS)
   ferry_add_test(buffer_recycler_test buffer_recycler_test.cpp LIBS ferry_pool THREADS)

@@ -1,6 +1,8 @@
 #include "wire/call_progress.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -18,10 +20,14 @@ std::int64_t monotonic_ns() {
 }
 
 ProgressWriter::ProgressWriter() {
-  fd_ = ::memfd_create("ferry-progress", MFD_CLOEXEC);
+  fd_ = ::memfd_create("ferry-progress", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd_ < 0) return;
-  void* p = ::ftruncate(fd_, kPageBytes) == 0 ? ::mmap(nullptr, kPageBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0)
-                                              : MAP_FAILED;
+  // Sealed at its size before any task runs: a task cannot shrink the page
+  // under the host, whose next read would be a SIGBUS (the host maps only
+  // a sealed page).
+  const bool sized = ::ftruncate(fd_, kPageBytes) == 0 &&
+                     ::fcntl(fd_, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0;
+  void* p = sized ? ::mmap(nullptr, kPageBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0) : MAP_FAILED;
   if (p == MAP_FAILED) {
     ::close(fd_);
     fd_ = -1;
@@ -54,6 +60,13 @@ ProgressReader::~ProgressReader() {
 
 bool ProgressReader::adopt(int fd) {
   if (fd < 0) return false;
+  // A page that could still shrink could make a read here a SIGBUS.
+  const int seals = ::fcntl(fd, F_GET_SEALS);
+  struct stat st {};
+  if (seals < 0 || (seals & F_SEAL_SHRINK) == 0 || ::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(kPageBytes)) {
+    ::close(fd);
+    return false;
+  }
   void* p = ::mmap(nullptr, kPageBytes, PROT_READ, MAP_SHARED, fd, 0);
   ::close(fd);
   if (p == MAP_FAILED) return false;

@@ -4,6 +4,7 @@
 // SharedArray and the manager's lock tables live in segments.
 #pragma once
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -63,10 +64,14 @@ inline std::pair<int, std::shared_ptr<Segment>> create_segment(std::uint64_t cou
                                                                const std::string& type) {
   if (type.size() >= sizeof(SegmentHeader::type))
     throw ManagerError("shared memory element type name '" + type + "' is too long (255 characters at most)");
-  const int fd = ::memfd_create("ferry-shared", MFD_CLOEXEC);
+  const int fd = ::memfd_create("ferry-shared", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) throw ManagerError(std::string("cannot create shared memory: ") + std::strerror(errno));
   const std::size_t bytes = kSegmentDataOffset + count * elem_size;
-  if (::ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+  // Sealed at its size: a task that gets hold of the descriptor cannot
+  // shrink the segment under the host, whose next access past the new end
+  // would be a SIGBUS.
+  if (::ftruncate(fd, static_cast<off_t>(bytes)) != 0 ||
+      ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
     const int err = errno;
     ::close(fd);
     throw ManagerError(std::string("cannot size shared memory: ") + std::strerror(err));
