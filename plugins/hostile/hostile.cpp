@@ -202,6 +202,13 @@ i64 shrink_shared(ferry::SharedValue<i64> v) {
   return -ENOENT;
 }
 
+// Writes a count of 2^40 elements into a's segment header (its elements
+// are preceded by it in the same mapping).
+void scribble_count(ferry::SharedArray<i64> a) {
+  auto* data = reinterpret_cast<char*>(a.span().data());
+  reinterpret_cast<ferry::detail::SegmentHeader*>(data - ferry::detail::kSegmentDataOffset)->count = i64{1} << 40;
+}
+
 FERRY_PLUGIN(hostile, "1.0") {
   plugin.task("junk_to_host", junk_to_host, "writes junk to the protocol socket (fd 3) on x == 3")
       .task("kill_parent", kill_parent, "kills its worker's parent (SIGKILL) on x == 3, else returns x")
@@ -222,5 +229,6 @@ FERRY_PLUGIN(hostile, "1.0") {
       .task("big_result", big_result, "500 MB of 'x' on x == 3, else x as text")
       .task("length_of", length_of, "the length of a string")
       .task("hang", hang, "never returns on x == 3")
-      .task("shrink_shared", shrink_shared, "shrinks the file behind a shared value's mapping to nothing");
+      .task("shrink_shared", shrink_shared, "shrinks the file behind a shared value's mapping to nothing")
+      .task("scribble_count", scribble_count, "writes 2^40 as a shared array's element count");
 }

@@ -134,3 +134,17 @@ TEST_CASE("a task cannot shrink shared memory under the host", "[hostile][shared
   v.set(6);
   CHECK(v.value() == 6);
 }
+
+// The header in front of a shared array's elements is in the same memory:
+// a count a task scribbled there cannot send the host past the mapping.
+TEST_CASE("a shared array's scribbled count does not take the host past its memory", "[hostile][shared]") {
+  ferry::Engine engine;
+  auto a = engine.shared_array<std::int64_t>(std::vector<std::int64_t>{1, 2, 3});
+  ferry::Process p(engine.load("hostile"), "scribble_count", a);
+  p.start();
+  p.join();
+  CHECK(p.exitcode() == 0);
+  CHECK(a.size() == 3);
+  CHECK(a.to_vector() == std::vector<std::int64_t>{1, 2, 3});
+  CHECK_THROWS_AS(a.get(3), ferry::ManagerError);
+}

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -112,7 +113,12 @@ class SharedArray : public detail::SharedMemoryHandle<T> {
  public:
   using detail::SharedMemoryHandle<T>::SharedMemoryHandle;
 
-  std::size_t size() const { return static_cast<std::size_t>(this->checked().header().count); }
+  // The header's count, but never past the mapping: any process holding
+  // the segment can scribble on its header.
+  std::size_t size() const {
+    const auto& segment = this->checked();
+    return static_cast<std::size_t>(std::min<std::uint64_t>(segment.header().count, segment.data_bytes() / sizeof(T)));
+  }
   T get(std::size_t i) const {
     check(i);
     std::lock_guard g(this->checked());

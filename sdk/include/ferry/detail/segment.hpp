@@ -43,6 +43,8 @@ class Segment {
 
   SegmentHeader& header() const { return *reinterpret_cast<SegmentHeader*>(base_); }
   void* data() const { return base_ + kSegmentDataOffset; }
+  // Bytes mapped after the header: what data() may be read through.
+  std::size_t data_bytes() const { return bytes_ - kSegmentDataOffset; }
 
   // Locks the robust mutex; if its holder died, takes it over and marks it
   // consistent (the data is as the dead holder left it).
