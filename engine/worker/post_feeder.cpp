@@ -87,18 +87,9 @@ bool PostFeeder::drain() {
   // wait for it: a task alternating posts and requests would pay a thread
   // hop per request.
   std::string batch;
-  batch.swap(pending_);
-  urgent_ = false;
-  writing_ = true;
-  lock.unlock();
-  written_.notify_all();  // a post (of another thread) waiting for room has it
-  const bool ok = write_all(batch);
-  lock.lock();
-  writing_ = false;
-  if (!ok) failed_ = true;
-  written_.notify_all();
+  write_pending(lock, batch);
   if (!pending_.empty()) wake_.notify_one();  // only another thread of the task can have posted meanwhile
-  return ok;
+  return !failed_;
 }
 
 bool PostFeeder::take(std::string& frames) {
@@ -115,7 +106,7 @@ bool PostFeeder::take(std::string& frames) {
 }
 
 void PostFeeder::write_pending(std::unique_lock<std::mutex>& lock, std::string& batch) {
-  batch.swap(pending_);
+  batch.swap(pending_);  // batch comes back empty, its capacity kept for the next
   urgent_ = false;
   writing_ = true;
   lock.unlock();

@@ -67,8 +67,8 @@ class PostFeeder {
   bool write_all(std::string_view bytes);
   // Queues frame; a lazy one waits for its due time. mu_ held by lock.
   bool queue(std::unique_lock<std::mutex>& lock, std::string_view payload, bool lazy);
-  // Writes pending_ from the feeder's thread; mu_ held by lock, released
-  // while writing.
+  // Writes pending_ through batch (the feeder's thread, or drain()'s); mu_
+  // held by lock, released while writing; a failed write sets failed_.
   void write_pending(std::unique_lock<std::mutex>& lock, std::string& batch);
 
   const int fd_;

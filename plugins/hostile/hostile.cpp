@@ -3,7 +3,9 @@
 // memory), but only on the trigger item x == 3; on every other item it
 // returns x. tests/hostile runs each in a pipeline and checks that only the
 // trigger item fails (or none, where the misbehaviour is survivable), that
-// the run ends, and that nothing is left behind.
+// the run ends, and that nothing is left behind. shrink_shared and
+// scribble_count take shared memory instead and always misbehave: they go
+// after what the host maps too (tests/hostile/pool_hostile_test.cpp).
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>

@@ -129,6 +129,7 @@ TEST_CASE("a task cannot shrink shared memory under the host", "[hostile][shared
   const auto shrunk = p.result<std::int64_t>();
   p.join();
   INFO("shrink_shared: 1 shrunk, 0 refused, < 0 map_files not open to this user (-errno)");
+  if (shrunk < 0) WARN("not exercised: /proc/self/map_files needs root (CI runs as root); shared_pages_test checks the seals");
   CHECK(shrunk <= 0);
   CHECK(v.value() == 5);
   v.set(6);

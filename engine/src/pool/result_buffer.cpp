@@ -14,7 +14,7 @@ constexpr std::size_t kJoinRoom = 256, kMaxJoinedBytes = 64 << 10;
 }  // namespace
 
 bool ResultBuffer::joined(std::size_t first, ChunkOutcomes& outcomes) {
-  if (!outcomes.errors.empty() || outcomes.size() >= kStreamChunk || first == 0) return false;
+  if (!outcomes.errors.empty() || outcomes.size() >= kStreamChunk) return false;
   auto it = chunks_.lower_bound(first);
   if (it == chunks_.begin()) return false;
   --it;
