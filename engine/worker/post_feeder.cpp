@@ -25,6 +25,7 @@ bool PostFeeder::write_all(std::string_view bytes) {
       if (errno == EINTR) continue;
       return false;
     }
+    written_bytes_.fetch_add(static_cast<std::uint64_t>(w), std::memory_order_relaxed);
     bytes.remove_prefix(static_cast<std::size_t>(w));
   }
   return true;

@@ -11,7 +11,9 @@
 // written by the feeder thread within kLazyDelay.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
@@ -27,7 +29,9 @@ class PostFeeder {
   // Writes frames to fd, which it does not own; the caller serialises
   // post(), post_lazy(), drain() and take(), and writes to fd itself only
   // after drain() or take().
-  explicit PostFeeder(int fd) : fd_(fd) {}
+  // written counts every byte written to fd (the channel that shares the
+  // socket orders its lane messages by it).
+  PostFeeder(int fd, std::atomic<std::uint64_t>& written) : fd_(fd), written_bytes_(written) {}
   // Payloads from this size on are best written by the caller itself,
   // after drain(): copying them into the batch costs more than the wake-up
   // it would save (post() does so too).
@@ -72,6 +76,7 @@ class PostFeeder {
   void write_pending(std::unique_lock<std::mutex>& lock, std::string& batch);
 
   const int fd_;
+  std::atomic<std::uint64_t>& written_bytes_;
   std::mutex mu_;
   std::condition_variable wake_;     // the feeder: there is something to write, or stop
   std::condition_variable written_;  // drain()/take(): a write finished; a full post(): a batch was taken

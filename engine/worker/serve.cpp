@@ -236,7 +236,8 @@ int serve_calls(wire::Channel& channel, const Options& options, const plugin::Lo
   state.channel = &channel;
   if (options.manager_fd >= 0) {
     state.manager = std::make_unique<wire::Channel>(options.manager_fd);
-    state.feeder = std::make_unique<PostFeeder>(options.manager_fd);
+    state.manager->accept_lane();
+    state.feeder = std::make_unique<PostFeeder>(options.manager_fd, state.manager->sent_bytes());
   }
   const ferry_host_v1 host{sizeof(ferry_host_v1), 0, &state, &send_log, &manager_call, &open_descriptor, &manager_parts, {}};
   wire::Frame frame;

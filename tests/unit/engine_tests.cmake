@@ -25,6 +25,7 @@ if(TARGET ferry)
   ferry_add_test(spin_policy_test spin_policy_test.cpp LIBS ferry_wire)
   # Sealed shared pages; posts written ahead of a request.
   ferry_add_test(shared_pages_test shared_pages_test.cpp LIBS ferry_wire)
+  ferry_add_test(lane_test lane_test.cpp LIBS ferry_wire THREADS)
   # The pool's result buffer, private to the pool layer.
   ferry_add_test(result_buffer_test result_buffer_test.cpp LIBS ferry_pool THREADS)
   ferry_add_test(buffer_recycler_test buffer_recycler_test.cpp LIBS ferry_pool THREADS)

@@ -38,8 +38,10 @@ int open_fds() {
   return n;
 }
 
-// A worker's end of a manager connection, speaking raw frames.
+// A worker's end of a manager connection, speaking raw frames (small ones
+// through the shared lane the manager offers, as ferry-worker's do).
 struct RawWorker {
+  RawWorker() { channel.accept_lane(); }
   Server server;
   Connection connection = server.connect();
   wire::Channel channel{connection.worker_fd};

@@ -67,6 +67,9 @@ Connection Server::connect() {
   auto session = std::make_shared<Session>();
   session->channel = std::make_unique<wire::Channel>(fds[0]);
   session->channel->recycle_from(recycler_);
+  // Small requests and replies then skip the socket (wire/lane.hpp); a
+  // host that cannot make the page serves through the socket alone.
+  session->channel->offer_lane();
   {
     std::lock_guard lock(mu_);
     reap_finished();

@@ -17,7 +17,9 @@
 namespace ferry::wire {
 
 bool is_known_kind(std::uint8_t kind) {
-  return kind >= static_cast<std::uint8_t>(FrameKind::hello) && kind <= static_cast<std::uint8_t>(FrameKind::retiring);
+  return (kind >= static_cast<std::uint8_t>(FrameKind::hello) && kind <= static_cast<std::uint8_t>(FrameKind::retiring)) ||
+         kind == static_cast<std::uint8_t>(FrameKind::manager_lane) ||
+         kind == static_cast<std::uint8_t>(FrameKind::doorbell);
 }
 
 namespace {
@@ -74,6 +76,7 @@ bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
   // Header and payload in one sendmsg, without copying the payload: one
   // system call and one wake-up of the peer per frame.
   iovec iov[2] = {{header, sizeof header}, {const_cast<char*>(payload.data()), payload.size()}};
+  if (bool ok; attach < 0 && try_lane(iov, ok)) return ok;
   return write_all(iov, 2, attach);
 }
 
@@ -82,7 +85,7 @@ bool Channel::send_parts(FrameKind kind, std::span<const std::string_view> parts
 }
 
 bool Channel::send_parts_after(std::string_view framed, FrameKind kind, std::span<const std::string_view> parts,
-                               int attach) {
+                               int attach, bool checked) {
   constexpr std::size_t kMaxParts = kMaxFrameParts;
   if (parts.size() > kMaxParts) {
     error_ = "a frame of more than " + std::to_string(kMaxParts) + " parts";
@@ -106,6 +109,7 @@ bool Channel::send_parts_after(std::string_view framed, FrameKind kind, std::spa
   encode_header(header, kind, size);
   iov[n++] = {header, sizeof header};
   for (const auto& p : parts) iov[n++] = {const_cast<char*>(p.data()), p.size()};
+  if (bool ok; attach < 0 && try_lane(std::span(iov, n), ok, checked)) return ok;
   return write_all(iov, n, attach);
 }
 
@@ -155,6 +159,7 @@ bool Channel::write_all(iovec* iov, std::size_t count, int attach) {
       return false;
     }
     with_fd = false;
+    sent_.fetch_add(static_cast<std::uint64_t>(w), std::memory_order_relaxed);
     auto left = static_cast<std::size_t>(w);
     while (first < count && left >= iov[first].iov_len) {
       left -= iov[first].iov_len;
@@ -175,18 +180,20 @@ std::optional<std::uint32_t> Channel::buffered_payload_size() const {
 }
 
 bool Channel::has_complete_frame() const {
+  if (lane_begin_ < lane_in_.size() || lane_ready()) return true;
   if (direct_) return direct_got_ >= direct_size_;
   const auto n = buffered_payload_size();
   return n && end_ - begin_ >= kFrameHeaderSize + std::size_t{*n};
 }
 
-bool Channel::take_buffered(Frame& out) {
+bool Channel::take_socket_frame(Frame& out) {
   if (direct_) {
     if (direct_got_ < direct_size_) return false;
     big_.resize(direct_size_);  // only ever shrinks here: big_ holds at least what was received
     out.kind = direct_kind_;
     std::swap(out.payload, big_);  // out's old buffer serves the next large frame
     direct_ = false;
+    consumed_ += kFrameHeaderSize + direct_size_;
     return true;
   }
   const auto size = buffered_payload_size();
@@ -210,6 +217,7 @@ bool Channel::take_buffered(Frame& out) {
   out.kind = static_cast<FrameKind>(p[4]);
   out.payload.assign(buf_.data() + begin_ + kFrameHeaderSize, n);
   begin_ += kFrameHeaderSize + n;
+  consumed_ += kFrameHeaderSize + n;
   want_ = 0;
   if (begin_ == end_) begin_ = end_ = 0;
   return true;
@@ -310,10 +318,20 @@ bool Channel::fill(bool dont_wait) {
 
 bool Channel::spin_until_readable(std::chrono::nanoseconds budget) {
   const auto end = std::chrono::steady_clock::now() + budget;
-  for (;;) {
-    if (fd_ < 0 || eof_ || end_ > begin_ || (direct_ && direct_got_ > 0)) return true;
-    // A read failure is found again by the receive that follows.
-    if (fill(true) || eof_ || !error_.empty()) return true;
+  for (std::uint32_t round = 0;; ++round) {
+    // A doorbell is not an answer: it only says one is in the lane (or was:
+    // a reader that said it would sleep may have found its frame already).
+    drop_doorbells();
+    if (fd_ < 0 || eof_ || end_ > begin_ || (direct_ && direct_got_ > 0) || lane_begin_ < lane_in_.size() ||
+        lane_ready())
+      return true;
+    // Each look at the socket is a system call: with a lane, where small
+    // answers come, it is looked at only now and then. A read failure is
+    // found again by the receive that follows.
+    if (!lane_ || round % 64 == 63) {
+      fill(true);
+      if (eof_ || !error_.empty()) return true;
+    }
     if (std::chrono::steady_clock::now() >= end) return false;
   }
 }
@@ -328,8 +346,11 @@ ReceiveStatus Channel::receive(Frame& out, std::optional<std::chrono::steady_clo
       if (end_ > begin_ || direct_) error_ = "connection closed in the middle of a frame";
       return error_.empty() ? ReceiveStatus::eof : ReceiveStatus::error;
     }
+    if (!may_sleep()) continue;  // a lane message came
     if (!deadline && wake_fd < 0 && exit_fd < 0) {  // nothing else to watch: just read
-      if (!fill() && !eof_) return ReceiveStatus::error;
+      const bool filled = fill();
+      woke();
+      if (!filled && !eof_) return ReceiveStatus::error;
       continue;
     }
     pollfd fds[3] = {{fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}, {exit_fd, POLLIN, 0}};
@@ -339,6 +360,7 @@ ReceiveStatus Channel::receive(Frame& out, std::optional<std::chrono::steady_clo
       timeout_ms = poll_timeout_ms(left);
     }
     const int r = ::poll(fds, 3, timeout_ms);
+    woke();
     if (r < 0) {
       if (errno == EINTR) continue;
       error_ = std::string("poll failed: ") + std::strerror(errno);

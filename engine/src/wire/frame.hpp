@@ -5,6 +5,7 @@
 #include <sys/uio.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <limits>
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "wire/buffer_recycler.hpp"
+#include "wire/lane.hpp"
 
 namespace ferry::wire {
 
@@ -33,6 +35,8 @@ enum class FrameKind : std::uint8_t {
   retiring = 10,        // worker -> host: after its last reply it exits; later calls never ran (reason)
   // 11 and 12 (protocol 4: queue puts whose item came in a sealed memfd)
   // are no longer sent; a peer sending them breaks the protocol.
+  manager_lane = 13,  // manager -> worker, first: the shared page of small frames (wire/lane.hpp), attached
+  doorbell = 14,      // either way: a frame is in the lane; the reader had said it would sleep
 };
 
 inline constexpr std::size_t kFrameHeaderSize = 5;
@@ -92,8 +96,12 @@ class Channel {
   // As send_parts(), with `framed` (whole frames, encoded) written first, in
   // the same system call: posts collected by a worker's feeder go out with
   // the request that follows them, one write and one wake-up of the peer.
+  // checked: sent through the lane, the reader first reads whatever its
+  // socket holds (bytes written there by others than this channel, such
+  // as a task's junk, then come before it; they are not counted in the
+  // lane's order). A worker's end-of-call sync is sent so.
   bool send_parts_after(std::string_view framed, FrameKind kind, std::span<const std::string_view> parts,
-                        int attach = -1);
+                        int attach = -1, bool checked = false);
   // Copies one frame into the outbox, sent by the next flush() or send():
   // several small frames then cost the peer one wake-up, not several.
   bool queue(FrameKind kind, std::string_view payload);
@@ -131,6 +139,17 @@ class Channel {
   // microseconds on a VM (bench: pipe ping-pong). See SpinPolicy.
   bool spin_until_readable(std::chrono::nanoseconds budget);
 
+  // The manager's end of a worker's manager socket: offers the worker a
+  // shared lane for small frames (the first frame sent). False when no
+  // page could be made; the socket alone then serves.
+  bool offer_lane();
+  // The worker's end: takes up a lane the manager offers (a manager_lane
+  // frame, consumed by receive()) instead of returning that frame.
+  void accept_lane() { accept_lane_ = true; }
+  // Socket bytes written so far, for the lane's ordering; a writer to the
+  // same socket outside this channel (the worker's post feeder) adds its own.
+  std::atomic<std::uint64_t>& sent_bytes() { return sent_; }
+
   // The last error, for messages ("frame of 4294967295 bytes exceeds ...").
   const std::string& error() const { return error_; }
 
@@ -138,7 +157,18 @@ class Channel {
   void close();
 
  private:
-  bool take_buffered(Frame& out);  // a complete frame from buf_, if any
+  bool take_buffered(Frame& out);  // the next complete frame, from the lane or the socket, if any
+  bool take_socket_frame(Frame& out);  // a complete frame from buf_ (or big_), if any
+  bool take_lane_frame(Frame& out);    // the next frame of lane_in_, which holds one
+  bool lane_ready() const;             // a lane message whose socket bytes before it are taken
+  // Publishes the frames of iov in the lane when it is there and they fit;
+  // false when they must go to the socket. ok: whether sending succeeded.
+  bool try_lane(std::span<const iovec> iov, bool& ok, bool checked = false);
+  // Before blocking on the socket: true to block, false when a lane
+  // message came meanwhile (take it instead). Pair with woke().
+  bool may_sleep();
+  void drop_doorbells();  // takes the doorbells at the head of buf_
+  void woke();
   // The payload size in the header at begin_, once a whole header is in.
   std::optional<std::uint32_t> buffered_payload_size() const;
   bool check_size(std::size_t payload);  // the channel is open and payload fits a frame
@@ -167,6 +197,14 @@ class Channel {
   std::string big_;  // size() is the room allocated so far, not the bytes received
   std::shared_ptr<detail::BufferRecycler> recycler_;  // null: large frames get new buffers
   std::string out_;       // frames queued, not yet sent
+  std::unique_ptr<Lane> lane_;  // null: the socket alone
+  bool accept_lane_ = false;
+  bool asleep_ = false;               // lane_ told the peer this end sleeps on the socket
+  bool lane_socket_read_ = false;     // the socket was read once more for the checked lane message now ready
+  std::string lane_in_;               // frames of a lane message not yet returned, from lane_begin_
+  std::size_t lane_begin_ = 0;
+  std::uint64_t consumed_ = 0;        // socket bytes of the frames taken so far
+  std::atomic<std::uint64_t> sent_{0};  // socket bytes written (by anyone)
   bool eof_ = false;
   std::string error_;
 };

@@ -35,8 +35,9 @@ inline constexpr std::int32_t kStatusNotRun = 101;
 // of different versions refuse each other. 1 was the unversioned protocol,
 // whose hello began with the plugin ABI version (1). Bump on any change.
 // 4: TaskInfo carries its schema text; 5: no sealed puts; 6: items of one
-// size and replies that all succeeded travel without per-item ends and statuses.
-inline constexpr std::uint32_t kProtocolVersion = 6;
+// size and replies that all succeeded travel without per-item ends and statuses;
+// 7: the manager socket has a shared lane beside it (wire/lane.hpp).
+inline constexpr std::uint32_t kProtocolVersion = 7;
 
 // Encoded with protocol first, so that any version can read it.
 struct Hello {
