@@ -175,8 +175,7 @@ bool Channel::write_all(iovec* iov, std::size_t count, int attach) {
 
 std::optional<std::uint32_t> Channel::buffered_payload_size() const {
   if (end_ - begin_ < kFrameHeaderSize) return std::nullopt;
-  const auto* p = reinterpret_cast<const unsigned char*>(buf_.data() + begin_);
-  return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+  return header_payload_size(buf_.data() + begin_);
 }
 
 bool Channel::has_complete_frame() const {

@@ -58,6 +58,11 @@ inline int poll_timeout_ms(std::chrono::milliseconds left) {
 
 // Writes the header of a frame of kind carrying size payload bytes.
 void encode_header(char (&header)[kFrameHeaderSize], FrameKind kind, std::size_t size);
+// The payload size a header (kFrameHeaderSize bytes at p) says.
+inline std::uint32_t header_payload_size(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return u[0] | (u[1] << 8) | (u[2] << 16) | (static_cast<std::uint32_t>(u[3]) << 24);
+}
 
 struct Frame {
   FrameKind kind{};
@@ -68,7 +73,10 @@ struct Frame {
 enum class ReceiveStatus { frame, eof, timeout, woken, peer_exited, error };
 
 // One end of a frame stream. Owns the socket. Not thread-safe: one reader and
-// one writer thread at most, and in practice one thread does both.
+// one writer thread at most, and in practice one thread does both. A
+// manager connection's two ends also share a lane (wire/lane.hpp, set up by
+// offer_lane/accept_lane) that small frames take instead of the socket;
+// receive() returns frames from both in the order they were sent.
 class Channel {
  public:
   // Frames of direct_receive payload bytes or more are read into their

@@ -64,8 +64,7 @@ bool Channel::take_lane_frame(Frame& out) {
   // copied out first and get the socket's checks.
   const std::size_t avail = lane_in_.size() - lane_begin_;
   const auto* p = reinterpret_cast<const unsigned char*>(lane_in_.data() + lane_begin_);
-  const std::uint32_t n =
-      avail < kFrameHeaderSize ? 0 : p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+  const std::uint32_t n = avail < kFrameHeaderSize ? 0 : header_payload_size(lane_in_.data() + lane_begin_);
   if (avail < kFrameHeaderSize || avail - kFrameHeaderSize < n || !is_known_kind(p[4]) ||
       p[4] == static_cast<unsigned char>(FrameKind::manager_lane)) {
     error_ = "a malformed frame in the shared lane";
