@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -60,6 +61,34 @@ i64 junk_to_manager(ferry::Context& ctx, i64 x) {
 
 i64 close_manager(ferry::Context& ctx, i64 x) {
   if (x == kTrigger) ::close(kManagerFd);
+  return touch_dict(ctx, x);
+}
+
+// On x == 3 publishes bytes that are no frame in the worker's manager lane
+// (the shared page "memfd:ferry-lane" beside fd 4), rings the manager's
+// doorbell, waits until the manager has taken them, then uses a dict. The
+// offsets are those of engine/src/wire/lane.cpp's slot toward the host:
+// published at 0, after at 8, size at 16, taken at 64, the bytes from 128.
+i64 junk_in_lane(ferry::Context& ctx, i64 x) {
+  if (x != kTrigger) return touch_dict(ctx, x);
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    if (line.find("/memfd:ferry-lane") == std::string::npos) continue;
+    auto* page = reinterpret_cast<unsigned char*>(std::stoull(line, nullptr, 16));
+    const char junk[] = "this is not a ferry frame";
+    std::memcpy(page + 128, junk, sizeof junk - 1);
+    const std::uint32_t size = sizeof junk - 1;
+    const std::uint64_t after = 0;
+    std::memcpy(page + 16, &size, sizeof size);
+    std::memcpy(page + 8, &after, sizeof after);
+    auto* published = reinterpret_cast<std::atomic<std::uint64_t>*>(page);
+    auto* taken = reinterpret_cast<std::atomic<std::uint64_t>*>(page + 64);
+    const std::uint64_t mine = published->fetch_add(1) + 1;
+    const char doorbell[] = {0, 0, 0, 0, 14};
+    [[maybe_unused]] auto w = ::write(kManagerFd, doorbell, sizeof doorbell);
+    for (int i = 0; i < 10'000 && taken->load() != mine; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    break;
+  }
   return touch_dict(ctx, x);
 }
 
@@ -217,6 +246,7 @@ FERRY_PLUGIN(hostile, "1.0") {
       .task("close_host", close_host, "closes the protocol socket (fd 3) on x == 3")
       .task("junk_to_manager", junk_to_manager, "writes junk to the manager socket (fd 4) on x == 3, then uses a dict")
       .task("close_manager", close_manager, "closes the manager socket (fd 4) on x == 3, then uses a dict")
+      .task("junk_in_lane", junk_in_lane, "publishes junk in the manager lane on x == 3, then uses a dict")
       .task("post_then_close_manager", post_then_close_manager,
             "puts x twice on a queue, then closes the manager socket (fd 4), on x == 3")
       .task("touch_dict", touch_dict, "sets hostile_seen[x] = x; returns x")

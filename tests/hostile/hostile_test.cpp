@@ -117,6 +117,8 @@ TEST_CASE("descriptors: junk or a close on the protocol and manager sockets fail
   run_misbehaviour({"close_host", "", "WorkerError: the worker lost its connection to the host"});
   run_misbehaviour({"junk_to_manager", "", "ferry::ManagerError: the manager is unreachable"});
   run_misbehaviour({"close_manager", "", "ferry::ManagerError: the manager is unreachable"});
+  // The page beside the manager socket, where small requests travel.
+  run_misbehaviour({"junk_in_lane", "", "ferry::ManagerError: the manager is unreachable"});
   // A put posted just before: the item says so instead of succeeding without it.
   run_misbehaviour({"post_then_close_manager", "", "a posted request may be lost"});
 }
