@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <span>
 #include <string_view>
-#include <utility>
 
 #include <ferry/codec.hpp>
 #include <ferry/context.hpp>
@@ -42,8 +41,7 @@ bool receive_reply(HostState& s, wire::Frame& frame) {
 // manager applies requests in order), its payload given as parts sent back
 // to back; false, with the channel marked broken, when that fails. attach
 // travels with it; the caller keeps it. manager_mu held.
-bool send_after_posts(HostState& s, wire::FrameKind kind, std::span<const std::string_view> parts, int attach = -1,
-                      bool checked = false) {
+bool send_after_posts(HostState& s, wire::FrameKind kind, std::span<const std::string_view> parts, int attach = -1) {
   // Posts not yet written (a dict set waiting for a request to carry it)
   // go out in the same write.
   thread_local std::string posts;
@@ -51,16 +49,15 @@ bool send_after_posts(HostState& s, wire::FrameKind kind, std::span<const std::s
     broken(s, "a post failed");
     return false;
   }
-  const bool sent = s.manager->send_parts_after(posts, kind, parts, attach, checked);
+  const bool sent = s.manager->send_parts_after(posts, kind, parts, attach);
   if (posts.capacity() > PostFeeder::kMaxPending) std::string().swap(posts);
   if (sent) return true;
   broken(s, "the manager channel failed: " + s.manager->error());
   return false;
 }
 
-bool send_after_posts(HostState& s, wire::FrameKind kind, std::string_view payload, int attach = -1,
-                      bool checked = false) {
-  return send_after_posts(s, kind, std::span<const std::string_view>(&payload, 1), attach, checked);
+bool send_after_posts(HostState& s, wire::FrameKind kind, std::string_view payload, int attach = -1) {
+  return send_after_posts(s, kind, std::span<const std::string_view>(&payload, 1), attach);
 }
 
 // One request to the manager, its encoding given as parts; with reply null
@@ -90,7 +87,6 @@ std::int32_t manager_request(HostState& s, std::span<const std::string_view> par
     const bool ok = lazy ? s.feeder->post_lazy(payload) : s.feeder->post(payload);
     return ok ? 0 : broken(s, "a post failed");
   }
-  s.requested = true;
   if (!send_after_posts(s, wire::FrameKind::manager_request, parts)) return 1;
   wire::Frame frame;
   if (!receive_reply(s, frame)) return 1;
@@ -170,26 +166,12 @@ std::int32_t manager_parts(void* state, const ferry_span_v1* parts, std::uint32_
 }
 
 // Waits until the manager has applied every request this worker posted, so
-// a task's puts are visible before its result is. After a call that only
-// sent requests it makes sure the task wrote nothing to the manager's socket
-// itself: requests travel in the shared lane, outside the socket's order,
-// so the manager reads the socket once more before this checked sync, and
-// junk there breaks the channel now (this worker retires after the call)
-// rather than in a later call.
+// a task's puts are visible before its result is.
 PostsOutcome sync_posts(HostState& s) {
   std::lock_guard lock(s.manager_mu);
   PostsOutcome out;
-  if (!(s.posted || s.requested) || !s.manager) return out;
-  const bool posted = std::exchange(s.posted, false);
-  s.requested = false;
-  if (!posted) {
-    manager::Request req;
-    req.op = manager::Op::sync;
-    req.capacity = manager::kSyncKeepsFailure;  // a post's failure is for the call that posted
-    wire::Frame frame;
-    if (send_after_posts(s, wire::FrameKind::manager_request, manager::encode(req), -1, true)) receive_reply(s, frame);
-    return out;
-  }
+  if (!s.posted || !s.manager) return out;
+  s.posted = false;
   out.posted_by.swap(s.posted_by);
   if (!s.manager_broken.empty()) {
     out.failed = "a posted request may be lost: " + s.manager_broken;
@@ -199,8 +181,7 @@ PostsOutcome sync_posts(HostState& s) {
   req.op = manager::Op::sync;
   wire::Frame frame;
   manager::Reply reply;
-  if (!send_after_posts(s, wire::FrameKind::manager_request, manager::encode(req), -1, true) ||
-      !receive_reply(s, frame)) {
+  if (!send_after_posts(s, wire::FrameKind::manager_request, manager::encode(req)) || !receive_reply(s, frame)) {
     out.failed = "a posted request may be lost: " + s.manager_broken;
   } else {
     try {

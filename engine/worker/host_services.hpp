@@ -41,8 +41,6 @@ struct HostState {
   std::unique_ptr<PostFeeder> feeder;      // writes posts to manager's socket; declared after it: goes first
   std::mutex manager_mu;                   // a task's own threads may share it
   bool posted = false;                     // requests posted since the last sync; guarded by manager_mu
-  // Requests sent (through the lane) since the last sync; guarded by manager_mu.
-  bool requested = false;
   // The items (item_of) that posted them, -1 for one unknown; guarded by manager_mu.
   std::vector<std::int64_t> posted_by;
   // The manager channel failed mid-request (a task wrote to or closed fd

@@ -158,7 +158,7 @@ TEST_CASE("lane: junk in it breaks only its connection", "[wire][lane]") {
   // Bytes that are no frame, published as a scribbling task would.
   const std::string junk = "\xff\xff\xff\x7f\x63junk";
   iovec iov{const_cast<char*>(junk.data()), junk.size()};
-  lane->publish(std::span(&iov, 1), junk.size(), 0, false);
+  lane->publish(std::span(&iov, 1), junk.size(), 0);
   Frame f;
   CHECK(p.manager->receive(f) == ReceiveStatus::error);
   CHECK_THAT(p.manager->error(), Catch::Contains("malformed frame in the shared lane"));

@@ -85,7 +85,7 @@ bool Channel::send_parts(FrameKind kind, std::span<const std::string_view> parts
 }
 
 bool Channel::send_parts_after(std::string_view framed, FrameKind kind, std::span<const std::string_view> parts,
-                               int attach, bool checked) {
+                               int attach) {
   constexpr std::size_t kMaxParts = kMaxFrameParts;
   if (parts.size() > kMaxParts) {
     error_ = "a frame of more than " + std::to_string(kMaxParts) + " parts";
@@ -109,7 +109,7 @@ bool Channel::send_parts_after(std::string_view framed, FrameKind kind, std::spa
   encode_header(header, kind, size);
   iov[n++] = {header, sizeof header};
   for (const auto& p : parts) iov[n++] = {const_cast<char*>(p.data()), p.size()};
-  if (bool ok; attach < 0 && try_lane(std::span(iov, n), ok, checked)) return ok;
+  if (bool ok; attach < 0 && try_lane(std::span(iov, n), ok)) return ok;
   return write_all(iov, n, attach);
 }
 

@@ -104,12 +104,8 @@ class Channel {
   // As send_parts(), with `framed` (whole frames, encoded) written first, in
   // the same system call: posts collected by a worker's feeder go out with
   // the request that follows them, one write and one wake-up of the peer.
-  // checked: sent through the lane, the reader first reads whatever its
-  // socket holds (bytes written there by others than this channel, such
-  // as a task's junk, then come before it; they are not counted in the
-  // lane's order). A worker's end-of-call sync is sent so.
   bool send_parts_after(std::string_view framed, FrameKind kind, std::span<const std::string_view> parts,
-                        int attach = -1, bool checked = false);
+                        int attach = -1);
   // Copies one frame into the outbox, sent by the next flush() or send():
   // several small frames then cost the peer one wake-up, not several.
   bool queue(FrameKind kind, std::string_view payload);
@@ -171,7 +167,7 @@ class Channel {
   bool lane_ready() const;             // a lane message whose socket bytes before it are taken
   // Publishes the frames of iov in the lane when it is there and they fit;
   // false when they must go to the socket. ok: whether sending succeeded.
-  bool try_lane(std::span<const iovec> iov, bool& ok, bool checked = false);
+  bool try_lane(std::span<const iovec> iov, bool& ok);
   // Before blocking on the socket: true to block, false when a lane
   // message came meanwhile (take it instead). Pair with woke().
   bool may_sleep();
@@ -208,7 +204,10 @@ class Channel {
   std::unique_ptr<Lane> lane_;  // null: the socket alone
   bool accept_lane_ = false;
   bool asleep_ = false;               // lane_ told the peer this end sleeps on the socket
-  bool lane_socket_read_ = false;     // the socket was read once more for the checked lane message now ready
+  // The manager's end reads its socket once more before each lane message
+  // (see take_buffered), and did for the message now ready.
+  bool verify_socket_ = false;
+  bool lane_socket_read_ = false;
   std::string lane_in_;               // frames of a lane message not yet returned, from lane_begin_
   std::size_t lane_begin_ = 0;
   std::uint64_t consumed_ = 0;        // socket bytes of the frames taken so far

@@ -15,13 +15,13 @@ bool Channel::offer_lane() {
   if (!send(FrameKind::manager_lane, {}, lane->fd())) return false;
   lane->release_fd();
   lane_ = std::move(lane);
+  verify_socket_ = true;
   return true;
 }
 
 bool Channel::lane_ready() const {
   std::uint64_t after = 0;
-  bool checked = false;
-  return lane_ && lane_->peek(after, checked) && consumed_ >= after;
+  return lane_ && lane_->peek(after) && consumed_ >= after;
 }
 
 bool Channel::take_buffered(Frame& out) {
@@ -41,13 +41,11 @@ bool Channel::take_buffered(Frame& out) {
       return true;
     }
     if (!error_.empty() || !lane_ready()) return false;
-    // A checked message (a worker's end-of-call sync) waits for one more
-    // look at the socket: bytes a task wrote there itself (junk) are not in
-    // `after`, and must fail that task's call, not a later one.
-    std::uint64_t after = 0;
-    bool checked = false;
-    lane_->peek(after, checked);
-    if (checked && !lane_socket_read_) {
+    // The manager's end looks at the socket once more first (one
+    // non-blocking read): bytes a task wrote there itself before its
+    // request (junk) are not in `after`, and must fail that request, as
+    // they would with the socket alone, not a later one.
+    if (verify_socket_ && !lane_socket_read_) {
       lane_socket_read_ = true;
       if (!fill(true) && !error_.empty()) return false;
       continue;
@@ -82,13 +80,13 @@ bool Channel::take_lane_frame(Frame& out) {
   return true;
 }
 
-bool Channel::try_lane(std::span<const iovec> iov, bool& ok, bool checked) {
+bool Channel::try_lane(std::span<const iovec> iov, bool& ok) {
   if (!lane_ || fd_ < 0) return false;
   std::size_t bytes = 0;
   for (const auto& v : iov) bytes += v.iov_len;
   if (!lane_->can_publish(bytes)) return false;
   ok = true;
-  if (lane_->publish(iov, bytes, sent_.load(std::memory_order_acquire), checked)) {
+  if (lane_->publish(iov, bytes, sent_.load(std::memory_order_acquire))) {
     char header[kFrameHeaderSize];
     encode_header(header, FrameKind::doorbell, 0);
     iovec ring{header, sizeof header};

@@ -18,7 +18,6 @@ struct Lane::Slot {
   alignas(64) std::atomic<std::uint64_t> published;  // messages written
   std::atomic<std::uint64_t> after;                  // socket bytes sent before the last one
   std::atomic<std::uint32_t> size;                   // its bytes
-  std::atomic<std::uint32_t> checked;                // its reader looks at the socket first
   alignas(64) std::atomic<std::uint64_t> taken;      // messages taken
   std::atomic<std::uint32_t> asleep;                 // the reader may be asleep on the socket
   alignas(64) char bytes[kSlotBytes];
@@ -84,7 +83,7 @@ bool Lane::can_publish(std::size_t bytes) const {
   return bytes <= kSlotBytes && out_->taken.load(std::memory_order_acquire) == sent_;
 }
 
-bool Lane::publish(std::span<const iovec> iov, std::size_t bytes, std::uint64_t after, bool checked) {
+bool Lane::publish(std::span<const iovec> iov, std::size_t bytes, std::uint64_t after) {
   std::size_t at = 0;
   for (const auto& v : iov) {
     std::memcpy(out_->bytes + at, v.iov_base, v.iov_len);
@@ -92,7 +91,6 @@ bool Lane::publish(std::span<const iovec> iov, std::size_t bytes, std::uint64_t 
   }
   out_->size.store(static_cast<std::uint32_t>(bytes), std::memory_order_relaxed);
   out_->after.store(after, std::memory_order_relaxed);
-  out_->checked.store(checked ? 1 : 0, std::memory_order_relaxed);
   // seq_cst, as is the load of asleep after it and the reader's pair in
   // set_asleep() + peek(): one of the two sides sees the other's store, so
   // a reader never sleeps through a message.
@@ -100,10 +98,9 @@ bool Lane::publish(std::span<const iovec> iov, std::size_t bytes, std::uint64_t 
   return out_->asleep.load(std::memory_order_seq_cst) != 0;
 }
 
-bool Lane::peek(std::uint64_t& after, bool& checked) const {
+bool Lane::peek(std::uint64_t& after) const {
   if (in_->published.load(std::memory_order_seq_cst) == seen_) return false;
   after = in_->after.load(std::memory_order_relaxed);
-  checked = in_->checked.load(std::memory_order_relaxed) != 0;
   return true;
 }
 

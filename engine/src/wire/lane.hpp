@@ -59,19 +59,16 @@ class Lane {
   // publish() may be called now.
   bool can_publish(std::size_t bytes) const;
   // Copies the bytes of iov (can_publish said they fit) as one message,
-  // after `after` socket bytes. checked: the reader looks at its socket
-  // once more before taking it (see Channel::send_parts_after). Returns
-  // whether the peer may be asleep on the socket, so that a doorbell must
-  // follow.
-  bool publish(std::span<const iovec> iov, std::size_t bytes, std::uint64_t after, bool checked);
+  // after `after` socket bytes. Returns whether the peer may be asleep on
+  // the socket, so that a doorbell must follow.
+  bool publish(std::span<const iovec> iov, std::size_t bytes, std::uint64_t after);
 
-  // A message not yet taken, the socket bytes that must be taken before
-  // it, and whether it is checked; false when there is none.
-  bool peek(std::uint64_t& after, bool& checked) const;
+  // A message not yet taken, and the socket bytes that must be taken
+  // before it; false when there is none.
+  bool peek(std::uint64_t& after) const;
   bool peek() const {
     std::uint64_t after = 0;
-    bool checked = false;
-    return peek(after, checked);
+    return peek(after);
   }
   // Appends the message to out (at most kSlotBytes; a scribbled size is
   // clamped: the frames in it fail their checks) and marks it taken.
