@@ -16,7 +16,10 @@
 // by byte counts: a slot message records how many socket bytes its writer
 // had sent before it, and the reader takes it only once it has taken that
 // many from the socket. A slot holds one message; a writer whose last
-// message is not yet taken uses the socket.
+// message is not yet taken uses the socket. The manager's end also reads
+// its socket once before taking each message (Channel::take_buffered):
+// bytes a task wrote to the socket itself are in no count, and junk there
+// must fail the request after it.
 //
 // The page is sealed at its size, so a peer cannot shrink it under the
 // other (a SIGBUS). Everything read from it is copied out first and then
