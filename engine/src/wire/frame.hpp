@@ -204,9 +204,9 @@ class Channel {
   std::unique_ptr<Lane> lane_;  // null: the socket alone
   bool accept_lane_ = false;
   bool asleep_ = false;               // lane_ told the peer this end sleeps on the socket
-  // The manager's end reads its socket once more before each lane message
-  // (see take_buffered), and did for the message now ready.
-  bool verify_socket_ = false;
+  // The manager's end (the one that offered the lane) reads its socket once
+  // more before each lane message (see take_buffered), and did for the
+  // message now ready.
   bool lane_socket_read_ = false;
   std::string lane_in_;               // frames of a lane message not yet returned, from lane_begin_
   std::size_t lane_begin_ = 0;

@@ -15,7 +15,6 @@ bool Channel::offer_lane() {
   if (!send(FrameKind::manager_lane, {}, lane->fd())) return false;
   lane->release_fd();
   lane_ = std::move(lane);
-  verify_socket_ = true;
   return true;
 }
 
@@ -45,7 +44,7 @@ bool Channel::take_buffered(Frame& out) {
     // non-blocking read): bytes a task wrote there itself before its
     // request (junk) are not in `after`, and must fail that request, as
     // they would with the socket alone, not a later one.
-    if (verify_socket_ && !lane_socket_read_) {
+    if (!accept_lane_ && !lane_socket_read_) {  // the manager's end
       lane_socket_read_ = true;
       if (!fill(true) && !error_.empty()) return false;
       continue;
