@@ -112,3 +112,36 @@ TEST_CASE("a result buffer joins small chunks without moving what it handed out"
   CHECK(slots == n);
   CHECK(chunks < n / 16);  // joined, not one a slot
 }
+
+// A waiter wakes when its slot is filled from another thread, whether it
+// found the slot filled at once, in its spin or only once asleep; a wait
+// with a deadline ends at the deadline when nothing comes. Thousands of
+// hand-offs back and forth: a lost wake-up hangs this test.
+TEST_CASE("result buffer waiters wake for their slot and give up at their deadline", "[pool]") {
+  constexpr std::size_t n = 4000;
+  ferry::detail::ResultBuffer to_b(n), to_a(n);
+  std::thread b([&] {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto got = to_b.wait(i);
+      to_a.fill(i, one_item(std::string(got.bytes) + "b"));
+    }
+  });
+  std::size_t answered = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    to_b.fill(i, one_item("a" + std::to_string(i)));
+    // Every other wait has a (distant) deadline: both ways of waiting.
+    if (i % 2 == 0 ? to_a.wait_until(i, std::chrono::steady_clock::now() + std::chrono::minutes(5))
+                   : to_a.wait(i).bytes.size() > 0)
+      answered += to_a.wait(i).bytes == "a" + std::to_string(i) + "b";
+  }
+  b.join();
+  CHECK(answered == n);
+
+  ferry::detail::ResultBuffer pending(2);
+  pending.fill(1, one_item("late"));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+  CHECK_FALSE(pending.wait_until(0, deadline));  // slot 0 is never filled
+  CHECK(std::chrono::steady_clock::now() >= deadline);
+  CHECK_FALSE(pending.ready(0));
+  CHECK(pending.wait_until(1, deadline));  // filled already: no wait
+}

@@ -83,27 +83,55 @@ PoolCore::~PoolCore() {
 
 void PoolCore::submit(std::vector<Batch> batches) {
   const std::size_t n = batches.size();
+  bool claimed;
   {
     std::lock_guard lock(mu_);
     refuse_when_closed();
     for (auto& b : batches) b.request.id = next_id_++;
     queue_.push_back(std::move(batches));
+    claimed = claim_spinner();
   }
-  wake_slots_for(n);
+  wake_slots_for(n, claimed);
 }
 
 void PoolCore::refuse_when_closed() const {
   if (closed_ || terminated_) throw StateError("the pool is closed; no more work can be submitted");
 }
 
-void PoolCore::wake_slots_for(std::size_t batches) {
+void PoolCore::wake_slots_for(std::size_t batches, bool claimed) {
+  // After the lock is let go: a spinner that saw the news while the
+  // submitter still held mu_ would block on it, and sleep.
+  news_.fetch_add(1, std::memory_order_release);
+  if (claimed) --batches;  // the spinning slot takes it, awake
   // One batch needs one idle slot: waking them all (a thundering herd of
   // futex calls) cost apply_async's round trip a CPU the worker wanted.
+  if (batches == 0) return;
   if (batches == 1) cv_.notify_one();
   else cv_.notify_all();
 }
 
+bool PoolCore::claim_spinner() {
+  if (!spinning_ || spinner_claimed_) return false;
+  spinner_claimed_ = true;
+  return true;
+}
+
+void PoolCore::spin_while_idle(Slot& slot, std::unique_lock<std::mutex>& lock) {
+  // A slot whose last batch was slow would spin for nothing: calls that
+  // take milliseconds do not come back to back within a spin.
+  if (spinning_ || closed_ || terminated_ || !queue_.empty() || !slot.last_busy || *slot.last_busy > kQuickBatch)
+    return;
+  spinning_ = true;
+  const wire::CounterWatch<std::uint64_t> watch{news_, news_.load(std::memory_order_relaxed)};
+  lock.unlock();
+  slot.idle_spin.before_wait(watch);
+  lock.lock();
+  // Whatever came meanwhile is in the queue: the wait that follows sees it.
+  spinning_ = spinner_claimed_ = false;
+}
+
 void PoolCore::submit_lazy(std::size_t n, GroupQueue<Batch>::Maker make) {
+  bool claimed;
   {
     std::lock_guard lock(mu_);
     refuse_when_closed();
@@ -114,14 +142,16 @@ void PoolCore::submit_lazy(std::size_t n, GroupQueue<Batch>::Maker make) {
       b.request.id = first_id + i;
       return b;
     });
+    claimed = claim_spinner();
   }
-  wake_slots_for(n);
+  wake_slots_for(n, claimed);
 }
 
 void PoolCore::close() {
   {
     std::lock_guard lock(mu_);
     closed_ = true;
+    news_.fetch_add(1, std::memory_order_release);
   }
   cv_.notify_all();
 }
@@ -132,6 +162,7 @@ void PoolCore::terminate() {
     std::lock_guard lock(mu_);
     if (terminated_) return;
     terminated_ = closed_ = true;
+    news_.fetch_add(1, std::memory_order_release);
     dropped.swap(queue_);
   }
   const std::uint64_t one = 1;
@@ -170,6 +201,7 @@ bool PoolCore::take_batches(Slot& slot, std::vector<Batch>& taken) {
   std::unique_lock lock(mu_);
   if (slot.in_flight.empty()) {
     ++idle_slots_;
+    spin_while_idle(slot, lock);
     cv_.wait(lock, [&] { return terminated_ || closed_ || !queue_.empty(); });
     --idle_slots_;
     if (terminated_ || queue_.empty()) return false;
@@ -225,6 +257,7 @@ void PoolCore::requeue(std::deque<Batch> batches) {
     if (!terminated_) {
       queue_.push_front(std::vector<Batch>(std::make_move_iterator(batches.begin()), std::make_move_iterator(batches.end())));
       batches.clear();
+      news_.fetch_add(1, std::memory_order_release);
     }
   }
   cv_.notify_all();

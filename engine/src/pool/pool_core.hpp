@@ -92,8 +92,15 @@ class PoolCore {
   void slot_main();
   // Throws StateError once the pool is closed or terminated; mu_ held.
   void refuse_when_closed() const;
-  // Wakes idle slot threads for batches just queued: one for one batch.
-  void wake_slots_for(std::size_t batches);
+  // Tells idle slot threads of batches just queued (mu_ not held): wakes
+  // one for one batch. claimed: the spinning slot takes the first one.
+  void wake_slots_for(std::size_t batches, bool claimed);
+  // True when a slot is spinning for batches and none has been promised to
+  // it yet: the first batch just queued is then its, with no wake-up. mu_ held.
+  bool claim_spinner();
+  // Before an idle slot sleeps (lock holds mu_, queue empty): spins a while
+  // for the next batch, if no other slot does, without the lock.
+  void spin_while_idle(Slot& slot, std::unique_lock<std::mutex>& lock);
   // No batch can come any more: terminated, or closed with nothing queued.
   bool drained();
   std::unique_ptr<process::Worker> start_worker();
@@ -131,6 +138,13 @@ class PoolCore {
   bool closed_ = false;      // guarded by mu_
   bool terminated_ = false;  // guarded by mu_
   std::size_t idle_slots_ = 0;  // slots waiting for work with nothing in flight; guarded by mu_
+  // One idle slot at a time spins for the next batch before it sleeps
+  // (take_batches): a batch that finds it spinning needs no wake-up, so
+  // the first such batch skips the notify. Both guarded by mu_.
+  bool spinning_ = false, spinner_claimed_ = false;
+  // Changes whenever the queue gains batches or the pool closes: what the
+  // spinning slot watches without the lock.
+  std::atomic<std::uint64_t> news_{0};
   std::uint64_t next_id_ = 1;  // guarded by mu_
   std::atomic<std::uint64_t> next_group_{0};
   std::vector<std::thread> threads_;

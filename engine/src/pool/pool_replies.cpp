@@ -113,7 +113,12 @@ void PoolCore::finish_oldest(Slot& slot) {
   slot.in_flight.pop_front();
   const std::string& task = plugin_.tasks()[batch.request.task].name;
   std::optional<std::size_t> culprit;
-  if (worker) worker->offer_buffer(recycler_->take());  // a large reply lands in it
+  if (worker) {
+    worker->offer_buffer(recycler_->take());  // a large reply lands in it
+    // A lone call (apply_async, a pipeline's trickle) may be answered
+    // within a spin: reading it awake saves a wake-up, ~10-40 us on a VM.
+    if (slot.in_flight.empty()) worker->spin_for_reply(slot.reply_spin);
+  }
   slot.awaited = &batch;
   process::CallOutcome outcome = await_reply(slot, batch, culprit);
   slot.awaited = nullptr;

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "pool/pool_core.hpp"
+#include "wire/spin_policy.hpp"
 
 namespace ferry::detail {
 
@@ -25,6 +26,9 @@ struct PoolCore::Slot {
   std::uint64_t last_group = 0;                        // and its group
   process::LogSink log;  // the worker's log lines, told which item of which batch wrote them
   const Batch* awaited = nullptr;  // the oldest batch, out of in_flight while its reply is awaited
+  // Spins that save a wake-up when calls come one at a time (apply_async):
+  // for the next batch once this slot is idle, and for a lone call's reply.
+  wire::SpinPolicy idle_spin, reply_spin;
 };
 
 }  // namespace ferry::detail

@@ -2,9 +2,16 @@
 
 #include <ferry/async_result.hpp>
 
+#include "wire/spin_policy.hpp"
+
 #include <algorithm>
+#include <cerrno>
+#include <ctime>
 
 namespace ferry::detail {
+
+ResultBuffer::Waiter::Waiter(std::function<bool()> r) : ready(std::move(r)) { ::sem_init(&posted, 0, 0); }
+ResultBuffer::Waiter::~Waiter() { ::sem_destroy(&posted); }
 
 namespace {
 // A joined chunk's bytes grow to at least kJoinRoom, and stop growing at
@@ -40,6 +47,7 @@ bool ResultBuffer::joined(std::size_t first, ChunkOutcomes& outcomes) {
 }
 
 void ResultBuffer::fill(std::size_t first, ChunkOutcomes outcomes) {
+  std::vector<std::shared_ptr<Waiter>> wake;
   {
     std::lock_guard lock(mu_);
     const std::size_t n = outcomes.size();
@@ -49,25 +57,39 @@ void ResultBuffer::fill(std::size_t first, ChunkOutcomes outcomes) {
       order_.emplace_back(filled_, first);
     filled_ += n;
     if (!joined(first, outcomes)) chunks_.emplace(first, Held{std::move(outcomes)});
-    // Under the lock: a waiter's Waiter lives on its stack and is gone
-    // once it can take the lock again.
-    for (Waiter* w : waiters_)
-      if (w->ready()) w->cv.notify_one();
+    fills_.fetch_add(1, std::memory_order_release);
+    for (const auto& w : waiters_)
+      if (w->ready()) wake.push_back(w);
   }
+  for (const auto& w : wake) ::sem_post(&w->posted);
 }
 
 bool ResultBuffer::block(std::unique_lock<std::mutex>& lock, std::function<bool()> ready,
                          std::optional<std::chrono::steady_clock::time_point> deadline) {
   if (ready()) return true;
-  Waiter self{std::move(ready), {}};
-  waiters_.push_back(&self);
-  bool ok;
-  if (deadline) ok = self.cv.wait_until(lock, *deadline, self.ready);
-  else {
-    self.cv.wait(lock, self.ready);
-    ok = true;
+  const auto self = std::make_shared<Waiter>(std::move(ready));
+  waiters_.push_back(self);
+  timespec until{};
+  if (deadline) {
+    // steady_clock is CLOCK_MONOTONIC on Linux.
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline->time_since_epoch()).count();
+    until.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+    until.tv_nsec = static_cast<long>(ns % 1'000'000'000);
   }
-  waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &self));
+  bool ok = true;
+  for (;;) {
+    lock.unlock();
+    const int r = deadline ? ::sem_clockwait(&self->posted, CLOCK_MONOTONIC, &until) : ::sem_wait(&self->posted);
+    const bool timed_out = r != 0 && errno == ETIMEDOUT;
+    lock.lock();
+    if (self->ready()) break;
+    if (timed_out) {
+      ok = false;
+      break;
+    }
+    // Interrupted by a signal: wait again.
+  }
+  waiters_.erase(std::find(waiters_.begin(), waiters_.end(), self));
   return ok;
 }
 
@@ -82,7 +104,17 @@ auto ResultBuffer::find(std::size_t i, std::size_t& offset) const -> const Held*
 OutcomeView ResultBuffer::wait(std::size_t i) {
   std::unique_lock lock(mu_);
   std::size_t offset = 0;
-  const Held* held = nullptr;
+  const Held* held = find(i, offset);
+  if (!held) {
+    // A result that comes within a spin (apply_async's get()) is taken
+    // awake: waking from a sleep costs more on a VM. Yielding, as the
+    // worker that will answer may need this CPU.
+    const wire::CounterWatch<std::size_t> watch{fills_, fills_.load(std::memory_order_relaxed), true};
+    lock.unlock();
+    thread_local wire::SpinPolicy spin;  // the waiting thread's own recent waits decide
+    spin.before_wait(watch);
+    lock.lock();
+  }
   block(lock, [&] { return (held = find(i, offset)) != nullptr; });
   held->viewed = true;
   return held->chunk[offset];

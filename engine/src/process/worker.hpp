@@ -16,6 +16,7 @@
 #include "wire/call_progress.hpp"
 #include "wire/frame.hpp"
 #include "wire/messages.hpp"
+#include "wire/spin_policy.hpp"
 
 namespace ferry::process {
 
@@ -73,6 +74,12 @@ class Worker {
   // kStopGrace); on death or protocol error it is reaped; in those cases it
   // must not be used again.
   CallOutcome wait_reply(Deadline deadline, int wake_fd, const LogSink& log, OnTimeout on_timeout);
+  // Before wait_reply for a call that may be answered at once: spins on the
+  // channel if policy says it pays, so a prompt reply is read without a
+  // wake-up. Returns after policy's budget at most; wait_reply still waits.
+  void spin_for_reply(wire::SpinPolicy& policy) {
+    if (!channel_.has_complete_frame()) policy.before_wait(channel_);
+  }
 
   // Waits for the worker to exit by itself; true once reaped.
   bool wait_exit(Deadline deadline);

@@ -346,12 +346,12 @@ ReceiveStatus Channel::receive(Frame& out, std::optional<std::chrono::steady_clo
       return error_.empty() ? ReceiveStatus::eof : ReceiveStatus::error;
     }
     if (!may_sleep()) continue;  // a lane message came
-    if (!deadline && wake_fd < 0 && exit_fd < 0) {  // nothing else to watch: just read
-      const bool filled = fill();
-      woke();
-      if (!filled && !eof_) return ReceiveStatus::error;
-      continue;
-    }
+    // poll even with nothing else to watch: a blocking recvmsg on a Unix
+    // socket is woken whenever the peer reads what this end wrote (the
+    // kernel's write-space wake-up reaches every sleeper on the socket,
+    // whatever it waits for), so a worker would wake, find nothing and sleep
+    // again once per reply, preempting the host thread reading that reply.
+    // poll wakes for input only. (Descriptors of -1 are ignored.)
     pollfd fds[3] = {{fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}, {exit_fd, POLLIN, 0}};
     int timeout_ms = -1;
     if (deadline) {

@@ -10,7 +10,10 @@
 // peer costs a spin now and then, never a CPU.
 #pragma once
 
+#include <sched.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -52,6 +55,34 @@ class SpinPolicy {
   static constexpr std::uint32_t kMaxPause = 1024;
   std::uint32_t skip_ = 0;   // waits left that sleep without spinning
   std::uint32_t pause_ = 1;  // skip_ after the next miss
+};
+
+// What SpinPolicy spins on when the answer is a counter of this process
+// changing (a pool's news of batches, a result buffer's fills): readable
+// once counter differs from seen. With yield, each round offers the CPU to
+// any other runnable thread, for a waiter whose CPU the thread that will
+// answer may need (a caller in get() and the worker it waits for).
+template <class T>
+struct CounterWatch {
+  const std::atomic<T>& counter;
+  T seen;
+  bool yield = false;
+
+  bool spin_until_readable(std::chrono::nanoseconds budget) const {
+    const auto end = std::chrono::steady_clock::now() + budget;
+    for (std::uint32_t round = 1;; ++round) {
+      if (counter.load(std::memory_order_acquire) != seen) return true;
+      // The clock costs more than a look at the counter: read it every 64th.
+      if ((yield || round % 64 == 0) && std::chrono::steady_clock::now() >= end) return false;
+      if (yield) {
+        ::sched_yield();
+      } else {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();  // kinder to a sibling hyperthread than a bare loop
+#endif
+      }
+    }
+  }
 };
 
 }  // namespace ferry::wire
