@@ -117,10 +117,7 @@ bool PoolCore::claim_spinner() {
 }
 
 void PoolCore::spin_while_idle(Slot& slot, std::unique_lock<std::mutex>& lock) {
-  // A slot whose last batch was slow would spin for nothing: calls that
-  // take milliseconds do not come back to back within a spin.
-  if (spinning_ || closed_ || terminated_ || !queue_.empty() || !slot.last_busy || *slot.last_busy > kQuickBatch)
-    return;
+  if (spinning_ || closed_ || terminated_ || !queue_.empty() || !slot.last_was_brief()) return;
   spinning_ = true;
   const wire::CounterWatch<std::uint64_t> watch{news_, news_.load(std::memory_order_relaxed)};
   lock.unlock();

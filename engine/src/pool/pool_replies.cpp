@@ -117,7 +117,7 @@ void PoolCore::finish_oldest(Slot& slot) {
     worker->offer_buffer(recycler_->take());  // a large reply lands in it
     // A lone call (apply_async, a pipeline's trickle) may be answered
     // within a spin: reading it awake saves a wake-up, ~10-40 us on a VM.
-    if (slot.in_flight.empty()) worker->spin_for_reply(slot.reply_spin);
+    if (slot.in_flight.empty() && slot.last_was_brief()) worker->spin_for_reply(slot.reply_spin);
   }
   slot.awaited = &batch;
   process::CallOutcome outcome = await_reply(slot, batch, culprit);
