@@ -101,12 +101,29 @@ TEST_CASE("lane: small frames skip the socket, large ones and descriptors take i
   ::close(pipe_fds[1]);
 }
 
-TEST_CASE("lane: a slot holds one message; the next goes to the socket until it is taken", "[wire][lane]") {
+TEST_CASE("lane: a slot holds one message, the next goes to the socket until it is taken", "[wire][lane]") {
   LanePair p;
   REQUIRE(p.manager->send(FrameKind::manager_reply, "in the lane"));
   REQUIRE(p.manager->send(FrameKind::manager_reply, "in the socket"));
   CHECK(receive(*p.worker, FrameKind::manager_reply) == "in the lane");
   CHECK(receive(*p.worker, FrameKind::manager_reply) == "in the socket");
+}
+
+// Only a request or a reply rides the lane: a post alone there would
+// still fill the slot when the worker's next request is sent, which would
+// then take the socket and be read first (the manager applying a get
+// before the put before it).
+TEST_CASE("lane: a post sent alone takes the socket, so the request after it cannot overtake it", "[wire][lane]") {
+  LanePair p;
+  REQUIRE(p.worker->send(FrameKind::manager_request, "first"));  // the worker takes up the lane
+  CHECK(receive(*p.manager, FrameKind::manager_request) == "first");
+  REQUIRE(p.manager->send(FrameKind::manager_reply, "one"));
+  CHECK(receive(*p.worker, FrameKind::manager_reply) == "one");
+  // Both sent before the manager reads either.
+  REQUIRE(p.worker->send(FrameKind::manager_post, "put"));
+  REQUIRE(p.worker->send(FrameKind::manager_request, "get"));
+  CHECK(receive(*p.manager, FrameKind::manager_post) == "put");
+  CHECK(receive(*p.manager, FrameKind::manager_request) == "get");
 }
 
 TEST_CASE("lane: a reader asleep on the socket is woken by a doorbell", "[wire][lane]") {

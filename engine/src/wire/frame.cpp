@@ -76,7 +76,7 @@ bool Channel::send(FrameKind kind, std::string_view payload, int attach) {
   // Header and payload in one sendmsg, without copying the payload: one
   // system call and one wake-up of the peer per frame.
   iovec iov[2] = {{header, sizeof header}, {const_cast<char*>(payload.data()), payload.size()}};
-  if (bool ok; attach < 0 && try_lane(iov, ok)) return ok;
+  if (bool ok; attach < 0 && try_lane(iov, kind, ok)) return ok;
   return write_all(iov, 2, attach);
 }
 
@@ -109,7 +109,7 @@ bool Channel::send_parts_after(std::string_view framed, FrameKind kind, std::spa
   encode_header(header, kind, size);
   iov[n++] = {header, sizeof header};
   for (const auto& p : parts) iov[n++] = {const_cast<char*>(p.data()), p.size()};
-  if (bool ok; attach < 0 && try_lane(std::span(iov, n), ok)) return ok;
+  if (bool ok; attach < 0 && try_lane(std::span(iov, n), kind, ok)) return ok;
   return write_all(iov, n, attach);
 }
 

@@ -165,9 +165,10 @@ class Channel {
   bool take_socket_frame(Frame& out);  // a complete frame from buf_ (or big_), if any
   bool take_lane_frame(Frame& out);    // the next frame of lane_in_, which holds one
   bool lane_ready() const;             // a lane message whose socket bytes before it are taken
-  // Publishes the frames of iov in the lane when it is there and they fit;
-  // false when they must go to the socket. ok: whether sending succeeded.
-  bool try_lane(std::span<const iovec> iov, bool& ok);
+  // Publishes the frames of iov, the last of them of kind last, in the lane
+  // when it is there and they fit; false when they must go to the socket.
+  // ok: whether sending succeeded.
+  bool try_lane(std::span<const iovec> iov, FrameKind last, bool& ok);
   // Before blocking on the socket: true to block, false when a lane
   // message came meanwhile (take it instead). Pair with woke().
   bool may_sleep();

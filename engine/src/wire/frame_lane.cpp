@@ -28,7 +28,8 @@ bool Channel::take_buffered(Frame& out) {
     if (lane_begin_ < lane_in_.size()) return take_lane_frame(out);
     // Whole socket frames first: a lane message waits for the socket bytes
     // sent before it (its `after`), and a frame sent after it can only be a
-    // concurrent one (each end has one request or reply out at a time).
+    // concurrent one (a lane message ends in a request or a reply, and each
+    // end has one of those out at a time: see try_lane).
     if (take_socket_frame(out)) {
       if (out.kind == FrameKind::doorbell) continue;  // it only woke this end
       if (out.kind == FrameKind::manager_lane && accept_lane_ && !lane_) {
@@ -79,8 +80,16 @@ bool Channel::take_lane_frame(Frame& out) {
   return true;
 }
 
-bool Channel::try_lane(std::span<const iovec> iov, bool& ok) {
-  if (!lane_ || fd_ < 0) return false;
+bool Channel::try_lane(std::span<const iovec> iov, FrameKind last, bool& ok) {
+  // Only a request or a reply: after either, its writer sends nothing more
+  // until the peer answered, which it does only once it took the message.
+  // So nothing this end writes to the socket is ever sent while its own
+  // lane message waits, and the reader may take socket frames first
+  // (take_buffered). A post alone in the lane could be overtaken by the
+  // writer's next frame on the socket (its slot still full): the manager
+  // would apply them out of order. Posts ride in the lane only in front of
+  // a request, in one message.
+  if (!lane_ || fd_ < 0 || (last != FrameKind::manager_request && last != FrameKind::manager_reply)) return false;
   std::size_t bytes = 0;
   for (const auto& v : iov) bytes += v.iov_len;
   if (!lane_->can_publish(bytes)) return false;

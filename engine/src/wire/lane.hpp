@@ -16,7 +16,9 @@
 // by byte counts: a slot message records how many socket bytes its writer
 // had sent before it, and the reader takes it only once it has taken that
 // many from the socket. A slot holds one message; a writer whose last
-// message is not yet taken uses the socket. The manager's end also reads
+// message is not yet taken uses the socket. Only a message that ends in a
+// request or a reply goes in a slot: its writer then sends nothing until
+// the peer answered, so nothing it sends later can overtake it. The manager's end also reads
 // its socket once before taking each message (Channel::take_buffered):
 // bytes a task wrote to the socket itself are in no count, and junk there
 // must fail the request after it.
