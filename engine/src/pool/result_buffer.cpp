@@ -50,14 +50,14 @@ void ResultBuffer::fill(std::size_t first, ChunkOutcomes outcomes) {
   std::vector<std::shared_ptr<Waiter>> wake;
   {
     std::lock_guard lock(mu_);
-    const std::size_t n = outcomes.size();
+    const std::size_t n = outcomes.size(), before = filled_.load(std::memory_order_relaxed);
     // A chunk filled right after the one before it in both slot and fill
     // order needs no entry of its own (completed() counts on from there).
-    if (order_.empty() || order_.back().second + (filled_ - order_.back().first) != first)
-      order_.emplace_back(filled_, first);
-    filled_ += n;
+    if (order_.empty() || order_.back().second + (before - order_.back().first) != first)
+      order_.emplace_back(before, first);
     if (!joined(first, outcomes)) chunks_.emplace(first, Held{std::move(outcomes)});
-    fills_.fetch_add(1, std::memory_order_release);
+    // Last, so that a waiter's spin that sees it finds the chunk in place.
+    filled_.store(before + n, std::memory_order_release);
     for (const auto& w : waiters_)
       if (w->ready()) wake.push_back(w);
   }
@@ -109,7 +109,7 @@ OutcomeView ResultBuffer::wait(std::size_t i) {
     // A result that comes within a spin (apply_async's get()) is taken
     // awake: waking from a sleep costs more on a VM. Yielding, as the
     // worker that will answer may need this CPU.
-    const wire::CounterWatch<std::size_t> watch{fills_, fills_.load(std::memory_order_relaxed), true};
+    const wire::CounterWatch<std::size_t> watch{filled_, filled_.load(std::memory_order_relaxed), true};
     lock.unlock();
     thread_local wire::SpinPolicy spin;  // the waiting thread's own recent waits decide
     spin.before_wait(watch);

@@ -126,8 +126,8 @@ class ResultBuffer {
   std::weak_ptr<BufferRecycler> recycler_;
   // Fill order: (slots filled before this chunk, its first slot).
   std::vector<std::pair<std::size_t, std::size_t>> order_;  // guarded by mu_
-  std::size_t filled_ = 0;                                   // guarded by mu_
-  std::atomic<std::size_t> fills_{0};  // fill() calls so far, for a waiter's spin
+  // Written with mu_ held; atomic so that a waiter may spin on it without.
+  std::atomic<std::size_t> filled_{0};
 };
 
 }  // namespace ferry::detail

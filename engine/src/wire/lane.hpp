@@ -18,10 +18,10 @@
 // many from the socket. A slot holds one message; a writer whose last
 // message is not yet taken uses the socket. Only a message that ends in a
 // request or a reply goes in a slot: its writer then sends nothing until
-// the peer answered, so nothing it sends later can overtake it. The manager's end also reads
-// its socket once before taking each message (Channel::take_buffered):
-// bytes a task wrote to the socket itself are in no count, and junk there
-// must fail the request after it.
+// the peer answered, so nothing it sends later can overtake it. The
+// manager's end also reads its socket once before taking each message
+// (Channel::take_buffered): bytes a task wrote to the socket itself are in
+// no count, and junk there must fail the request after it.
 //
 // The page is sealed at its size, so a peer cannot shrink it under the
 // other (a SIGBUS). Everything read from it is copied out first and then
